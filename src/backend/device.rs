@@ -1,0 +1,53 @@
+//! The device bound and device construction.
+//!
+//! All library code is written against `D: Backend<E>`; the CPU is the default and CUDA is
+//! available with `--features cuda`.
+
+use super::real::Real;
+use crate::error::Result;
+#[cfg(feature = "cuda")]
+use crate::error::Error;
+
+/// The CPU device (the default).
+pub use dfdx::tensor::Cpu;
+
+/// The CUDA device (with `--features cuda`).
+#[cfg(feature = "cuda")]
+pub use dfdx::tensor::Cuda;
+
+/// A compute device for element type `E`: everything dfdx's `Device<E>` offers, cloneable
+/// (clones share the device) and `'static`.
+pub trait Backend<E: Real>: dfdx::tensor_ops::Device<E> + Clone + std::fmt::Debug + 'static {
+    /// Builds the device. On CUDA this picks GPU 0 and fails (without panicking) when none is
+    /// present.
+    ///
+    /// # Errors
+    /// [`Error::Backend`] when the device cannot be opened.
+    fn open() -> Result<Self>;
+}
+
+impl<E: Real> Backend<E> for Cpu
+where
+    Cpu: dfdx::tensor_ops::Device<E>,
+{
+    fn open() -> Result<Self> {
+        Ok(Cpu::default())
+    }
+}
+
+#[cfg(feature = "cuda")]
+impl<E: Real> Backend<E> for Cuda
+where
+    Cuda: dfdx::tensor_ops::Device<E>,
+{
+    fn open() -> Result<Self> {
+        Cuda::try_build(0, 0).map_err(|e| Error::Backend(format!("cannot open CUDA device 0: {e:?}")))
+    }
+}
+
+/// The device the test suite runs on: the CPU, or CUDA when built with `--features cuda`.
+#[cfg(not(feature = "cuda"))]
+pub type TestDevice = Cpu;
+/// The device the test suite runs on: the CPU, or CUDA when built with `--features cuda`.
+#[cfg(feature = "cuda")]
+pub type TestDevice = Cuda;

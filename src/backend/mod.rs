@@ -1,0 +1,21 @@
+//! The tensor backend: the only module that uses dfdx broadly.
+//!
+//! - [`Real`]: the element type (`f32` by default, `f64` for reference tests);
+//! - [`Backend`]: the device bound (`Cpu` by default, `Cuda` with `--features cuda`);
+//! - [`Var`] and [`Graph`]: values that record their own gradient graph, usable any number of
+//!   times on either side of an operator;
+//! - [`ops`]: the operations dfdx lacks (softplus, lgamma, cumsum, Cholesky, ...);
+//! - [`rng`]: the seeded random number generator.
+
+pub mod device;
+pub mod ops;
+pub mod real;
+pub mod rng;
+mod var;
+
+pub use device::{Backend, Cpu, TestDevice};
+#[cfg(feature = "cuda")]
+pub use device::Cuda;
+pub use real::{real, Real};
+pub use rng::Rng;
+pub use var::{Gradients, Graph, Matrix, Var};

@@ -1,0 +1,106 @@
+//! Elementwise functions that dfdx provides directly.
+
+use super::Var;
+use crate::backend::device::Backend;
+use crate::backend::real::{real, Real};
+use dfdx::prelude::Tensor;
+
+impl<E: Real, D: Backend<E>> Var<E, D> {
+    /// `e^x`.
+    pub fn exp(&self) -> Self {
+        self.record(|t| t.exp())
+    }
+
+    /// Natural logarithm; `-inf` at 0 and NaN below.
+    pub fn ln(&self) -> Self {
+        self.record(|t| t.ln())
+    }
+
+    /// Square root (its gradient is infinite at 0).
+    pub fn sqrt(&self) -> Self {
+        self.record(|t| t.sqrt())
+    }
+
+    /// `x^2` (a single op; safe where `x * x` would need a copy).
+    pub fn square(&self) -> Self {
+        self.record(|t| t.square())
+    }
+
+    /// `|x|` (gradient 0 at 0).
+    pub fn abs(&self) -> Self {
+        self.record(|t| t.abs())
+    }
+
+    /// `1 / x`.
+    pub fn recip(&self) -> Self {
+        self.record(|t| t.recip())
+    }
+
+    /// `x^p` for a real power.
+    pub fn powf(&self, p: f64) -> Self {
+        self.record(|t| t.powf(p))
+    }
+
+    /// `x^n` for an integer power.
+    pub fn powi(&self, n: i32) -> Self {
+        self.record(|t| t.powi(n))
+    }
+
+    /// The logistic function `1 / (1 + e^-x)`.
+    pub fn sigmoid(&self) -> Self {
+        self.record(|t| t.sigmoid())
+    }
+
+    /// Hyperbolic tangent.
+    pub fn tanh(&self) -> Self {
+        self.record(|t| t.tanh())
+    }
+
+    /// Sine.
+    pub fn sin(&self) -> Self {
+        self.record(|t| t.sin())
+    }
+
+    /// Cosine.
+    pub fn cos(&self) -> Self {
+        self.record(|t| t.cos())
+    }
+
+    /// `max(x, 0)`.
+    pub fn relu(&self) -> Self {
+        self.record(|t| t.relu())
+    }
+
+    /// Clamps into `[low, high]` (zero gradient outside).
+    pub fn clamp(&self, low: f64, high: f64) -> Self {
+        self.record(|t| t.clamp(low, high))
+    }
+
+    /// Elementwise function evaluated on the host, with its derivative: the value is `f(x)` and
+    /// the gradient is `f'(x) * upstream`. Used for special functions that dfdx lacks (lgamma,
+    /// digamma, log1p...).
+    ///
+    /// It records `(x - x0) * f'(x0) + f(x0)` with host-computed constants: the forward value is
+    /// exactly `f(x0)` (the difference is exactly zero) and the derivative is `f'(x0)`, so first
+    /// derivatives are exact on any device, at the cost of one host round trip. Non-finite inputs
+    /// give NaN.
+    pub fn map_host(&self, mut f: impl FnMut(f64) -> (f64, f64)) -> Self {
+        let (rows, columns) = self.shape();
+        let x0 = self.to_vec();
+        let mut slope = Vec::with_capacity(x0.len());
+        let mut value = Vec::with_capacity(x0.len());
+        for &x in &x0 {
+            let (v, derivative) = f(x.to_f64());
+            // An infinite derivative (e.g. at a pole) would turn the exact zero into NaN.
+            slope.push(real::<E>(if derivative.is_finite() { derivative } else { 0.0 }));
+            value.push(real::<E>(v));
+        }
+        let dev = self.device();
+        let slope: Tensor<(usize, usize), E, D> = dev.tensor_from_vec(slope, (rows, columns));
+        let value: Tensor<(usize, usize), E, D> = dev.tensor_from_vec(value, (rows, columns));
+        // A fresh copy of x0: subtracting `self.value` itself would pair one tensor id with
+        // itself, which dfdx's backward rejects.
+        let x0: Tensor<(usize, usize), E, D> = dev.tensor_from_vec(x0, (rows, columns));
+        self.record(|t| (t - x0) * slope + value)
+    }
+}

@@ -1,0 +1,356 @@
+//! [`Var`]: a matrix-shaped value that records its own gradient graph.
+//!
+//! dfdx moves an owned tape through each operation, wants the taped operand on the left, and
+//! panics in backward when both operands of one op are the same tensor (`x * x`). A
+//! probabilistic program reuses values freely, so flowppl wraps dfdx tensors in `Var`:
+//!
+//! - the tensor itself is kept tape-free, and every `Var` that descends from a [`Graph`] holds a
+//!   shared handle to that graph's tape; each operation records its backward step there;
+//! - a `Var` can therefore be cloned and used any number of times, on either side of an operator;
+//! - when both operands of a binary operation are the same value, the right one is first copied
+//!   into a fresh tensor (a recorded `* 1`), so dfdx's same-id panic cannot be reached.
+//!
+//! Operators (`+ - * /`) return a `Var` so that `mu + tau * z` reads like maths. When their
+//! shapes do not broadcast, the result is *poisoned*: it carries the error, every value computed
+//! from it carries it too, and the first fallible call that consumes it (`backward`, `item`,
+//! `check`, a distribution constructor, the checked methods `add`, `mul`, ...) returns it. No
+//! operator panics.
+//!
+//! Every `Var` is two-dimensional, `(rows, columns)`: rows index particles or data points and
+//! columns index the coordinates of one draw. Scalars are `(1, 1)`. Binary operations broadcast
+//! a dimension of size 1 against any size, like NumPy restricted to two dimensions.
+
+mod arithmetic;
+mod elementwise;
+mod graph;
+mod linalg;
+mod reduce;
+mod shape;
+
+pub use graph::{Gradients, Graph};
+
+use super::device::{Backend, Cpu};
+use super::real::{real, Real};
+use crate::error::{Error, Result};
+use dfdx::prelude::{HasShape, OwnedTape, PutTape, SplitTape, Tensor};
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// The dfdx tensor type behind a [`Var`]: runtime-sized, two-dimensional, no tape.
+pub type Matrix<E, D> = Tensor<(usize, usize), E, D>;
+/// The same tensor with a tape attached, as handed to recording closures.
+pub(crate) type TapedMatrix<E, D> = Tensor<(usize, usize), E, D, OwnedTape<E, D>>;
+/// The tape shared by every value of one graph.
+pub(crate) type SharedTape<E, D> = Rc<RefCell<OwnedTape<E, D>>>;
+
+static NEXT_UID: AtomicU64 = AtomicU64::new(1);
+
+/// A fresh identity for a newly created tensor; used to detect `x op x`.
+pub(crate) fn fresh_uid() -> u64 {
+    NEXT_UID.fetch_add(1, Ordering::Relaxed)
+}
+
+/// A two-dimensional value, constant or recorded on a [`Graph`] for differentiation.
+///
+/// ```
+/// use flowppl::prelude::*;
+/// let dev = Cpu::default();
+/// let graph = Graph::<f32, Cpu>::new(&dev);
+/// let x = graph.watch(&Var::from_rows(&dev, &[[1.0f32, 2.0]]).unwrap());
+/// let y = (&x * &x).unwrap().sum(); // x used twice: fine
+/// let mut grads = y.backward().unwrap();
+/// assert_eq!(grads.of(&x).unwrap(), vec![2.0, 4.0]);
+/// ```
+pub struct Var<E: Real = f32, D: Backend<E> = Cpu> {
+    pub(crate) value: Matrix<E, D>,
+    pub(crate) tape: Option<SharedTape<E, D>>,
+    pub(crate) uid: u64,
+    /// The first error of the computation that produced this value, if any (see module docs).
+    pub(crate) poison: Option<Arc<Error>>,
+}
+
+impl<E: Real, D: Backend<E>> Clone for Var<E, D> {
+    fn clone(&self) -> Self {
+        Var {
+            value: self.value.clone(),
+            tape: self.tape.clone(),
+            uid: self.uid,
+            poison: self.poison.clone(),
+        }
+    }
+}
+
+impl<E: Real, D: Backend<E>> std::fmt::Debug for Var<E, D> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (rows, columns) = self.shape();
+        let values = self.to_vec();
+        let shown: Vec<E> = values.iter().copied().take(8).collect();
+        f.debug_struct("Var")
+            .field("shape", &(rows, columns))
+            .field("recorded", &self.is_recorded())
+            .field("values", &shown)
+            .finish()
+    }
+}
+
+impl<E: Real, D: Backend<E>> Var<E, D> {
+    /// Wraps a constant tensor.
+    pub fn constant(value: Matrix<E, D>) -> Self {
+        Var {
+            value,
+            tape: None,
+            uid: fresh_uid(),
+            poison: None,
+        }
+    }
+
+    /// A constant from row-major host data.
+    ///
+    /// # Errors
+    /// [`Error::InvalidShape`] when `data.len() != rows * columns`.
+    pub fn from_vec(device: &D, data: Vec<E>, rows: usize, columns: usize) -> Result<Self> {
+        if data.len() != rows * columns {
+            return Err(Error::invalid_shape(
+                "Var::from_vec",
+                format!(
+                    "{} values cannot fill a {rows}x{columns} matrix",
+                    data.len()
+                ),
+            ));
+        }
+        Ok(Self::constant(device.tensor_from_vec(data, (rows, columns))))
+    }
+
+    /// A constant from host rows of equal length.
+    ///
+    /// # Errors
+    /// [`Error::InvalidShape`] when the rows differ in length or there are none.
+    pub fn from_rows<R: AsRef<[E]>>(device: &D, rows: &[R]) -> Result<Self> {
+        let columns = rows.first().map(|r| r.as_ref().len()).unwrap_or(0);
+        if rows.is_empty() || rows.iter().any(|r| r.as_ref().len() != columns) {
+            return Err(Error::invalid_shape(
+                "Var::from_rows",
+                "rows must be non-empty and of equal length",
+            ));
+        }
+        let data: Vec<E> = rows.iter().flat_map(|r| r.as_ref().iter().copied()).collect();
+        Self::from_vec(device, data, rows.len(), columns)
+    }
+
+    /// A `(1, 1)` constant.
+    pub fn scalar(device: &D, value: f64) -> Self {
+        Self::constant(device.tensor_from_vec(vec![real(value)], (1, 1)))
+    }
+
+    /// A constant filled with one value.
+    pub fn full(device: &D, rows: usize, columns: usize, value: f64) -> Self {
+        Self::constant(device.tensor_from_vec(vec![real(value); rows * columns], (rows, columns)))
+    }
+
+    /// A constant of zeros.
+    pub fn zeros(device: &D, rows: usize, columns: usize) -> Self {
+        Self::full(device, rows, columns, 0.0)
+    }
+
+    /// The `n x n` identity matrix.
+    pub fn identity(device: &D, n: usize) -> Self {
+        let mut data = vec![E::zero(); n * n];
+        for i in 0..n {
+            data[i * n + i] = E::one();
+        }
+        Self::constant(device.tensor_from_vec(data, (n, n)))
+    }
+
+    /// `(rows, columns)`.
+    pub fn shape(&self) -> (usize, usize) {
+        *self.value.shape()
+    }
+
+    /// Number of rows.
+    pub fn rows(&self) -> usize {
+        self.shape().0
+    }
+
+    /// Number of columns.
+    pub fn columns(&self) -> usize {
+        self.shape().1
+    }
+
+    /// Whether this value is recorded on a graph (and so can carry gradients).
+    pub fn is_recorded(&self) -> bool {
+        self.tape.is_some()
+    }
+
+    /// The device the value lives on.
+    pub fn device(&self) -> D {
+        self.value.device().clone()
+    }
+
+    /// The values, row-major, copied to the host.
+    pub fn to_vec(&self) -> Vec<E> {
+        self.value.as_vec()
+    }
+
+    /// The values widened to `f64`, row-major.
+    pub fn to_f64_vec(&self) -> Vec<f64> {
+        self.to_vec().into_iter().map(Real::to_f64).collect()
+    }
+
+    /// The single value of a `(1, 1)` `Var`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidShape`] when the value is not `(1, 1)`.
+    pub fn item(&self) -> Result<E> {
+        if self.shape() != (1, 1) {
+            return Err(Error::invalid_shape(
+                "Var::item",
+                format!("expected a (1, 1) value, found {:?}", self.shape()),
+            ));
+        }
+        Ok(self.to_vec()[0])
+    }
+
+    /// The same values cut off from the graph: gradients do not flow through the result.
+    pub fn detach(&self) -> Self {
+        Var {
+            value: self.value.clone(),
+            tape: None,
+            uid: self.uid,
+            poison: self.poison.clone(),
+        }
+    }
+
+    /// `Ok(self)` unless an earlier operator failed (see the module docs), in which case that
+    /// error.
+    ///
+    /// # Errors
+    /// The first error of the computation that produced this value.
+    pub fn check(&self) -> Result<&Self> {
+        match &self.poison {
+            None => Ok(self),
+            Some(error) => Err(error.duplicate()),
+        }
+    }
+
+    /// Whether an earlier operator failed (see [`Var::check`]).
+    pub fn is_poisoned(&self) -> bool {
+        self.poison.is_some()
+    }
+
+    /// This value marked with `error`; used by the infallible operators.
+    pub(crate) fn poisoned(&self, error: Error) -> Self {
+        Var {
+            poison: Some(self.poison.clone().unwrap_or_else(|| Arc::new(error))),
+            ..self.clone()
+        }
+    }
+
+    /// The underlying dfdx tensor (no tape).
+    pub fn tensor(&self) -> &Matrix<E, D> {
+        &self.value
+    }
+
+    /// Records a one-input operation. `op` receives the tensor with a fresh tape and returns the
+    /// result; its backward steps are appended to this value's graph (or dropped for constants).
+    pub(crate) fn record(&self, op: impl FnOnce(TapedMatrix<E, D>) -> TapedMatrix<E, D>) -> Self {
+        let output = op(self.value.clone().put_tape(OwnedTape::default()));
+        Self::finish(output, self.tape.clone(), self.poison.clone())
+    }
+
+    /// Records a two-input operation on operands of identical shape. The left operand carries the
+    /// tape; dfdx still routes the gradient to the right one because both are leaves by id.
+    pub(crate) fn record_pair(
+        operation: &'static str,
+        left: &Self,
+        right: &Self,
+        op: impl FnOnce(TapedMatrix<E, D>, Matrix<E, D>) -> TapedMatrix<E, D>,
+    ) -> Result<Self> {
+        left.check()?;
+        right.check()?;
+        let tape = Self::common_tape(operation, left, right)?;
+        // `x op x`: dfdx's backward asserts the two operand ids differ, so copy one side.
+        let right_value = if left.uid == right.uid && tape.is_some() {
+            let copy = Var {
+                tape: tape.clone(),
+                ..right.clone()
+            }
+            .record(|t| t * E::one());
+            copy.value
+        } else {
+            right.value.clone()
+        };
+        let output = op(left.value.clone().put_tape(OwnedTape::default()), right_value);
+        Ok(Self::finish(output, tape, None))
+    }
+
+    /// Records an operation on any number of inputs (all must share one graph).
+    pub(crate) fn record_many(
+        operation: &'static str,
+        inputs: &[&Self],
+        op: impl FnOnce(Vec<TapedMatrix<E, D>>) -> TapedMatrix<E, D>,
+    ) -> Result<Self> {
+        let mut tape: Option<SharedTape<E, D>> = None;
+        for input in inputs {
+            input.check()?;
+            if let Some(t) = &input.tape {
+                match &tape {
+                    Some(existing) if !Rc::ptr_eq(existing, t) => {
+                        return Err(Error::GraphMismatch { operation })
+                    }
+                    _ => tape = Some(t.clone()),
+                }
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        let taped: Vec<TapedMatrix<E, D>> = inputs
+            .iter()
+            .map(|input| {
+                // Copy repeated inputs so no two operands share a tensor id.
+                if seen.insert(input.uid) || tape.is_none() {
+                    input.value.clone().put_tape(OwnedTape::default())
+                } else {
+                    let copy = Var {
+                        tape: tape.clone(),
+                        ..(*input).clone()
+                    }
+                    .record(|t| t * E::one());
+                    copy.value.put_tape(OwnedTape::default())
+                }
+            })
+            .collect();
+        Ok(Self::finish(op(taped), tape, None))
+    }
+
+    fn common_tape(
+        operation: &'static str,
+        left: &Self,
+        right: &Self,
+    ) -> Result<Option<SharedTape<E, D>>> {
+        match (&left.tape, &right.tape) {
+            (Some(a), Some(b)) if !Rc::ptr_eq(a, b) => Err(Error::GraphMismatch { operation }),
+            (Some(a), _) => Ok(Some(a.clone())),
+            (None, b) => Ok(b.clone()),
+        }
+    }
+
+    fn finish(
+        output: TapedMatrix<E, D>,
+        tape: Option<SharedTape<E, D>>,
+        poison: Option<Arc<Error>>,
+    ) -> Self {
+        let (value, recorded) = output.split_tape();
+        if let Some(shared) = &tape {
+            let mut slot = shared.borrow_mut();
+            let existing = std::mem::take(&mut *slot);
+            *slot = dfdx::prelude::Merge::merge(existing, recorded);
+        }
+        Var {
+            value,
+            tape,
+            uid: fresh_uid(),
+            poison,
+        }
+    }
+}

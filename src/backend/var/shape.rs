@@ -1,0 +1,157 @@
+//! Shape operations: transpose, reshape, slices, concatenation and row or column selection.
+
+use super::Var;
+use crate::backend::device::Backend;
+use crate::backend::real::Real;
+use crate::error::{Error, Result};
+use dfdx::prelude::{Axes2, Axis, GatherTo, PermuteTo, ReshapeTo, SelectTo, TryConcatAlong};
+use dfdx::tensor::Tensor;
+
+impl<E: Real, D: Backend<E>> Var<E, D> {
+    /// The transpose.
+    pub fn transpose(&self) -> Self {
+        let (r, c) = self.shape();
+        self.record(|t| {
+            let permuted = t.permute::<(usize, usize), Axes2<1, 0>>();
+            // Reshape makes the data contiguous again, so later reshapes see row-major order.
+            permuted.reshape_like(&(c, r))
+        })
+    }
+
+    /// The same values, row-major, as `(rows, columns)`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidShape`] when the sizes differ.
+    pub fn reshape(&self, rows: usize, columns: usize) -> Result<Self> {
+        let (r, c) = self.shape();
+        if r * c != rows * columns {
+            return Err(Error::invalid_shape(
+                "reshape",
+                format!("cannot reshape {r}x{c} into {rows}x{columns}"),
+            ));
+        }
+        Ok(self.record(|t| t.reshape_like(&(rows, columns))))
+    }
+
+    /// Columns `start..end`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidShape`] when the range is empty or out of bounds.
+    pub fn slice_columns(&self, start: usize, end: usize) -> Result<Self> {
+        let c = self.columns();
+        if start >= end || end > c {
+            return Err(Error::invalid_shape(
+                "slice_columns",
+                format!("columns {start}..{end} of a value with {c} columns"),
+            ));
+        }
+        Ok(self.record(|t| t.slice((.., start..end))))
+    }
+
+    /// Rows `start..end`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidShape`] when the range is empty or out of bounds.
+    pub fn slice_rows(&self, start: usize, end: usize) -> Result<Self> {
+        let r = self.rows();
+        if start >= end || end > r {
+            return Err(Error::invalid_shape(
+                "slice_rows",
+                format!("rows {start}..{end} of a value with {r} rows"),
+            ));
+        }
+        Ok(self.record(|t| t.slice((start..end, ..))))
+    }
+
+    /// Side-by-side concatenation of values with equal row counts.
+    ///
+    /// # Errors
+    /// [`Error::InvalidShape`] for an empty list or unequal row counts;
+    /// [`Error::GraphMismatch`] for values of two graphs.
+    pub fn concat_columns(parts: &[&Self]) -> Result<Self> {
+        let first = parts
+            .first()
+            .ok_or_else(|| Error::invalid_shape("concat_columns", "nothing to concatenate"))?;
+        let rows = first.rows();
+        if let Some(bad) = parts.iter().find(|p| p.rows() != rows) {
+            return Err(Error::shape_mismatch("concat_columns", first.shape(), bad.shape()));
+        }
+        Self::record_many("concat_columns", parts, |taped| {
+            let mut iter = taped.into_iter();
+            let mut acc = iter.next().expect("checked non-empty above");
+            for next in iter {
+                acc = (acc, next).concat_along(Axis::<1>);
+            }
+            acc
+        })
+    }
+
+    /// Stacked concatenation of values with equal column counts.
+    ///
+    /// # Errors
+    /// [`Error::InvalidShape`] for an empty list or unequal column counts;
+    /// [`Error::GraphMismatch`] for values of two graphs.
+    pub fn concat_rows(parts: &[&Self]) -> Result<Self> {
+        let first = parts
+            .first()
+            .ok_or_else(|| Error::invalid_shape("concat_rows", "nothing to concatenate"))?;
+        let columns = first.columns();
+        if let Some(bad) = parts.iter().find(|p| p.columns() != columns) {
+            return Err(Error::shape_mismatch("concat_rows", first.shape(), bad.shape()));
+        }
+        Self::record_many("concat_rows", parts, |taped| {
+            let mut iter = taped.into_iter();
+            let mut acc = iter.next().expect("checked non-empty above");
+            for next in iter {
+                acc = (acc, next).concat_along(Axis::<0>);
+            }
+            acc
+        })
+    }
+
+    /// The rows listed in `indices`, in that order (repeats allowed): `(indices.len(), columns)`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidShape`] when an index is out of bounds or the list is empty.
+    pub fn gather_rows(&self, indices: &[usize]) -> Result<Self> {
+        let r = self.rows();
+        if indices.is_empty() || indices.iter().any(|&i| i >= r) {
+            return Err(Error::invalid_shape(
+                "gather_rows",
+                format!("row indices must be non-empty and below {r}"),
+            ));
+        }
+        let n = indices.len();
+        let index: Tensor<(usize,), usize, D> =
+            self.device().tensor_from_vec(indices.to_vec(), (n,));
+        Ok(self.record(|t| t.gather(index)))
+    }
+
+    /// The columns listed in `indices`, in that order: `(rows, indices.len())`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidShape`] when an index is out of bounds or the list is empty.
+    pub fn gather_columns(&self, indices: &[usize]) -> Result<Self> {
+        self.transpose().gather_rows(indices).map(|g| g.transpose())
+    }
+
+    /// One column per row: entry `i` of the result is `self[i, indices[i]]`, as `(rows, 1)`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidShape`] when the lengths differ or an index is out of bounds.
+    pub fn pick_per_row(&self, indices: &[usize]) -> Result<Self> {
+        let (r, c) = self.shape();
+        if indices.len() != r || indices.iter().any(|&i| i >= c) {
+            return Err(Error::invalid_shape(
+                "pick_per_row",
+                format!("need {r} column indices, each below {c}"),
+            ));
+        }
+        let index: Tensor<(usize,), usize, D> =
+            self.device().tensor_from_vec(indices.to_vec(), (r,));
+        Ok(self.record(|t| {
+            let picked: Tensor<(usize,), E, D, _> = t.select(index);
+            picked.reshape_like(&(r, 1))
+        }))
+    }
+}

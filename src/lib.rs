@@ -1,0 +1,27 @@
+//! # flowppl
+//!
+//! Probabilistic programming and flow-based variational inference in Rust, on
+//! [dfdx](https://docs.rs/dfdx/0.13) tensors, generic over the device (CPU by default, CUDA with
+//! `--features cuda`).
+//!
+//! A tour of the crate, bottom up:
+//! - [`backend`]: differentiable values ([`Var`](backend::Var)) that can be reused freely, the
+//!   device bound, and the operations dfdx lacks (softplus, lgamma, Cholesky, ...);
+//! - [`params`]: named parameters and optimizers (Adam, clipped Adam, SGD with momentum,
+//!   learning-rate schedules);
+//! - [`dist`]: probability distributions with batched, differentiable `log_prob` and
+//!   reparameterised sampling;
+//! - [`constraints`] and [`transforms`]: supports and the bijections onto them (`biject_to`);
+//! - [`testing`]: gradient checks against finite differences, for your own code too.
+
+pub mod backend;
+pub mod error;
+pub mod testing;
+
+pub use error::{Error, Result};
+
+/// The names most programs need.
+pub mod prelude {
+    pub use crate::backend::{Backend, Cpu, Gradients, Graph, Real, Rng, Var};
+    pub use crate::error::{Error, Result};
+}

@@ -1,0 +1,96 @@
+//! Checking gradients against finite differences.
+//!
+//! [`gradient_check`] compares the recorded gradient of a function of several matrix inputs
+//! with central finite differences computed in `f64`, like `torch.autograd.gradcheck`.
+
+use crate::backend::{Backend, Cpu, Graph, Real, Var};
+use crate::error::Result;
+
+/// The device the test suite runs on.
+pub use crate::backend::TestDevice;
+
+/// The outcome of a [`gradient_check`].
+#[derive(Debug, Clone)]
+pub struct GradientReport {
+    /// Largest `|analytic - numeric| / (1 + |numeric|)` over all entries.
+    pub max_error: f64,
+    /// `(input, entry, analytic, numeric)` of the worst entry.
+    pub worst: (usize, usize, f64, f64),
+}
+
+/// Checks the gradient of `f` at `inputs` (each `(rows, columns, row-major data)`) in `f64` on
+/// the CPU.
+///
+/// The scalar that is differentiated is `sum(w * f(inputs))` with fixed pseudo-random weights
+/// `w`, so every output entry matters. Finite differences are central with step `step`.
+///
+/// # Errors
+/// Whatever `f` returns.
+pub fn gradient_check<F>(inputs: &[(usize, usize, Vec<f64>)], step: f64, f: F) -> Result<GradientReport>
+where
+    F: Fn(&[Var<f64, Cpu>]) -> Result<Var<f64, Cpu>>,
+{
+    gradient_check_on::<f64, Cpu, F>(&Cpu::default(), inputs, step, f)
+}
+
+/// [`gradient_check`] on any device and element type.
+///
+/// # Errors
+/// Whatever `f` returns.
+pub fn gradient_check_on<E: Real, D: Backend<E>, F>(
+    device: &D,
+    inputs: &[(usize, usize, Vec<f64>)],
+    step: f64,
+    f: F,
+) -> Result<GradientReport>
+where
+    F: Fn(&[Var<E, D>]) -> Result<Var<E, D>>,
+{
+    let make = |data: &[f64], rows: usize, columns: usize| {
+        Var::from_vec(device, data.iter().map(|&x| <E as Real>::from_f64(x)).collect(), rows, columns)
+    };
+    let constants: Vec<Var<E, D>> = inputs
+        .iter()
+        .map(|(r, c, data)| make(data, *r, *c))
+        .collect::<Result<_>>()?;
+    let output_shape = f(&constants)?.shape();
+    let count = output_shape.0 * output_shape.1;
+    // Fixed weights in [0.5, 1.5) so no output entry is ignored.
+    let weights: Vec<f64> = (0..count).map(|i| 0.5 + ((i * 7919) % 1000) as f64 / 1000.0).collect();
+    let weight_var = make(&weights, output_shape.0, output_shape.1)?;
+    let objective = |values: &[Var<E, D>]| -> Result<f64> {
+        Ok(f(values)?.mul(&weight_var)?.sum().item()?.to_f64())
+    };
+
+    let graph = Graph::new(device);
+    let watched: Vec<Var<E, D>> = constants.iter().map(|c| graph.watch(c)).collect();
+    let loss = f(&watched)?.mul(&weight_var)?.sum();
+    let mut grads = loss.backward()?;
+
+    let mut report = GradientReport {
+        max_error: 0.0,
+        worst: (0, 0, 0.0, 0.0),
+    };
+    for (index, (rows, columns, data)) in inputs.iter().enumerate() {
+        let analytic = grads.of(&watched[index])?;
+        for entry in 0..data.len() {
+            let mut shifted: Vec<Var<E, D>> = constants.clone();
+            let mut plus = data.clone();
+            plus[entry] += step;
+            shifted[index] = make(&plus, *rows, *columns)?;
+            let up = objective(&shifted)?;
+            let mut minus = data.clone();
+            minus[entry] -= step;
+            shifted[index] = make(&minus, *rows, *columns)?;
+            let down = objective(&shifted)?;
+            let numeric = (up - down) / (2.0 * step);
+            let a = analytic[entry].to_f64();
+            let error = (a - numeric).abs() / (1.0 + numeric.abs());
+            if !(error <= report.max_error) {
+                report.max_error = error;
+                report.worst = (index, entry, a, numeric);
+            }
+        }
+    }
+    Ok(report)
+}
