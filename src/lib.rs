@@ -15,6 +15,7 @@
 //! - [`testing`]: gradient checks against finite differences, for your own code too.
 
 pub mod backend;
+pub mod params;
 pub mod error;
 pub mod testing;
 
@@ -24,4 +25,5 @@ pub use error::{Error, Result};
 pub mod prelude {
     pub use crate::backend::{Backend, Cpu, Gradients, Graph, Real, Rng, Var};
     pub use crate::error::{Error, Result};
+    pub use crate::params::{Adam, GradientClipping, Init, Optimizer, ParamStore, Schedule, Sgd};
 }

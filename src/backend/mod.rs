@@ -19,3 +19,4 @@ pub use device::Cuda;
 pub use real::{real, Real};
 pub use rng::Rng;
 pub use var::{Gradients, Graph, Matrix, Var};
+pub(crate) use var::fresh_uid as var_uid;

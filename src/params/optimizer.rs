@@ -1,0 +1,42 @@
+//! The optimizer interface.
+
+use super::store::ParamStore;
+use crate::backend::{Backend, Gradients, Matrix, Real};
+use crate::error::{Error, Result};
+use dfdx::prelude::{Axes2, SumTo};
+
+/// Something that updates a [`ParamStore`] from gradients.
+pub trait Optimizer<E: Real, D: Backend<E>> {
+    /// One update of every parameter in `store`.
+    ///
+    /// Gradients are checked first: if any is NaN or infinite, nothing is updated and
+    /// [`Error::NonFinite`] names the parameter.
+    ///
+    /// # Errors
+    /// [`Error::NonFinite`] as above; backend errors.
+    fn step(&mut self, store: &mut ParamStore<E, D>, grads: &mut Gradients<E, D>) -> Result<()>;
+
+    /// The learning rate the next step will use (after the schedule).
+    fn learning_rate(&self) -> f64;
+
+    /// Number of steps taken so far.
+    fn steps_taken(&self) -> u64;
+}
+
+/// Every parameter's gradient, after checking they are all finite.
+pub(crate) fn finite_gradients<E: Real, D: Backend<E>>(
+    store: &ParamStore<E, D>,
+    grads: &mut Gradients<E, D>,
+) -> Result<Vec<Matrix<E, D>>> {
+    let gradients = store.gradient_tensors(grads)?;
+    for (name, g) in store.names().zip(&gradients) {
+        // NaN and infinities survive a sum (inf - inf is NaN), so one reduction suffices.
+        let total = g.clone().sum::<(), Axes2<0, 1>>().as_vec()[0];
+        if !total.is_finite() {
+            return Err(Error::NonFinite {
+                what: format!("the gradient of parameter `{name}` (no parameter was updated)"),
+            });
+        }
+    }
+    Ok(gradients)
+}

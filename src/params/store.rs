@@ -1,0 +1,354 @@
+//! [`ParamStore`]: named, runtime-shaped, learnable tensors.
+
+use super::init::Init;
+use super::snapshot::{ParamSnapshot, SnapshotEntry};
+use crate::backend::{real, Backend, Cpu, Gradients, Graph, Matrix, Real, Rng, Var};
+use crate::error::{Error, Result};
+use dfdx::shapes::HasShape;
+use std::collections::HashMap;
+
+struct Entry<E: Real, D: Backend<E>> {
+    name: String,
+    tensor: Matrix<E, D>,
+    uid: u64,
+}
+
+/// Named learnable parameters, each a `(rows, columns)` tensor on the store's device.
+///
+/// ```
+/// use flowppl::prelude::*;
+/// use flowppl::params::{Init, ParamStore};
+/// let mut store = ParamStore::<f32, Cpu>::new(&Cpu::default());
+/// let mut rng = flowppl::backend::rng::seeded(0);
+/// store.get_or_init("loc", 1, 3, &Init::Zeros, &mut rng).unwrap();
+/// let graph = Graph::new(store.device());
+/// let loc = store.var(&graph, "loc").unwrap();
+/// let loss = (&loc - 1.0).square().sum();
+/// let mut grads = loss.backward().unwrap();
+/// assert_eq!(store.gradient(&mut grads, "loc").unwrap(), vec![-2.0; 3]);
+/// ```
+pub struct ParamStore<E: Real = f32, D: Backend<E> = Cpu> {
+    device: D,
+    entries: Vec<Entry<E, D>>,
+    index: HashMap<String, usize>,
+}
+
+impl<E: Real, D: Backend<E>> ParamStore<E, D> {
+    /// An empty store on `device`.
+    pub fn new(device: &D) -> Self {
+        ParamStore {
+            device: device.clone(),
+            entries: Vec::new(),
+            index: HashMap::new(),
+        }
+    }
+
+    /// The device parameters live on.
+    pub fn device(&self) -> &D {
+        &self.device
+    }
+
+    /// Number of parameters.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether the store is empty.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Total number of scalar entries over all parameters.
+    pub fn num_values(&self) -> usize {
+        self.entries.iter().map(|e| e.tensor.shape().0 * e.tensor.shape().1).sum()
+    }
+
+    /// Parameter names in insertion order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.entries.iter().map(|e| e.name.as_str())
+    }
+
+    /// Whether `name` is present.
+    pub fn contains(&self, name: &str) -> bool {
+        self.index.contains_key(name)
+    }
+
+    /// The shape of parameter `name`.
+    ///
+    /// # Errors
+    /// [`Error::UnknownParameter`] when absent.
+    pub fn shape(&self, name: &str) -> Result<(usize, usize)> {
+        Ok(*self.entry(name)?.tensor.shape())
+    }
+
+    /// Creates `name` with `init` unless it exists; an existing parameter keeps its values.
+    ///
+    /// # Errors
+    /// [`Error::ParameterShape`] when it exists with another shape; errors of `init`.
+    pub fn get_or_init(
+        &mut self,
+        name: &str,
+        rows: usize,
+        columns: usize,
+        init: &Init,
+        rng: &mut Rng,
+    ) -> Result<()> {
+        if let Some(&i) = self.index.get(name) {
+            let found = *self.entries[i].tensor.shape();
+            if found != (rows, columns) {
+                return Err(Error::ParameterShape {
+                    name: name.to_string(),
+                    expected: found,
+                    found: (rows, columns),
+                });
+            }
+            return Ok(());
+        }
+        let values = init.values(name, rows, columns, rng)?;
+        self.insert(name, rows, columns, &values)
+    }
+
+    /// Sets `name` to `values` (row-major), creating it if needed.
+    ///
+    /// # Errors
+    /// [`Error::ParameterShape`] when it exists with another shape; [`Error::InvalidShape`] for a
+    /// wrong number of values; [`Error::NonFinite`] for NaN or infinite values.
+    pub fn insert(&mut self, name: &str, rows: usize, columns: usize, values: &[f64]) -> Result<()> {
+        if values.len() != rows * columns {
+            return Err(Error::invalid_shape(
+                "ParamStore::insert",
+                format!("parameter `{name}`: {} values for {rows}x{columns}", values.len()),
+            ));
+        }
+        if values.iter().any(|v| !v.is_finite()) {
+            return Err(Error::NonFinite {
+                what: format!("initial values of parameter `{name}`"),
+            });
+        }
+        let data: Vec<E> = values.iter().map(|&v| real(v)).collect();
+        match self.index.get(name) {
+            Some(&i) => {
+                let found = *self.entries[i].tensor.shape();
+                if found != (rows, columns) {
+                    return Err(Error::ParameterShape {
+                        name: name.to_string(),
+                        expected: found,
+                        found: (rows, columns),
+                    });
+                }
+                // In place: the tensor keeps its identity.
+                self.entries[i].tensor.copy_from(&data);
+            }
+            None => {
+                let tensor = self.device.tensor_from_vec(data, (rows, columns));
+                self.index.insert(name.to_string(), self.entries.len());
+                self.entries.push(Entry {
+                    name: name.to_string(),
+                    tensor,
+                    uid: crate::backend::var_uid(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes `name`, returning whether it was present.
+    pub fn remove(&mut self, name: &str) -> bool {
+        let Some(i) = self.index.remove(name) else {
+            return false;
+        };
+        self.entries.remove(i);
+        for (j, e) in self.entries.iter().enumerate().skip(i) {
+            self.index.insert(e.name.clone(), j);
+        }
+        true
+    }
+
+    fn entry(&self, name: &str) -> Result<&Entry<E, D>> {
+        self.index
+            .get(name)
+            .map(|&i| &self.entries[i])
+            .ok_or_else(|| self.unknown(name))
+    }
+
+    fn unknown(&self, name: &str) -> Error {
+        let mut known: Vec<&str> = self.names().collect();
+        known.sort_unstable();
+        let hint = if known.is_empty() {
+            "; the store is empty".to_string()
+        } else {
+            format!("; known parameters: {}", known.join(", "))
+        };
+        Error::UnknownParameter {
+            name: name.to_string(),
+            hint,
+        }
+    }
+
+    /// Parameter `name` recorded on `graph`, so its gradient can be read after backward.
+    ///
+    /// # Errors
+    /// [`Error::UnknownParameter`] when absent.
+    pub fn var(&self, graph: &Graph<E, D>, name: &str) -> Result<Var<E, D>> {
+        let e = self.entry(name)?;
+        Ok(graph.leaf(&e.tensor, e.uid))
+    }
+
+    /// The current value of `name` as a constant.
+    ///
+    /// # Errors
+    /// [`Error::UnknownParameter`] when absent.
+    pub fn value(&self, name: &str) -> Result<Var<E, D>> {
+        Ok(Var::constant(self.entry(name)?.tensor.clone()))
+    }
+
+    /// The current values of `name`, row-major, on the host.
+    ///
+    /// # Errors
+    /// [`Error::UnknownParameter`] when absent.
+    pub fn values(&self, name: &str) -> Result<Vec<E>> {
+        Ok(self.entry(name)?.tensor.as_vec())
+    }
+
+    /// The gradient of `name` in `grads`, row-major, on the host (zeros if it was unused).
+    ///
+    /// # Errors
+    /// [`Error::UnknownParameter`] when absent.
+    pub fn gradient(&self, grads: &mut Gradients<E, D>, name: &str) -> Result<Vec<E>> {
+        let e = self.entry(name)?;
+        Ok(grads.of_tensor(&e.tensor)?.as_vec())
+    }
+
+    /// Runs `update(index, name, parameter)` for every parameter in insertion order; the
+    /// optimizer updates the tensor in place, which keeps its identity.
+    pub(crate) fn for_each_mut(
+        &mut self,
+        mut update: impl FnMut(usize, &str, &mut Matrix<E, D>) -> Result<()>,
+    ) -> Result<()> {
+        for (i, e) in self.entries.iter_mut().enumerate() {
+            update(i, &e.name, &mut e.tensor)?;
+        }
+        Ok(())
+    }
+
+    /// Gradient tensors of every parameter, in insertion order.
+    pub(crate) fn gradient_tensors(&self, grads: &mut Gradients<E, D>) -> Result<Vec<Matrix<E, D>>> {
+        self.entries.iter().map(|e| grads.of_tensor(&e.tensor)).collect()
+    }
+
+    /// A host copy of every parameter.
+    pub fn snapshot(&self) -> ParamSnapshot {
+        ParamSnapshot {
+            entries: self
+                .entries
+                .iter()
+                .map(|e| {
+                    let (rows, columns) = *e.tensor.shape();
+                    SnapshotEntry {
+                        name: e.name.clone(),
+                        rows,
+                        columns,
+                        values: e.tensor.as_vec().into_iter().map(Real::to_f64).collect(),
+                    }
+                })
+                .collect(),
+        }
+    }
+
+    /// Loads every entry of `snapshot` (creating missing parameters, overwriting present ones).
+    /// All entries are validated before any is written, so a bad snapshot changes nothing.
+    ///
+    /// # Errors
+    /// [`Error::ParameterShape`] for an entry whose shape disagrees with the store;
+    /// [`Error::InvalidShape`] or [`Error::NonFinite`] for malformed values.
+    pub fn restore(&mut self, snapshot: &ParamSnapshot) -> Result<()> {
+        for entry in &snapshot.entries {
+            if entry.values.len() != entry.rows * entry.columns {
+                return Err(Error::invalid_shape(
+                    "ParamStore::restore",
+                    format!(
+                        "parameter `{}`: {} values for {}x{}",
+                        entry.name,
+                        entry.values.len(),
+                        entry.rows,
+                        entry.columns
+                    ),
+                ));
+            }
+            if entry.values.iter().any(|v| !v.is_finite()) {
+                return Err(Error::NonFinite {
+                    what: format!("snapshot values of parameter `{}`", entry.name),
+                });
+            }
+            if let Ok(found) = self.shape(&entry.name) {
+                if found != (entry.rows, entry.columns) {
+                    return Err(Error::ParameterShape {
+                        name: entry.name.clone(),
+                        expected: found,
+                        found: (entry.rows, entry.columns),
+                    });
+                }
+            }
+        }
+        for entry in &snapshot.entries {
+            self.insert(&entry.name, entry.rows, entry.columns, &entry.values)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::rng::seeded;
+
+    fn store() -> ParamStore<f64, Cpu> {
+        ParamStore::new(&Cpu::default())
+    }
+
+    #[test]
+    fn init_keeps_existing_values_and_checks_shape() {
+        let mut s = store();
+        let mut rng = seeded(1);
+        s.get_or_init("w", 2, 2, &Init::Constant(3.0), &mut rng).unwrap();
+        s.get_or_init("w", 2, 2, &Init::Zeros, &mut rng).unwrap();
+        assert_eq!(s.values("w").unwrap(), vec![3.0; 4]);
+        let error = s.get_or_init("w", 1, 4, &Init::Zeros, &mut rng).unwrap_err();
+        assert!(error.to_string().contains("`w`"), "{error}");
+    }
+
+    #[test]
+    fn unknown_names_list_the_known_ones() {
+        let mut s = store();
+        s.insert("alpha", 1, 1, &[1.0]).unwrap();
+        let error = s.values("alhpa").unwrap_err().to_string();
+        assert!(error.contains("alhpa") && error.contains("alpha"), "{error}");
+    }
+
+    #[test]
+    fn snapshot_round_trips_and_bad_restore_changes_nothing() {
+        let mut s = store();
+        s.insert("a", 1, 2, &[1.0, 2.0]).unwrap();
+        s.insert("b", 2, 1, &[3.0, 4.0]).unwrap();
+        let snap = s.snapshot();
+        let json = serde_json::to_string(&snap).unwrap();
+        let back: ParamSnapshot = serde_json::from_str(&json).unwrap();
+        let mut t = store();
+        t.restore(&back).unwrap();
+        assert_eq!(t.snapshot(), snap);
+
+        let mut bad = snap.clone();
+        bad.entries[0].values = vec![9.0, 9.0];
+        bad.entries[1].rows = 1;
+        bad.entries[1].columns = 2;
+        assert!(t.restore(&bad).is_err());
+        assert_eq!(t.values("a").unwrap(), vec![1.0, 2.0], "nothing was written");
+    }
+
+    #[test]
+    fn insert_rejects_non_finite() {
+        let mut s = store();
+        assert!(s.insert("x", 1, 1, &[f64::NAN]).is_err());
+        assert!(!s.contains("x"));
+    }
+}
