@@ -15,6 +15,8 @@
 //! - [`testing`]: gradient checks against finite differences, for your own code too.
 
 pub mod backend;
+pub mod constraints;
+pub mod dist;
 pub mod params;
 pub mod error;
 pub mod testing;
@@ -24,6 +26,7 @@ pub use error::{Error, Result};
 /// The names most programs need.
 pub mod prelude {
     pub use crate::backend::{Backend, Cpu, Gradients, Graph, Real, Rng, Var};
+    pub use crate::dist::*;
     pub use crate::error::{Error, Result};
     pub use crate::params::{Adam, GradientClipping, Init, Optimizer, ParamStore, Schedule, Sgd};
 }

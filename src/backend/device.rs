@@ -18,8 +18,10 @@ pub use dfdx::tensor::Cuda;
 /// A compute device for element type `E`: everything dfdx's `Device<E>` offers, cloneable
 /// (clones share the device) and `'static`.
 pub trait Backend<E: Real>: dfdx::tensor_ops::Device<E> + Clone + std::fmt::Debug + 'static {
-    /// Builds the device. On CUDA this picks GPU 0 and fails (without panicking) when none is
-    /// present.
+    /// The device used for values that have no other device to follow (for example the draws of
+    /// a distribution whose parameters are all plain numbers). On the CPU this is
+    /// `Cpu::default()`; on CUDA, GPU 0, opened once per process. Fails (without panicking) when
+    /// no GPU is present.
     ///
     /// # Errors
     /// [`Error::Backend`] when the device cannot be opened.
@@ -41,7 +43,12 @@ where
     Cuda: dfdx::tensor_ops::Device<E>,
 {
     fn open() -> Result<Self> {
-        Cuda::try_build(0, 0).map_err(|e| Error::Backend(format!("cannot open CUDA device 0: {e:?}")))
+        // Opening a CUDA context is expensive: share one per process.
+        static SHARED: std::sync::OnceLock<std::result::Result<Cuda, String>> = std::sync::OnceLock::new();
+        SHARED
+            .get_or_init(|| Cuda::try_build(0, 0).map_err(|e| format!("{e:?}")))
+            .clone()
+            .map_err(|e| Error::Backend(format!("cannot open CUDA device 0: {e}")))
     }
 }
 

@@ -20,3 +20,4 @@ pub use real::{real, Real};
 pub use rng::Rng;
 pub use var::{Gradients, Graph, Matrix, Var};
 pub(crate) use var::fresh_uid as var_uid;
+pub use var::arithmetic_shape;

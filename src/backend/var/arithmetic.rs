@@ -11,7 +11,7 @@ use dfdx::prelude::{Axes2, Axis, BroadcastTo, ReshapeTo};
 use std::ops::{Add, Div, Mul, Neg, Sub};
 
 /// The broadcast shape of two shapes, NumPy rules in two dimensions.
-pub(crate) fn broadcast_shape(
+pub fn broadcast_shape(
     operation: &'static str,
     left: (usize, usize),
     right: (usize, usize),

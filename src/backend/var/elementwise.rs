@@ -104,3 +104,30 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
         self.record(|t| (t - x0) * slope + value)
     }
 }
+
+impl<E: Real, D: Backend<E>> Var<E, D> {
+    /// Keeps the entries where `keep` is true and replaces the others by `fill` (row-major mask).
+    /// The gradient flows only to kept entries. Used to give `-inf` log-densities outside a
+    /// support without letting NaN from the formula leak through.
+    ///
+    /// # Errors
+    /// [`Error::InvalidShape`](crate::Error::InvalidShape) when the mask length differs from the
+    /// number of entries.
+    pub fn keep_where(&self, keep: &[bool], fill: f64) -> crate::Result<Self> {
+        use dfdx::prelude::{ChooseFrom, TryGt};
+        let (rows, columns) = self.shape();
+        if keep.len() != rows * columns {
+            return Err(crate::Error::invalid_shape(
+                "keep_where",
+                format!("a mask of {} entries for a {rows}x{columns} value", keep.len()),
+            ));
+        }
+        let dev = self.device();
+        let flags: Vec<E> = keep.iter().map(|&k| if k { E::one() } else { E::zero() }).collect();
+        let flags: Tensor<(usize, usize), E, D> = dev.tensor_from_vec(flags, (rows, columns));
+        let mask = flags.gt(real::<E>(0.5));
+        let fill: Tensor<(usize, usize), E, D> =
+            dev.tensor_from_vec(vec![real::<E>(fill); rows * columns], (rows, columns));
+        Ok(self.record(|t| mask.choose(t, fill)))
+    }
+}

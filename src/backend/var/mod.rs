@@ -28,6 +28,7 @@ mod reduce;
 mod shape;
 
 pub use graph::{Gradients, Graph};
+pub use arithmetic::broadcast_shape as arithmetic_shape;
 
 use super::device::{Backend, Cpu};
 use super::real::{real, Real};

@@ -1,0 +1,138 @@
+//! [`Constraint`]: the set a value must lie in.
+
+/// The support of a distribution or the domain of a parameter.
+///
+/// Elementwise constraints apply to each entry; the *row* constraints ([`Constraint::Simplex`],
+/// [`Constraint::Ordered`], [`Constraint::CorrCholesky`], [`Constraint::RealVector`]) apply to
+/// each row as one event.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub enum Constraint {
+    /// All reals.
+    Real,
+    /// `x > 0`.
+    Positive,
+    /// `x > lower`.
+    GreaterThan(f64),
+    /// `x < upper`.
+    LessThan(f64),
+    /// `lower < x < upper` (open; the boundary is accepted by [`Constraint::check`] since
+    /// floating point reaches it).
+    Interval(f64, f64),
+    /// `0 < x < 1`.
+    UnitInterval,
+    /// `x` in {0, 1}.
+    Boolean,
+    /// `x` in {0, 1, 2, ...}.
+    NonNegativeInteger,
+    /// `x` in {lower, ..., upper}.
+    IntegerInterval(i64, i64),
+    /// Each row is a real vector (every entry finite).
+    RealVector,
+    /// Each row has positive entries summing to 1.
+    Simplex,
+    /// Each row is strictly increasing.
+    Ordered,
+    /// Each row is a row-major `d x d` lower-triangular Cholesky factor of a correlation matrix:
+    /// positive diagonal, rows of unit length.
+    CorrCholesky,
+}
+
+impl Constraint {
+    /// Whether the constraint applies to whole rows rather than single entries.
+    pub fn is_row_constraint(&self) -> bool {
+        matches!(
+            self,
+            Constraint::RealVector | Constraint::Simplex | Constraint::Ordered | Constraint::CorrCholesky
+        )
+    }
+
+    /// Whether values are integers (a discrete support).
+    pub fn is_discrete(&self) -> bool {
+        matches!(
+            self,
+            Constraint::Boolean | Constraint::NonNegativeInteger | Constraint::IntegerInterval(..)
+        )
+    }
+
+    /// Whether one entry satisfies an elementwise constraint (row constraints: finite).
+    pub fn check_value(&self, x: f64) -> bool {
+        let integer = x == x.floor();
+        match *self {
+            Constraint::Real | Constraint::RealVector => x.is_finite(),
+            Constraint::Positive => x > 0.0 && x.is_finite(),
+            Constraint::GreaterThan(lower) => x > lower && x.is_finite(),
+            Constraint::LessThan(upper) => x < upper && x.is_finite(),
+            Constraint::Interval(lower, upper) => x >= lower && x <= upper,
+            Constraint::UnitInterval => (0.0..=1.0).contains(&x),
+            Constraint::Boolean => x == 0.0 || x == 1.0,
+            Constraint::NonNegativeInteger => x >= 0.0 && integer && x.is_finite(),
+            Constraint::IntegerInterval(lower, upper) => integer && x >= lower as f64 && x <= upper as f64,
+            Constraint::Simplex | Constraint::Ordered | Constraint::CorrCholesky => x.is_finite(),
+        }
+    }
+
+    /// Whether one row satisfies the constraint (for elementwise constraints: every entry does).
+    pub fn check_row(&self, row: &[f64]) -> bool {
+        if !row.iter().all(|&x| self.check_value(x)) {
+            return false;
+        }
+        match *self {
+            Constraint::Simplex => {
+                let sum: f64 = row.iter().sum();
+                row.iter().all(|&x| x >= 0.0) && (sum - 1.0).abs() < 1e-4 * row.len().max(1) as f64
+            }
+            Constraint::Ordered => row.windows(2).all(|w| w[0] < w[1]),
+            Constraint::CorrCholesky => {
+                let d = (row.len() as f64).sqrt().round() as usize;
+                if d * d != row.len() {
+                    return false;
+                }
+                (0..d).all(|i| {
+                    let r = &row[i * d..(i + 1) * d];
+                    let upper_zero = r[i + 1..].iter().all(|&v| v == 0.0);
+                    let norm: f64 = r.iter().map(|v| v * v).sum();
+                    upper_zero && r[i] > 0.0 && (norm - 1.0).abs() < 1e-4
+                })
+            }
+            _ => true,
+        }
+    }
+
+    /// A short human-readable description, used in error messages.
+    pub fn describe(&self) -> String {
+        match self {
+            Constraint::Real => "real".into(),
+            Constraint::Positive => "positive".into(),
+            Constraint::GreaterThan(a) => format!("greater than {a}"),
+            Constraint::LessThan(b) => format!("less than {b}"),
+            Constraint::Interval(a, b) => format!("in [{a}, {b}]"),
+            Constraint::UnitInterval => "in [0, 1]".into(),
+            Constraint::Boolean => "0 or 1".into(),
+            Constraint::NonNegativeInteger => "a non-negative integer".into(),
+            Constraint::IntegerInterval(a, b) => format!("an integer in {a}..={b}"),
+            Constraint::RealVector => "a real vector".into(),
+            Constraint::Simplex => "a probability vector (positive, summing to 1)".into(),
+            Constraint::Ordered => "strictly increasing".into(),
+            Constraint::CorrCholesky => "the Cholesky factor of a correlation matrix".into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Constraint::*;
+
+    #[test]
+    fn checks() {
+        assert!(Positive.check_value(1e-30) && !Positive.check_value(0.0));
+        assert!(Interval(-1.0, 2.0).check_value(2.0) && !Interval(-1.0, 2.0).check_value(2.1));
+        assert!(NonNegativeInteger.check_value(3.0) && !NonNegativeInteger.check_value(2.5));
+        assert!(Simplex.check_row(&[0.2, 0.8]) && !Simplex.check_row(&[0.2, 0.7]));
+        assert!(Ordered.check_row(&[-1.0, 0.0, 3.0]) && !Ordered.check_row(&[0.0, 0.0]));
+        let s = 0.5f64.sqrt();
+        assert!(CorrCholesky.check_row(&[1.0, 0.0, s, s]));
+        assert!(!CorrCholesky.check_row(&[1.0, 0.1, s, s]));
+        assert!(!Real.check_value(f64::NAN));
+    }
+}

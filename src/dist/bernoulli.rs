@@ -1,0 +1,85 @@
+//! The Bernoulli distribution, parameterised by logits.
+
+use super::distribution::{at_least_shape, impl_expand, noise, Distribution};
+use super::param::{broadcast_params, device_of, Param, ParamArithmetic};
+use crate::backend::rng::open_uniforms;
+use crate::backend::{Backend, Cpu, Real, Rng, Var};
+use crate::constraints::Constraint;
+use crate::error::Result;
+
+/// `Bernoulli(logits)`: `P(x = 1) = sigmoid(logits)`; log-mass `x l - softplus(l)`, exact and
+/// overflow-free for any logit.
+#[derive(Debug, Clone)]
+pub struct Bernoulli<E: Real = f32, D: Backend<E> = Cpu> {
+    logits: Param<E, D>,
+    shape: (usize, usize),
+}
+
+impl<E: Real, D: Backend<E>> Bernoulli<E, D> {
+    /// A Bernoulli with log-odds `logits`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) for NaN logits (infinite
+    /// logits are allowed: they give certain outcomes).
+    pub fn new(logits: impl Into<Param<E, D>>) -> Result<Self> {
+        let logits = logits.into();
+        logits.validate("Bernoulli", "logits", |l| !l.is_nan(), "must not be NaN")?;
+        let shape = broadcast_params("Bernoulli", &[&logits])?;
+        Ok(Bernoulli { logits, shape })
+    }
+
+    /// A Bernoulli with success probability `probs` in [0, 1].
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) outside [0, 1].
+    pub fn from_probs(probs: impl Into<Param<E, D>>) -> Result<Self> {
+        let probs = probs.into();
+        probs.validate("Bernoulli", "probs", |p| (0.0..=1.0).contains(&p), "must be in [0, 1]")?;
+        Self::new(probs.map(|p| (p / (1.0 - p)).ln(), |p| p.ln() - p.rsub_scalar(1.0).ln()))
+    }
+
+    /// The logits.
+    pub fn logits(&self) -> &Param<E, D> {
+        &self.logits
+    }
+
+    fn device(&self) -> Result<D> {
+        device_of(&[&self.logits])
+    }
+
+    fn probs(&self) -> Result<Var<E, D>> {
+        Ok(self.logits.to_var(&self.device()?, self.shape)?.sigmoid())
+    }
+}
+
+impl_expand!(Bernoulli);
+
+impl<E: Real, D: Backend<E>> Distribution<E, D> for Bernoulli<E, D> {
+    fn name(&self) -> &'static str {
+        "Bernoulli"
+    }
+    fn sample_shape(&self) -> (usize, usize) {
+        self.shape
+    }
+    fn support(&self) -> Constraint {
+        Constraint::Boolean
+    }
+    fn log_prob_unchecked(&self, x: &Var<E, D>) -> Result<Var<E, D>> {
+        let softplus = self.logits.map(|l| l.max(0.0) + (-l.abs()).exp().ln_1p(), Var::softplus);
+        let lp = x.mul_p(&self.logits)?.sub_p(&softplus)?;
+        at_least_shape(lp, self.shape)
+    }
+    fn sample(&self, rng: &mut Rng) -> Result<Var<E, D>> {
+        let p = self.probs()?.to_f64_vec();
+        let u = open_uniforms(rng, p.len());
+        let draws = u.iter().zip(&p).map(|(u, p)| if u < p { 1.0 } else { 0.0 }).collect();
+        noise(&self.device()?, self.shape, draws)
+    }
+    fn mean(&self) -> Result<Var<E, D>> {
+        self.probs()
+    }
+    fn variance(&self) -> Result<Var<E, D>> {
+        let p = self.probs()?;
+        p.mul(&p.rsub_scalar(1.0))
+    }
+}

@@ -1,0 +1,189 @@
+//! The [`Distribution`] trait and the helpers its implementations share.
+
+use crate::backend::{Backend, Real, Rng, Var};
+use crate::constraints::Constraint;
+use crate::error::{Error, Result};
+
+/// A probability distribution over `(rows, columns)` values.
+///
+/// Shapes: every draw has [`Distribution::sample_shape`]. For `event_dim() == 0` each entry is
+/// an independent scalar event and `log_prob` returns one log-density per entry (the broadcast
+/// of the value and the parameters); for `event_dim() == 1` each row is one event and
+/// `log_prob` returns `(rows, 1)`.
+///
+/// `log_prob` is differentiable with respect to the value and the parameters (when they are
+/// recorded on a [`Graph`](crate::backend::Graph)); `rsample` is differentiable with respect
+/// to the parameters where a reparameterised sampler exists.
+pub trait Distribution<E: Real, D: Backend<E>> {
+    /// The distribution's name, used in messages.
+    fn name(&self) -> &'static str;
+
+    /// The shape of one draw.
+    fn sample_shape(&self) -> (usize, usize);
+
+    /// 0 when entries are independent scalar events, 1 when each row is one event.
+    fn event_dim(&self) -> usize {
+        0
+    }
+
+    /// The set of valid values.
+    fn support(&self) -> Constraint;
+
+    /// The log-density without checking the support: the hot path of inference, where values
+    /// are valid by construction. Outside the support the result is unspecified (often NaN).
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] when the value does not broadcast with the parameters.
+    fn log_prob_unchecked(&self, value: &Var<E, D>) -> Result<Var<E, D>>;
+
+    /// The log-density (log-mass for discrete distributions): `-inf` where the value is outside
+    /// the support.
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] when the value does not broadcast with the parameters; the
+    /// error of a poisoned value.
+    fn log_prob(&self, value: &Var<E, D>) -> Result<Var<E, D>> {
+        value.check()?;
+        let support = self.support();
+        let lp = self.log_prob_unchecked(value)?;
+        let by_row = self.event_dim() == 1 || support.is_row_constraint();
+        mask_outside_support(&lp, value, by_row, |row| support.check_row(row))
+    }
+
+    /// A draw, cut off from any graph.
+    ///
+    /// # Errors
+    /// Backend errors.
+    fn sample(&self, rng: &mut Rng) -> Result<Var<E, D>>;
+
+    /// A reparameterised draw: a differentiable function of the parameters and of
+    /// parameter-free noise.
+    ///
+    /// # Errors
+    /// [`Error::NotReparameterizable`] when the distribution has no such sampler.
+    fn rsample(&self, rng: &mut Rng) -> Result<Var<E, D>> {
+        let _ = rng;
+        Err(Error::NotReparameterizable {
+            distribution: self.name(),
+        })
+    }
+
+    /// Whether [`Distribution::rsample`] is available.
+    fn has_rsample(&self) -> bool {
+        false
+    }
+
+    /// The mean (NaN where it does not exist), of [`Distribution::sample_shape`].
+    ///
+    /// # Errors
+    /// Backend errors.
+    fn mean(&self) -> Result<Var<E, D>>;
+
+    /// The variance (NaN or `inf` where it does not exist), of
+    /// [`Distribution::sample_shape`].
+    ///
+    /// # Errors
+    /// Backend errors.
+    fn variance(&self) -> Result<Var<E, D>>;
+}
+
+/// Replaces entries of `lp` whose value is invalid by `-inf`.
+///
+/// With `by_row`, `check` receives whole rows of `value` and `lp` has one entry per row;
+/// otherwise `check` receives single entries (as one-element slices). `value` may be smaller
+/// than `lp` (broadcasting); its entries are mapped accordingly. Costs nothing on the graph
+/// when every value is valid.
+pub(crate) fn mask_outside_support<E: Real, D: Backend<E>>(
+    lp: &Var<E, D>,
+    value: &Var<E, D>,
+    by_row: bool,
+    check: impl Fn(&[f64]) -> bool,
+) -> Result<Var<E, D>> {
+    let values = value.to_f64_vec();
+    let (vr, vc) = value.shape();
+    let (lr, lc) = lp.shape();
+    let keep: Vec<bool> = if by_row {
+        let rows_ok: Vec<bool> = (0..vr).map(|i| check(&values[i * vc..(i + 1) * vc])).collect();
+        (0..lr * lc)
+            .map(|k| rows_ok[if vr == 1 { 0 } else { (k / lc).min(vr - 1) }])
+            .collect()
+    } else {
+        let entries_ok: Vec<bool> = values.iter().map(|&x| check(&[x])).collect();
+        (0..lr * lc)
+            .map(|k| {
+                let (i, j) = (k / lc, k % lc);
+                let vi = if vr == 1 { 0 } else { i.min(vr - 1) };
+                let vj = if vc == 1 { 0 } else { j.min(vc - 1) };
+                entries_ok[vi * vc + vj]
+            })
+            .collect()
+    };
+    if keep.iter().all(|&k| k) {
+        return Ok(lp.clone());
+    }
+    lp.keep_where(&keep, f64::NEG_INFINITY)
+}
+
+/// Host noise of `shape` as a constant on `device`.
+pub(crate) fn noise<E: Real, D: Backend<E>>(
+    device: &D,
+    shape: (usize, usize),
+    values: Vec<f64>,
+) -> Result<Var<E, D>> {
+    Var::from_vec(device, values.into_iter().map(<E as Real>::from_f64).collect(), shape.0, shape.1)
+}
+
+/// Broadcasts `lp` up to `shape` when the distribution was expanded beyond its parameters.
+pub(crate) fn at_least_shape<E: Real, D: Backend<E>>(
+    lp: Var<E, D>,
+    shape: (usize, usize),
+) -> Result<Var<E, D>> {
+    let target = crate::backend::arithmetic_shape("log_prob", lp.shape(), shape)?;
+    if target == lp.shape() {
+        Ok(lp)
+    } else {
+        lp.broadcast_to(target.0, target.1)
+    }
+}
+
+/// Checks that `(rows, columns)` is a valid expansion of `shape`.
+pub(crate) fn expanded_shape(
+    owner: &'static str,
+    shape: (usize, usize),
+    rows: usize,
+    columns: usize,
+) -> Result<(usize, usize)> {
+    let target = crate::backend::arithmetic_shape(owner, shape, (rows, columns))?;
+    if target != (rows, columns) {
+        return Err(Error::ShapeMismatch {
+            operation: owner,
+            left: shape,
+            right: (rows, columns),
+            hint: "; expand can only grow dimensions of size 1".into(),
+        });
+    }
+    Ok(target)
+}
+
+/// Implements `expand` for a distribution with a `shape` field.
+macro_rules! impl_expand {
+    ($name:ident) => {
+        impl<E: Real, D: Backend<E>> $name<E, D> {
+            /// The same distribution with draws of shape `(rows, columns)`; parameters broadcast.
+            ///
+            /// # Errors
+            /// [`Error::ShapeMismatch`](crate::Error::ShapeMismatch) when the parameters do not
+            /// broadcast to that shape.
+            pub fn expand(mut self, rows: usize, columns: usize) -> Result<Self> {
+                self.shape = crate::dist::distribution::expanded_shape(
+                    stringify!($name),
+                    self.shape,
+                    rows,
+                    columns,
+                )?;
+                Ok(self)
+            }
+        }
+    };
+}
+pub(crate) use impl_expand;

@@ -1,0 +1,71 @@
+//! The exponential distribution.
+
+use super::distribution::{at_least_shape, impl_expand, noise, Distribution};
+use super::param::{broadcast_params, device_of, Param, ParamArithmetic};
+use crate::backend::rng::open_uniforms;
+use crate::backend::{Backend, Cpu, Real, Rng, Var};
+use crate::constraints::Constraint;
+use crate::error::Result;
+
+/// `Exponential(rate)`: density `rate e^(-rate x)` on `x >= 0`.
+///
+/// Reparameterised: `x = -ln(u) / rate`.
+#[derive(Debug, Clone)]
+pub struct Exponential<E: Real = f32, D: Backend<E> = Cpu> {
+    rate: Param<E, D>,
+    shape: (usize, usize),
+}
+
+impl<E: Real, D: Backend<E>> Exponential<E, D> {
+    /// An exponential with positive `rate`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) for a bad rate.
+    pub fn new(rate: impl Into<Param<E, D>>) -> Result<Self> {
+        let rate = rate.into();
+        rate.validate("Exponential", "rate", |s| s > 0.0 && s.is_finite(), "must be positive and finite")?;
+        let shape = broadcast_params("Exponential", &[&rate])?;
+        Ok(Exponential { rate, shape })
+    }
+
+    fn device(&self) -> Result<D> {
+        device_of(&[&self.rate])
+    }
+}
+
+impl_expand!(Exponential);
+
+impl<E: Real, D: Backend<E>> Distribution<E, D> for Exponential<E, D> {
+    fn name(&self) -> &'static str {
+        "Exponential"
+    }
+    fn sample_shape(&self) -> (usize, usize) {
+        self.shape
+    }
+    fn support(&self) -> Constraint {
+        Constraint::Positive
+    }
+    fn log_prob_unchecked(&self, x: &Var<E, D>) -> Result<Var<E, D>> {
+        let log_rate = self.rate.map(f64::ln, Var::ln);
+        let lp = (-x.mul_p(&self.rate)?).add_p(&log_rate)?;
+        at_least_shape(lp, self.shape)
+    }
+    fn sample(&self, rng: &mut Rng) -> Result<Var<E, D>> {
+        Ok(self.rsample(rng)?.detach())
+    }
+    fn rsample(&self, rng: &mut Rng) -> Result<Var<E, D>> {
+        let n = self.shape.0 * self.shape.1;
+        let standard: Vec<f64> = open_uniforms(rng, n).into_iter().map(|u| -u.ln()).collect();
+        let t = noise(&self.device()?, self.shape, standard)?;
+        at_least_shape(t.div_p(&self.rate)?, self.shape)
+    }
+    fn has_rsample(&self) -> bool {
+        true
+    }
+    fn mean(&self) -> Result<Var<E, D>> {
+        Ok(self.rate.to_var(&self.device()?, self.shape)?.recip())
+    }
+    fn variance(&self) -> Result<Var<E, D>> {
+        Ok(self.rate.to_var(&self.device()?, self.shape)?.square().recip())
+    }
+}

@@ -1,0 +1,71 @@
+//! The half-Cauchy distribution.
+
+use super::cauchy::standard_cauchy;
+use super::distribution::{at_least_shape, impl_expand, noise, Distribution};
+use super::param::{broadcast_params, device_of, Param, ParamArithmetic};
+use crate::backend::{Backend, Cpu, Real, Rng, Var};
+use crate::constraints::Constraint;
+use crate::error::Result;
+use std::f64::consts::PI;
+
+/// `HalfCauchy(scale)`: `|y|` for `y ~ Cauchy(0, scale)`; density
+/// `2 / (pi scale (1 + (x / scale)^2))` on `x >= 0`. The usual prior for scale parameters
+/// (Gelman 2006). Mean and variance are infinite.
+///
+/// Reparameterised: `x = scale * |tan(pi (u - 1/2))|`.
+#[derive(Debug, Clone)]
+pub struct HalfCauchy<E: Real = f32, D: Backend<E> = Cpu> {
+    scale: Param<E, D>,
+    shape: (usize, usize),
+}
+
+impl<E: Real, D: Backend<E>> HalfCauchy<E, D> {
+    /// A half-Cauchy with positive `scale`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) for a bad scale.
+    pub fn new(scale: impl Into<Param<E, D>>) -> Result<Self> {
+        let scale = scale.into();
+        scale.validate("HalfCauchy", "scale", |s| s > 0.0 && s.is_finite(), "must be positive and finite")?;
+        let shape = broadcast_params("HalfCauchy", &[&scale])?;
+        Ok(HalfCauchy { scale, shape })
+    }
+}
+
+impl_expand!(HalfCauchy);
+
+impl<E: Real, D: Backend<E>> Distribution<E, D> for HalfCauchy<E, D> {
+    fn name(&self) -> &'static str {
+        "HalfCauchy"
+    }
+    fn sample_shape(&self) -> (usize, usize) {
+        self.shape
+    }
+    fn support(&self) -> Constraint {
+        Constraint::Positive
+    }
+    fn log_prob_unchecked(&self, x: &Var<E, D>) -> Result<Var<E, D>> {
+        let z = x.div_p(&self.scale)?;
+        let log_scale = self.scale.map(f64::ln, Var::ln);
+        let lp = (-z.square().log1p()).add_scalar((2.0 / PI).ln()).sub_p(&log_scale)?;
+        at_least_shape(lp, self.shape)
+    }
+    fn sample(&self, rng: &mut Rng) -> Result<Var<E, D>> {
+        Ok(self.rsample(rng)?.detach())
+    }
+    fn rsample(&self, rng: &mut Rng) -> Result<Var<E, D>> {
+        let n = self.shape.0 * self.shape.1;
+        let t: Vec<f64> = standard_cauchy(rng, n).into_iter().map(f64::abs).collect();
+        let t = noise(&device_of(&[&self.scale])?, self.shape, t)?;
+        at_least_shape(t.mul_p(&self.scale)?, self.shape)
+    }
+    fn has_rsample(&self) -> bool {
+        true
+    }
+    fn mean(&self) -> Result<Var<E, D>> {
+        Ok(Var::full(&device_of(&[&self.scale])?, self.shape.0, self.shape.1, f64::INFINITY))
+    }
+    fn variance(&self) -> Result<Var<E, D>> {
+        Ok(Var::full(&device_of(&[&self.scale])?, self.shape.0, self.shape.1, f64::INFINITY))
+    }
+}

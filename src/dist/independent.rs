@@ -1,0 +1,86 @@
+//! Reinterpreting the columns of a batch of scalar distributions as one event.
+
+use super::distribution::Distribution;
+use crate::backend::{Backend, Real, Rng, Var};
+use crate::constraints::Constraint;
+use crate::error::{Error, Result};
+use std::marker::PhantomData;
+
+/// Each row of the base distribution's draws is one event: `log_prob` sums the base's
+/// log-densities across columns, giving `(rows, 1)`. Pyro's `to_event(1)`.
+#[derive(Debug, Clone)]
+pub struct Independent<E: Real, D: Backend<E>, B: Distribution<E, D>> {
+    base: B,
+    marker: PhantomData<(E, D)>,
+}
+
+impl<E: Real, D: Backend<E>, B: Distribution<E, D>> Independent<E, D, B> {
+    /// Wraps `base`, which must have scalar events.
+    ///
+    /// # Errors
+    /// [`Error::InvalidShape`] when `base` already has row events.
+    pub fn new(base: B) -> Result<Self> {
+        if base.event_dim() != 0 {
+            return Err(Error::invalid_shape(
+                "Independent",
+                format!("{} already treats each row as one event", base.name()),
+            ));
+        }
+        Ok(Independent { base, marker: PhantomData })
+    }
+
+    /// The wrapped distribution.
+    pub fn base(&self) -> &B {
+        &self.base
+    }
+}
+
+/// `to_event()` on every distribution.
+pub trait ToEvent<E: Real, D: Backend<E>>: Distribution<E, D> + Sized {
+    /// Treats each row of draws as one event (see [`Independent`]).
+    ///
+    /// # Errors
+    /// [`Error::InvalidShape`] when the distribution already has row events.
+    fn to_event(self) -> Result<Independent<E, D, Self>> {
+        Independent::new(self)
+    }
+}
+
+impl<E: Real, D: Backend<E>, B: Distribution<E, D>> ToEvent<E, D> for B {}
+
+impl<E: Real, D: Backend<E>, B: Distribution<E, D>> Distribution<E, D> for Independent<E, D, B> {
+    fn name(&self) -> &'static str {
+        self.base.name()
+    }
+    fn sample_shape(&self) -> (usize, usize) {
+        self.base.sample_shape()
+    }
+    fn event_dim(&self) -> usize {
+        1
+    }
+    fn support(&self) -> Constraint {
+        self.base.support()
+    }
+    fn log_prob_unchecked(&self, value: &Var<E, D>) -> Result<Var<E, D>> {
+        Ok(self.base.log_prob_unchecked(value)?.sum_columns())
+    }
+    fn log_prob(&self, value: &Var<E, D>) -> Result<Var<E, D>> {
+        // The base masks invalid entries with -inf, which the sum propagates.
+        Ok(self.base.log_prob(value)?.sum_columns())
+    }
+    fn sample(&self, rng: &mut Rng) -> Result<Var<E, D>> {
+        self.base.sample(rng)
+    }
+    fn rsample(&self, rng: &mut Rng) -> Result<Var<E, D>> {
+        self.base.rsample(rng)
+    }
+    fn has_rsample(&self) -> bool {
+        self.base.has_rsample()
+    }
+    fn mean(&self) -> Result<Var<E, D>> {
+        self.base.mean()
+    }
+    fn variance(&self) -> Result<Var<E, D>> {
+        self.base.variance()
+    }
+}

@@ -1,0 +1,90 @@
+//! The normal (Gaussian) distribution.
+
+use super::distribution::{at_least_shape, impl_expand, noise, Distribution};
+use super::param::{broadcast_params, device_of, Param, ParamArithmetic};
+use crate::backend::rng::standard_normals;
+use crate::backend::{Backend, Cpu, Real, Rng, Var};
+use crate::constraints::Constraint;
+use crate::error::Result;
+
+/// `Normal(loc, scale)`: density `exp(-z^2 / 2) / (scale sqrt(2 pi))`, `z = (x - loc) / scale`.
+///
+/// Reparameterised: `x = loc + scale * eps`, `eps ~ N(0, 1)`.
+///
+/// ```
+/// use flowppl::prelude::*;
+/// let normal = Normal::<f64, Cpu>::new(0.0, 2.0).unwrap();
+/// let x = Var::scalar(&Cpu::default(), 1.0);
+/// let lp = normal.log_prob(&x).unwrap().item().unwrap();
+/// assert!((lp - (-0.125 - 2f64.ln() - 0.5 * (2.0 * std::f64::consts::PI).ln())).abs() < 1e-12);
+/// assert!(Normal::<f64, Cpu>::new(0.0, -1.0).is_err());
+/// ```
+#[derive(Debug, Clone)]
+pub struct Normal<E: Real = f32, D: Backend<E> = Cpu> {
+    loc: Param<E, D>,
+    scale: Param<E, D>,
+    shape: (usize, usize),
+}
+
+impl<E: Real, D: Backend<E>> Normal<E, D> {
+    /// A normal with mean `loc` (finite) and standard deviation `scale` (positive).
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) naming the parameter;
+    /// [`Error::ShapeMismatch`](crate::Error::ShapeMismatch) when the shapes do not broadcast.
+    pub fn new(loc: impl Into<Param<E, D>>, scale: impl Into<Param<E, D>>) -> Result<Self> {
+        let (loc, scale) = (loc.into(), scale.into());
+        loc.validate("Normal", "loc", f64::is_finite, "must be finite")?;
+        scale.validate("Normal", "scale", |s| s > 0.0 && s.is_finite(), "must be positive and finite")?;
+        let shape = broadcast_params("Normal", &[&loc, &scale])?;
+        Ok(Normal { loc, scale, shape })
+    }
+
+    /// The mean parameter.
+    pub fn loc(&self) -> &Param<E, D> {
+        &self.loc
+    }
+
+    /// The standard-deviation parameter.
+    pub fn scale(&self) -> &Param<E, D> {
+        &self.scale
+    }
+}
+
+impl_expand!(Normal);
+
+impl<E: Real, D: Backend<E>> Distribution<E, D> for Normal<E, D> {
+    fn name(&self) -> &'static str {
+        "Normal"
+    }
+    fn sample_shape(&self) -> (usize, usize) {
+        self.shape
+    }
+    fn support(&self) -> Constraint {
+        Constraint::Real
+    }
+    fn log_prob_unchecked(&self, x: &Var<E, D>) -> Result<Var<E, D>> {
+        let z = x.sub_p(&self.loc)?.div_p(&self.scale)?;
+        let log_scale = self.scale.map(f64::ln, Var::ln);
+        let lp = (z.square() * -0.5).add_scalar(-0.5 * std::f64::consts::TAU.ln()).sub_p(&log_scale)?;
+        at_least_shape(lp, self.shape)
+    }
+    fn sample(&self, rng: &mut Rng) -> Result<Var<E, D>> {
+        Ok(self.rsample(rng)?.detach())
+    }
+    fn rsample(&self, rng: &mut Rng) -> Result<Var<E, D>> {
+        let device = device_of(&[&self.loc, &self.scale])?;
+        let eps = noise(&device, self.shape, standard_normals(rng, self.shape.0 * self.shape.1))?;
+        at_least_shape(eps.mul_p(&self.scale)?.add_p(&self.loc)?, self.shape)
+    }
+    fn has_rsample(&self) -> bool {
+        true
+    }
+    fn mean(&self) -> Result<Var<E, D>> {
+        self.loc.to_var(&device_of(&[&self.loc, &self.scale])?, self.shape)
+    }
+    fn variance(&self) -> Result<Var<E, D>> {
+        let variance = self.scale.map(|s| s * s, Var::square);
+        variance.to_var(&device_of(&[&self.loc, &self.scale])?, self.shape)
+    }
+}
