@@ -115,3 +115,15 @@ impl<E: Real, D: Backend<E>> Distribution<E, D> for Categorical<E, D> {
         Ok(Var::full(&self.logits.device(), self.logits.rows(), 1, f64::NAN))
     }
 }
+
+impl<E: Real, D: Backend<E>> Categorical<E, D> {
+    /// The same distribution repeated over `rows` rows (logits of one row broadcast).
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] unless the logits have one row or already `rows` rows.
+    pub fn expand_rows(self, rows: usize) -> Result<Self> {
+        Ok(Categorical {
+            logits: self.logits.broadcast_to(rows, self.num_classes())?,
+        })
+    }
+}

@@ -355,3 +355,9 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
         }
     }
 }
+
+impl<E: Real, D: Backend<E>> From<&Var<E, D>> for Var<E, D> {
+    fn from(v: &Var<E, D>) -> Self {
+        v.clone()
+    }
+}
