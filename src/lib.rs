@@ -20,6 +20,7 @@ pub mod dist;
 pub mod params;
 pub mod error;
 pub mod testing;
+pub mod transforms;
 
 pub use error::{Error, Result};
 

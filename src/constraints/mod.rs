@@ -5,7 +5,9 @@
 //! optimise in unconstrained space.
 
 
+mod biject_to;
 mod constraint;
 
 
+pub use biject_to::biject_to;
 pub use constraint::Constraint;

@@ -1,0 +1,135 @@
+//! Conformance table for the constraint bijections of `biject_to`: the output lies in the
+//! support, the inverse round-trips, and log|det J| agrees with the log-determinant of an f64
+//! finite-difference Jacobian (onto the canonical coordinates for dimension-changing maps).
+
+use flowppl::constraints::{biject_to, Constraint};
+use flowppl::prelude::*;
+use flowppl::transforms::Bijector;
+use proptest::prelude::*;
+
+type V = Var<f64, Cpu>;
+
+/// `ln |det A|` by Gaussian elimination with partial pivoting.
+fn log_abs_det(mut a: Vec<f64>, n: usize) -> f64 {
+    let mut total = 0.0;
+    for col in 0..n {
+        let pivot = (col..n).max_by(|&i, &j| a[i * n + col].abs().total_cmp(&a[j * n + col].abs())).unwrap();
+        if pivot != col {
+            for k in 0..n {
+                a.swap(col * n + k, pivot * n + k);
+            }
+        }
+        let p = a[col * n + col];
+        total += p.abs().ln();
+        for i in col + 1..n {
+            let factor = a[i * n + col] / p;
+            for k in col..n {
+                a[i * n + k] -= factor * a[col * n + k];
+            }
+        }
+    }
+    total
+}
+
+/// The coordinates of `y` the log-determinant refers to.
+fn canonical(constraint: &Constraint, y: &[f64]) -> Vec<f64> {
+    match constraint {
+        Constraint::Simplex => y[..y.len() - 1].to_vec(),
+        Constraint::CorrCholesky => {
+            let d = (y.len() as f64).sqrt() as usize;
+            (1..d).flat_map(|i| (0..i).map(move |j| (i, j))).map(|(i, j)| y[i * d + j]).collect()
+        }
+        _ => y.to_vec(),
+    }
+}
+
+fn check(constraint: Constraint, x: &[f64]) {
+    let dev = Cpu::default();
+    let bijector: Box<dyn Bijector<f64, Cpu>> = biject_to(&constraint).unwrap();
+    let n = x.len();
+    let xv = V::from_vec(&dev, x.to_vec(), 1, n).unwrap();
+    let (y, log_det) = bijector.forward(&xv, None).unwrap();
+    let y_host = y.to_vec();
+    assert_eq!(y.columns(), bijector.output_columns(n).unwrap());
+    assert!(constraint.check_row(&y_host), "{constraint:?}: {y_host:?} is outside the support");
+
+    let (x_back, inverse_log_det) = bijector.inverse(&y, None).unwrap();
+    for (a, b) in x_back.to_vec().iter().zip(x) {
+        assert!((a - b).abs() < 1e-8 * (1.0 + b.abs()), "{constraint:?}: round trip {a} vs {b}");
+    }
+    let log_det = log_det.item().unwrap();
+    assert!((inverse_log_det.item().unwrap() + log_det).abs() < 1e-8, "{constraint:?}: inverse log-det");
+
+    let h = 1e-6;
+    let forward = |v: &[f64]| -> Vec<f64> {
+        let var = V::from_vec(&dev, v.to_vec(), 1, n).unwrap();
+        canonical(&constraint, &bijector.forward(&var, None).unwrap().0.to_vec())
+    };
+    let mut jacobian = vec![0.0; n * n];
+    for j in 0..n {
+        let mut up = x.to_vec();
+        up[j] += h;
+        let mut down = x.to_vec();
+        down[j] -= h;
+        let (fu, fd) = (forward(&up), forward(&down));
+        for i in 0..n {
+            jacobian[i * n + j] = (fu[i] - fd[i]) / (2.0 * h);
+        }
+    }
+    let numeric = log_abs_det(jacobian, n);
+    assert!((numeric - log_det).abs() < 1e-5 * (1.0 + numeric.abs()), "{constraint:?}: log-det {log_det} vs finite differences {numeric}");
+}
+
+#[test]
+fn table_of_constraints() {
+    let x = [0.3, -1.2, 0.7];
+    let table = [
+        Constraint::Real,
+        Constraint::RealVector,
+        Constraint::Positive,
+        Constraint::GreaterThan(-2.0),
+        Constraint::LessThan(3.0),
+        Constraint::Interval(-1.0, 4.0),
+        Constraint::UnitInterval,
+        Constraint::Simplex,
+        Constraint::Ordered,
+        Constraint::CorrCholesky,
+    ];
+    for constraint in table {
+        check(constraint, &x);
+    }
+    check(Constraint::CorrCholesky, &[0.3, -1.2, 0.7, 0.1, 1.5, -0.4]);
+    check(Constraint::Simplex, &[2.0, -3.0, 0.0, 1.0]);
+}
+
+#[test]
+fn discrete_constraints_have_no_bijection() {
+    let error = biject_to::<f32, Cpu>(&Constraint::NonNegativeInteger).err().unwrap().to_string();
+    assert!(error.contains("discrete"), "{error}");
+}
+
+#[test]
+fn log_det_gradients_match_finite_differences() {
+    for constraint in [Constraint::Positive, Constraint::Interval(-1.0, 4.0), Constraint::Simplex, Constraint::Ordered, Constraint::CorrCholesky] {
+        let report = flowppl::testing::gradient_check(&[(2, 3, vec![0.3, -1.2, 0.7, -0.5, 0.1, 2.0])], 1e-6, |v| {
+            let (y, log_det) = biject_to::<f64, Cpu>(&constraint)?.forward(&v[0], None)?;
+            Ok(y.sum_columns().add(&log_det)?)
+        })
+        .unwrap();
+        assert!(report.max_error < 1e-6, "{constraint:?}: {report:?}");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+    #[test]
+    fn outputs_and_log_dets_stay_finite(x in prop::collection::vec(-40.0..40.0f64, 3)) {
+        let dev = Cpu::default();
+        for constraint in [Constraint::Positive, Constraint::Interval(-1.0, 4.0), Constraint::UnitInterval, Constraint::Simplex, Constraint::CorrCholesky] {
+            let (y, log_det) = biject_to::<f64, Cpu>(&constraint).unwrap()
+                .forward(&V::from_vec(&dev, x.clone(), 1, 3).unwrap(), None).unwrap();
+            prop_assert!(y.to_vec().iter().all(|v| v.is_finite()), "{:?}", constraint);
+            prop_assert!(log_det.item().unwrap().is_finite(), "{:?} log-det at {:?}", constraint, x);
+        }
+    }
+}
