@@ -132,37 +132,74 @@ impl Error {
     /// error stored in a poisoned [`Var`](crate::backend::Var) to each caller that checks it.
     pub fn duplicate(&self) -> Self {
         match self {
-            Error::InvalidParameter { owner, parameter, value, requirement } => Error::InvalidParameter {
+            Error::InvalidParameter {
+                owner,
+                parameter,
+                value,
+                requirement,
+            } => Error::InvalidParameter {
                 owner,
                 parameter,
                 value: value.clone(),
                 requirement,
             },
-            Error::ShapeMismatch { operation, left, right, hint } => Error::ShapeMismatch {
+            Error::ShapeMismatch {
+                operation,
+                left,
+                right,
+                hint,
+            } => Error::ShapeMismatch {
                 operation,
                 left: *left,
                 right: *right,
                 hint: hint.clone(),
             },
-            Error::InvalidShape { operation, message } => Error::InvalidShape { operation, message: message.clone() },
-            Error::NoAnalyticInverse { transform, suggestion } => Error::NoAnalyticInverse { transform, suggestion },
-            Error::NotReparameterizable { distribution } => Error::NotReparameterizable { distribution },
+            Error::InvalidShape { operation, message } => Error::InvalidShape {
+                operation,
+                message: message.clone(),
+            },
+            Error::NoAnalyticInverse {
+                transform,
+                suggestion,
+            } => Error::NoAnalyticInverse {
+                transform,
+                suggestion,
+            },
+            Error::NotReparameterizable { distribution } => {
+                Error::NotReparameterizable { distribution }
+            }
             Error::GraphMismatch { operation } => Error::GraphMismatch { operation },
             Error::NotRecorded => Error::NotRecorded,
-            Error::UnknownParameter { name, hint } => Error::UnknownParameter { name: name.clone(), hint: hint.clone() },
-            Error::ParameterShape { name, expected, found } => Error::ParameterShape {
+            Error::UnknownParameter { name, hint } => Error::UnknownParameter {
+                name: name.clone(),
+                hint: hint.clone(),
+            },
+            Error::ParameterShape {
+                name,
+                expected,
+                found,
+            } => Error::ParameterShape {
                 name: name.clone(),
                 expected: *expected,
                 found: *found,
             },
-            Error::Numerical { operation, message } => Error::Numerical { operation, message: message.clone() },
+            Error::Numerical { operation, message } => Error::Numerical {
+                operation,
+                message: message.clone(),
+            },
             Error::NonFinite { what } => Error::NonFinite { what: what.clone() },
-            Error::InvalidConfig { what, message } => Error::InvalidConfig { what: what.clone(), message: message.clone() },
+            Error::InvalidConfig { what, message } => Error::InvalidConfig {
+                what: what.clone(),
+                message: message.clone(),
+            },
             Error::Io { path, source } => Error::Io {
                 path: path.clone(),
                 source: std::io::Error::new(source.kind(), source.to_string()),
             },
-            Error::Parse { path, message } => Error::Parse { path: path.clone(), message: message.clone() },
+            Error::Parse { path, message } => Error::Parse {
+                path: path.clone(),
+                message: message.clone(),
+            },
             Error::Backend(message) => Error::Backend(message.clone()),
         }
     }

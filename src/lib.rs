@@ -17,8 +17,8 @@
 pub mod backend;
 pub mod constraints;
 pub mod dist;
-pub mod params;
 pub mod error;
+pub mod params;
 pub mod testing;
 pub mod transforms;
 

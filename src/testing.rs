@@ -26,7 +26,11 @@ pub struct GradientReport {
 ///
 /// # Errors
 /// Whatever `f` returns.
-pub fn gradient_check<F>(inputs: &[(usize, usize, Vec<f64>)], step: f64, f: F) -> Result<GradientReport>
+pub fn gradient_check<F>(
+    inputs: &[(usize, usize, Vec<f64>)],
+    step: f64,
+    f: F,
+) -> Result<GradientReport>
 where
     F: Fn(&[Var<f64, Cpu>]) -> Result<Var<f64, Cpu>>,
 {
@@ -47,7 +51,12 @@ where
     F: Fn(&[Var<E, D>]) -> Result<Var<E, D>>,
 {
     let make = |data: &[f64], rows: usize, columns: usize| {
-        Var::from_vec(device, data.iter().map(|&x| <E as Real>::from_f64(x)).collect(), rows, columns)
+        Var::from_vec(
+            device,
+            data.iter().map(|&x| <E as Real>::from_f64(x)).collect(),
+            rows,
+            columns,
+        )
     };
     let constants: Vec<Var<E, D>> = inputs
         .iter()
@@ -56,7 +65,9 @@ where
     let output_shape = f(&constants)?.shape();
     let count = output_shape.0 * output_shape.1;
     // Fixed weights in [0.5, 1.5) so no output entry is ignored.
-    let weights: Vec<f64> = (0..count).map(|i| 0.5 + ((i * 7919) % 1000) as f64 / 1000.0).collect();
+    let weights: Vec<f64> = (0..count)
+        .map(|i| 0.5 + ((i * 7919) % 1000) as f64 / 1000.0)
+        .collect();
     let weight_var = make(&weights, output_shape.0, output_shape.1)?;
     let objective = |values: &[Var<E, D>]| -> Result<f64> {
         Ok(f(values)?.mul(&weight_var)?.sum().item()?.to_f64())
@@ -86,7 +97,7 @@ where
             let numeric = (up - down) / (2.0 * step);
             let a = analytic[entry].to_f64();
             let error = (a - numeric).abs() / (1.0 + numeric.abs());
-            if !(error <= report.max_error) {
+            if error.is_nan() || error > report.max_error {
                 report.max_error = error;
                 report.worst = (index, entry, a, numeric);
             }

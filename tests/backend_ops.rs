@@ -40,24 +40,53 @@ fn dev() -> Cpu {
 fn elementwise_ops_match_reference_and_finite_differences() {
     type Op = (&'static str, fn(&V) -> V, fn(f64) -> f64, bool);
     let table: &[Op] = &[
-        ("softplus", |x| x.softplus(), |x| (1.0 + x.exp()).ln(), false),
-        ("log_sigmoid", |x| x.log_sigmoid(), |x| -(1.0 + (-x).exp()).ln(), false),
+        (
+            "softplus",
+            |x| x.softplus(),
+            |x| (1.0 + x.exp()).ln(),
+            false,
+        ),
+        (
+            "log_sigmoid",
+            |x| x.log_sigmoid(),
+            |x| -(1.0 + (-x).exp()).ln(),
+            false,
+        ),
         ("log1p", |x| x.log1p(), |x| x.ln_1p(), true),
         ("expm1", |x| x.expm1(), |x| x.exp_m1(), false),
-        ("lgamma", |x| x.lgamma(), |x| statrs::function::gamma::ln_gamma(x), true),
-        ("digamma", |x| x.digamma(), |x| statrs::function::gamma::digamma(x), true),
+        (
+            "lgamma",
+            |x| x.lgamma(),
+            |x| statrs::function::gamma::ln_gamma(x),
+            true,
+        ),
+        (
+            "digamma",
+            |x| x.digamma(),
+            |x| statrs::function::gamma::digamma(x),
+            true,
+        ),
         ("exp", |x| x.exp(), |x| x.exp(), false),
         ("ln", |x| x.ln(), |x| x.ln(), true),
         ("sqrt", |x| x.sqrt(), |x| x.sqrt(), true),
         ("square", |x| x.square(), |x| x * x, false),
-        ("sigmoid", |x| x.sigmoid(), |x| 1.0 / (1.0 + (-x).exp()), false),
+        (
+            "sigmoid",
+            |x| x.sigmoid(),
+            |x| 1.0 / (1.0 + (-x).exp()),
+            false,
+        ),
         ("tanh", |x| x.tanh(), |x| x.tanh(), false),
         ("recip", |x| x.recip(), |x| 1.0 / x, true),
         ("x * x (same value twice)", |x| x * x, |x| x * x, false),
         ("x / x + x", |x| &(x / x) + x, |x| 1.0 + x, true),
     ];
     for (name, op, reference, positive_only) in table {
-        let input = if *positive_only { positive_grid() } else { grid() };
+        let input = if *positive_only {
+            positive_grid()
+        } else {
+            grid()
+        };
         let x = V::from_vec(&dev(), input.2.clone(), input.0, input.1).unwrap();
         for (got, &xi) in values(&op(&x)).iter().zip(&input.2) {
             let want = reference(xi);
@@ -88,31 +117,63 @@ fn reductions_and_broadcasting_gradients() {
     let column = (2, 1, vec![0.3, -1.2]);
     let row = (1, 4, vec![0.5, 1.5, -0.5, 2.0]);
     let scalar = (1, 1, vec![0.7]);
-    check("broadcast add column", &[a.clone(), column.clone()], |v| Ok(&v[0] + &v[1]));
-    check("broadcast mul row", &[a.clone(), row.clone()], |v| Ok(&v[0] * &v[1]));
-    check("broadcast div scalar", &[a.clone(), scalar.clone()], |v| Ok(&v[0] / &v[1]));
-    check("sum", &[a.clone()], |v| Ok(v[0].sum()));
-    check("mean_rows", &[a.clone()], |v| Ok(v[0].mean_rows()));
-    check("sum_columns", &[a.clone()], |v| Ok(v[0].sum_columns()));
-    check("logsumexp_columns", &[a.clone()], |v| Ok(v[0].logsumexp_columns()));
-    check("log_softmax_columns", &[a.clone()], |v| Ok(v[0].log_softmax_columns()));
-    check("cumsum_columns", &[a.clone()], |v| Ok(v[0].cumsum_columns()));
-    check("transpose", &[a.clone()], |v| Ok(v[0].transpose()));
-    check("slice_columns", &[a.clone()], |v| v[0].slice_columns(1, 3));
-    check("gather_rows", &[a.clone()], |v| v[0].gather_rows(&[1, 0, 1]));
-    check("pick_per_row", &[a.clone()], |v| v[0].pick_per_row(&[3, 1]));
+    check("broadcast add column", &[a.clone(), column.clone()], |v| {
+        Ok(&v[0] + &v[1])
+    });
+    check("broadcast mul row", &[a.clone(), row.clone()], |v| {
+        Ok(&v[0] * &v[1])
+    });
+    check("broadcast div scalar", &[a.clone(), scalar.clone()], |v| {
+        Ok(&v[0] / &v[1])
+    });
+    check("sum", std::slice::from_ref(&a), |v| Ok(v[0].sum()));
+    check("mean_rows", std::slice::from_ref(&a), |v| {
+        Ok(v[0].mean_rows())
+    });
+    check("sum_columns", std::slice::from_ref(&a), |v| {
+        Ok(v[0].sum_columns())
+    });
+    check("logsumexp_columns", std::slice::from_ref(&a), |v| {
+        Ok(v[0].logsumexp_columns())
+    });
+    check("log_softmax_columns", std::slice::from_ref(&a), |v| {
+        Ok(v[0].log_softmax_columns())
+    });
+    check("cumsum_columns", std::slice::from_ref(&a), |v| {
+        Ok(v[0].cumsum_columns())
+    });
+    check("transpose", std::slice::from_ref(&a), |v| {
+        Ok(v[0].transpose())
+    });
+    check("slice_columns", std::slice::from_ref(&a), |v| {
+        v[0].slice_columns(1, 3)
+    });
+    check("gather_rows", std::slice::from_ref(&a), |v| {
+        v[0].gather_rows(&[1, 0, 1])
+    });
+    check("pick_per_row", std::slice::from_ref(&a), |v| {
+        v[0].pick_per_row(&[3, 1])
+    });
     check("concat_columns", &[a.clone(), column.clone()], |v| {
         V::concat_columns(&[&v[0], &v[1], &v[0]])
     });
-    check("matmul", &[a.clone(), (4, 3, (0..12).map(|i| i as f64 * 0.1 - 0.5).collect())], |v| {
-        v[0].matmul(&v[1])
-    });
+    check(
+        "matmul",
+        &[
+            a.clone(),
+            (4, 3, (0..12).map(|i| i as f64 * 0.1 - 0.5).collect()),
+        ],
+        |v| v[0].matmul(&v[1]),
+    );
 }
 
 #[test]
 fn cumsum_values() {
     let x = V::from_rows(&dev(), &[[1.0, 2.0, 3.0], [0.5, -0.5, 4.0]]).unwrap();
-    assert_eq!(x.cumsum_columns().to_vec(), vec![1.0, 3.0, 6.0, 0.5, 0.0, 4.0]);
+    assert_eq!(
+        x.cumsum_columns().to_vec(),
+        vec![1.0, 3.0, 6.0, 0.5, 0.0, 4.0]
+    );
 }
 
 #[test]
@@ -125,13 +186,8 @@ fn searchsorted_matches_linear_scan() {
     let expected: Vec<usize> = xs
         .iter()
         .map(|&v| {
-            let mut bin = 0;
-            for j in 0..4 {
-                if v >= knot_row[j] {
-                    bin = j;
-                }
-            }
-            bin
+            // The last knot (index <= 3) that is <= v, or bin 0.
+            knot_row[..4].iter().rposition(|&k| v >= k).unwrap_or(0)
         })
         .collect();
     assert_eq!(searchsorted(&knots, &x).unwrap(), expected);
@@ -143,7 +199,8 @@ fn spd_matrix() -> (usize, usize, Vec<f64>) {
     let mut a = vec![0.0; 9];
     for i in 0..3 {
         for j in 0..3 {
-            a[i * 3 + j] = (0..3).map(|k| b[i][k] * b[j][k]).sum::<f64>() + if i == j { 1.0 } else { 0.0 };
+            a[i * 3 + j] =
+                (0..3).map(|k| b[i][k] * b[j][k]).sum::<f64>() + if i == j { 1.0 } else { 0.0 };
         }
     }
     (3, 3, a)
@@ -158,7 +215,10 @@ fn cholesky_reconstructs_and_differentiates() {
     for (x, y) in rebuilt.iter().zip(&a) {
         assert!((x - y).abs() < 1e-12);
     }
-    assert!(l.to_vec()[1].abs() < 1e-15 && l.to_vec()[2].abs() < 1e-15, "upper part is zero");
+    assert!(
+        l.to_vec()[1].abs() < 1e-15 && l.to_vec()[2].abs() < 1e-15,
+        "upper part is zero"
+    );
     // Differentiate through a symmetrised input so finite differences stay on SPD matrices.
     check("cholesky", &[spd_matrix()], |v| {
         let sym = (&v[0] + &v[0].transpose()) * 0.5;
@@ -187,7 +247,7 @@ fn triangular_log_det_and_solve() {
     for (x, want) in back.iter().zip(&b.2) {
         assert!((x - want).abs() < 1e-12);
     }
-    check("triangular_log_abs_det", &[l.clone()], |v| {
+    check("triangular_log_abs_det", std::slice::from_ref(&l), |v| {
         v[0].lower_triangle(0).triangular_log_abs_det()
     });
     check("solve_lower_triangular", &[l, b], |v| {
@@ -203,7 +263,10 @@ fn operators_poison_instead_of_panicking() {
     assert!(bad.is_poisoned());
     let later = (bad.exp() * 2.0).sum();
     let error = later.check().unwrap_err().to_string();
-    assert!(error.contains("add") && error.contains("(2, 3)") && error.contains("(4, 3)"), "{error}");
+    assert!(
+        error.contains("add") && error.contains("(2, 3)") && error.contains("(4, 3)"),
+        "{error}"
+    );
     assert!(a.add(&b).is_err());
 }
 

@@ -13,7 +13,9 @@ type V = Var<f64, Cpu>;
 fn log_abs_det(mut a: Vec<f64>, n: usize) -> f64 {
     let mut total = 0.0;
     for col in 0..n {
-        let pivot = (col..n).max_by(|&i, &j| a[i * n + col].abs().total_cmp(&a[j * n + col].abs())).unwrap();
+        let pivot = (col..n)
+            .max_by(|&i, &j| a[i * n + col].abs().total_cmp(&a[j * n + col].abs()))
+            .unwrap();
         if pivot != col {
             for k in 0..n {
                 a.swap(col * n + k, pivot * n + k);
@@ -37,7 +39,10 @@ fn canonical(constraint: &Constraint, y: &[f64]) -> Vec<f64> {
         Constraint::Simplex => y[..y.len() - 1].to_vec(),
         Constraint::CorrCholesky => {
             let d = (y.len() as f64).sqrt() as usize;
-            (1..d).flat_map(|i| (0..i).map(move |j| (i, j))).map(|(i, j)| y[i * d + j]).collect()
+            (1..d)
+                .flat_map(|i| (0..i).map(move |j| (i, j)))
+                .map(|(i, j)| y[i * d + j])
+                .collect()
         }
         _ => y.to_vec(),
     }
@@ -51,19 +56,31 @@ fn check(constraint: Constraint, x: &[f64]) {
     let (y, log_det) = bijector.forward(&xv, None).unwrap();
     let y_host = y.to_vec();
     assert_eq!(y.columns(), bijector.output_columns(n).unwrap());
-    assert!(constraint.check_row(&y_host), "{constraint:?}: {y_host:?} is outside the support");
+    assert!(
+        constraint.check_row(&y_host),
+        "{constraint:?}: {y_host:?} is outside the support"
+    );
 
     let (x_back, inverse_log_det) = bijector.inverse(&y, None).unwrap();
     for (a, b) in x_back.to_vec().iter().zip(x) {
-        assert!((a - b).abs() < 1e-8 * (1.0 + b.abs()), "{constraint:?}: round trip {a} vs {b}");
+        assert!(
+            (a - b).abs() < 1e-8 * (1.0 + b.abs()),
+            "{constraint:?}: round trip {a} vs {b}"
+        );
     }
     let log_det = log_det.item().unwrap();
-    assert!((inverse_log_det.item().unwrap() + log_det).abs() < 1e-8, "{constraint:?}: inverse log-det");
+    assert!(
+        (inverse_log_det.item().unwrap() + log_det).abs() < 1e-8,
+        "{constraint:?}: inverse log-det"
+    );
 
     let h = 1e-6;
     let forward = |v: &[f64]| -> Vec<f64> {
         let var = V::from_vec(&dev, v.to_vec(), 1, n).unwrap();
-        canonical(&constraint, &bijector.forward(&var, None).unwrap().0.to_vec())
+        canonical(
+            &constraint,
+            &bijector.forward(&var, None).unwrap().0.to_vec(),
+        )
     };
     let mut jacobian = vec![0.0; n * n];
     for j in 0..n {
@@ -77,7 +94,10 @@ fn check(constraint: Constraint, x: &[f64]) {
         }
     }
     let numeric = log_abs_det(jacobian, n);
-    assert!((numeric - log_det).abs() < 1e-5 * (1.0 + numeric.abs()), "{constraint:?}: log-det {log_det} vs finite differences {numeric}");
+    assert!(
+        (numeric - log_det).abs() < 1e-5 * (1.0 + numeric.abs()),
+        "{constraint:?}: log-det {log_det} vs finite differences {numeric}"
+    );
 }
 
 #[test]
@@ -104,17 +124,30 @@ fn table_of_constraints() {
 
 #[test]
 fn discrete_constraints_have_no_bijection() {
-    let error = biject_to::<f32, Cpu>(&Constraint::NonNegativeInteger).err().unwrap().to_string();
+    let error = biject_to::<f32, Cpu>(&Constraint::NonNegativeInteger)
+        .err()
+        .unwrap()
+        .to_string();
     assert!(error.contains("discrete"), "{error}");
 }
 
 #[test]
 fn log_det_gradients_match_finite_differences() {
-    for constraint in [Constraint::Positive, Constraint::Interval(-1.0, 4.0), Constraint::Simplex, Constraint::Ordered, Constraint::CorrCholesky] {
-        let report = flowppl::testing::gradient_check(&[(2, 3, vec![0.3, -1.2, 0.7, -0.5, 0.1, 2.0])], 1e-6, |v| {
-            let (y, log_det) = biject_to::<f64, Cpu>(&constraint)?.forward(&v[0], None)?;
-            Ok(y.sum_columns().add(&log_det)?)
-        })
+    for constraint in [
+        Constraint::Positive,
+        Constraint::Interval(-1.0, 4.0),
+        Constraint::Simplex,
+        Constraint::Ordered,
+        Constraint::CorrCholesky,
+    ] {
+        let report = flowppl::testing::gradient_check(
+            &[(2, 3, vec![0.3, -1.2, 0.7, -0.5, 0.1, 2.0])],
+            1e-6,
+            |v| {
+                let (y, log_det) = biject_to::<f64, Cpu>(&constraint)?.forward(&v[0], None)?;
+                y.sum_columns().add(&log_det)
+            },
+        )
         .unwrap();
         assert!(report.max_error < 1e-6, "{constraint:?}: {report:?}");
     }

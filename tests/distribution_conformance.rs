@@ -50,13 +50,33 @@ fn table() -> Vec<Row> {
     let mut rows = Vec::new();
     for &(loc, scale) in &[(0.0, 1.0), (-1.5, 0.3), (2.0, 4.0)] {
         let n = sd::Normal::new(loc, scale).unwrap();
-        rows.push(row!(format!("Normal({loc}, {scale})"), |T| Normal::<T, Cpu>::new(loc, scale), move |x| n.ln_pdf(x), real_points()));
+        rows.push(row!(
+            format!("Normal({loc}, {scale})"),
+            |T| Normal::<T, Cpu>::new(loc, scale),
+            move |x| n.ln_pdf(x),
+            real_points()
+        ));
         let ln = sd::LogNormal::new(loc, scale).unwrap();
-        rows.push(row!(format!("LogNormal({loc}, {scale})"), |T| LogNormal::<T, Cpu>::new(loc, scale), move |x| ln.ln_pdf(x), positive_points()));
+        rows.push(row!(
+            format!("LogNormal({loc}, {scale})"),
+            |T| LogNormal::<T, Cpu>::new(loc, scale),
+            move |x| ln.ln_pdf(x),
+            positive_points()
+        ));
         let c = sd::Cauchy::new(loc, scale).unwrap();
-        rows.push(row!(format!("Cauchy({loc}, {scale})"), |T| Cauchy::<T, Cpu>::new(loc, scale), move |x| c.ln_pdf(x), real_points()));
+        rows.push(row!(
+            format!("Cauchy({loc}, {scale})"),
+            |T| Cauchy::<T, Cpu>::new(loc, scale),
+            move |x| c.ln_pdf(x),
+            real_points()
+        ));
         let l = sd::Laplace::new(loc, scale).unwrap();
-        rows.push(row!(format!("Laplace({loc}, {scale})"), |T| Laplace::<T, Cpu>::new(loc, scale), move |x| l.ln_pdf(x), real_points()));
+        rows.push(row!(
+            format!("Laplace({loc}, {scale})"),
+            |T| Laplace::<T, Cpu>::new(loc, scale),
+            move |x| l.ln_pdf(x),
+            real_points()
+        ));
         // statrs has no logistic: the closed form, written independently.
         rows.push(row!(
             format!("Logistic({loc}, {scale})"),
@@ -69,40 +89,95 @@ fn table() -> Vec<Row> {
         ));
         for &df in &[0.7, 3.0, 25.0] {
             let t = sd::StudentsT::new(loc, scale, df).unwrap();
-            rows.push(row!(format!("StudentT({df}, {loc}, {scale})"), |T| StudentT::<T, Cpu>::new(df, loc, scale), move |x| t.ln_pdf(x), real_points()));
+            rows.push(row!(
+                format!("StudentT({df}, {loc}, {scale})"),
+                |T| StudentT::<T, Cpu>::new(df, loc, scale),
+                move |x| t.ln_pdf(x),
+                real_points()
+            ));
         }
     }
     for &scale in &[0.4, 1.0, 6.0] {
         // Half-distributions are twice the full density on x >= 0.
         let n = sd::Normal::new(0.0, scale).unwrap();
-        rows.push(row!(format!("HalfNormal({scale})"), |T| HalfNormal::<T, Cpu>::new(scale), move |x| 2f64.ln() + n.ln_pdf(x), positive_points()));
+        rows.push(row!(
+            format!("HalfNormal({scale})"),
+            |T| HalfNormal::<T, Cpu>::new(scale),
+            move |x| 2f64.ln() + n.ln_pdf(x),
+            positive_points()
+        ));
         let c = sd::Cauchy::new(0.0, scale).unwrap();
-        rows.push(row!(format!("HalfCauchy({scale})"), |T| HalfCauchy::<T, Cpu>::new(scale), move |x| 2f64.ln() + c.ln_pdf(x), positive_points()));
+        rows.push(row!(
+            format!("HalfCauchy({scale})"),
+            |T| HalfCauchy::<T, Cpu>::new(scale),
+            move |x| 2f64.ln() + c.ln_pdf(x),
+            positive_points()
+        ));
         let e = sd::Exp::new(scale).unwrap();
-        rows.push(row!(format!("Exponential({scale})"), |T| Exponential::<T, Cpu>::new(scale), move |x| e.ln_pdf(x), positive_points()));
+        rows.push(row!(
+            format!("Exponential({scale})"),
+            |T| Exponential::<T, Cpu>::new(scale),
+            move |x| e.ln_pdf(x),
+            positive_points()
+        ));
     }
     for &(a, b) in &[(0.5, 1.0), (2.0, 0.5), (7.5, 3.0)] {
         let g = sd::Gamma::new(a, b).unwrap();
-        rows.push(row!(format!("Gamma({a}, {b})"), |T| Gamma::<T, Cpu>::new(a, b), move |x| g.ln_pdf(x), positive_points()));
+        rows.push(row!(
+            format!("Gamma({a}, {b})"),
+            |T| Gamma::<T, Cpu>::new(a, b),
+            move |x| g.ln_pdf(x),
+            positive_points()
+        ));
         let ig = sd::InverseGamma::new(a, b).unwrap();
-        rows.push(row!(format!("InverseGamma({a}, {b})"), |T| InverseGamma::<T, Cpu>::new(a, b), move |x| ig.ln_pdf(x), positive_points()));
+        rows.push(row!(
+            format!("InverseGamma({a}, {b})"),
+            |T| InverseGamma::<T, Cpu>::new(a, b),
+            move |x| ig.ln_pdf(x),
+            positive_points()
+        ));
         let be = sd::Beta::new(a, b).unwrap();
-        rows.push(row!(format!("Beta({a}, {b})"), |T| Beta::<T, Cpu>::new(a, b), move |x| be.ln_pdf(x), unit_points()));
+        rows.push(row!(
+            format!("Beta({a}, {b})"),
+            |T| Beta::<T, Cpu>::new(a, b),
+            move |x| be.ln_pdf(x),
+            unit_points()
+        ));
     }
     for &(low, high) in &[(-1.0, 2.0), (0.0, 0.25)] {
         let u = sd::Uniform::new(low, high).unwrap();
-        rows.push(row!(format!("Uniform({low}, {high})"), |T| Uniform::<T, Cpu>::new(low, high), move |x| u.ln_pdf(x), vec![low + 0.01, 0.5 * (low + high), high - 0.01]));
+        rows.push(row!(
+            format!("Uniform({low}, {high})"),
+            |T| Uniform::<T, Cpu>::new(low, high),
+            move |x| u.ln_pdf(x),
+            vec![low + 0.01, 0.5 * (low + high), high - 0.01]
+        ));
     }
-    for &logit in &[-3.0, 0.0, 1.2] {
-        let p = 1.0 / (1.0 + (-logit as f64).exp());
+    for &logit in &[-3.0f64, 0.0, 1.2] {
+        let p = 1.0 / (1.0 + (-logit).exp());
         let b = sd::Bernoulli::new(p).unwrap();
-        rows.push(row!(format!("Bernoulli(logit {logit})"), |T| Bernoulli::<T, Cpu>::new(logit), move |x| b.ln_pmf(x as u64), vec![0.0, 1.0]));
+        rows.push(row!(
+            format!("Bernoulli(logit {logit})"),
+            |T| Bernoulli::<T, Cpu>::new(logit),
+            move |x| b.ln_pmf(x as u64),
+            vec![0.0, 1.0]
+        ));
         let bin = sd::Binomial::new(p, 12).unwrap();
-        rows.push(row!(format!("Binomial(12, logit {logit})"), |T| Binomial::<T, Cpu>::new(12.0, logit), move |x| bin.ln_pmf(x as u64), vec![0.0, 1.0, 5.0, 11.0, 12.0]));
+        rows.push(row!(
+            format!("Binomial(12, logit {logit})"),
+            |T| Binomial::<T, Cpu>::new(12.0, logit),
+            move |x| bin.ln_pmf(x as u64),
+            vec![0.0, 1.0, 5.0, 11.0, 12.0]
+        ));
     }
     for &rate in &[0.3, 4.0, 55.0] {
         let po = sd::Poisson::new(rate).unwrap();
-        rows.push(row!(format!("Poisson({rate})"), |T| Poisson::<T, Cpu>::from_rate(rate), move |x| po.ln_pmf(x as u64), vec![0.0, 1.0, 3.0, 20.0, 60.0]));
+        rows.push(row!(
+            format!("Poisson({rate})"),
+            |T| Poisson::<T, Cpu>::from_rate(rate),
+            move |x| po.ln_pmf(x as u64),
+            vec![0.0, 1.0, 3.0, 20.0, 60.0]
+        ));
     }
     rows
 }
@@ -123,10 +198,26 @@ fn scalar_families_match_the_reference_in_f64_and_f32() {
         let d32 = (row.build32)();
         for &x in &row.points {
             let want = (row.reference)(x);
-            let got64 = d64.log_prob(&Var::<f64, Cpu>::scalar(&dev, x)).unwrap().item().unwrap();
-            assert!(close(got64, want, 1e-10), "{} at {x}: f64 {got64} vs {want}", row.name);
-            let got32 = d32.log_prob(&Var::<f32, Cpu>::scalar(&dev, x)).unwrap().item().unwrap() as f64;
-            assert!(close(got32, want, 1e-4), "{} at {x}: f32 {got32} vs {want}", row.name);
+            let got64 = d64
+                .log_prob(&Var::<f64, Cpu>::scalar(&dev, x))
+                .unwrap()
+                .item()
+                .unwrap();
+            assert!(
+                close(got64, want, 1e-10),
+                "{} at {x}: f64 {got64} vs {want}",
+                row.name
+            );
+            let got32 = d32
+                .log_prob(&Var::<f32, Cpu>::scalar(&dev, x))
+                .unwrap()
+                .item()
+                .unwrap() as f64;
+            assert!(
+                close(got32, want, 1e-4),
+                "{} at {x}: f32 {got32} vs {want}",
+                row.name
+            );
             checked += 1;
         }
     }
@@ -141,7 +232,11 @@ fn batched_log_prob_equals_pointwise() {
     let xs = [[0.1, 0.9, -1.0], [2.0, 3.0, -0.3]];
     let loc = Var::<f64, Cpu>::from_rows(&dev, &locs).unwrap();
     let x = Var::from_rows(&dev, &xs).unwrap();
-    let lp = Normal::new(&loc, 0.7).unwrap().log_prob(&x).unwrap().to_vec();
+    let lp = Normal::new(&loc, 0.7)
+        .unwrap()
+        .log_prob(&x)
+        .unwrap()
+        .to_vec();
     for i in 0..2 {
         for j in 0..3 {
             let want = sd::Normal::new(locs[i][j], 0.7).unwrap().ln_pdf(xs[i][j]);
@@ -150,9 +245,16 @@ fn batched_log_prob_equals_pointwise() {
     }
     // Broadcasting a (1, 3) parameter against (2, 3) values, and to_event summing a row.
     let row_loc = Var::<f64, Cpu>::from_rows(&dev, &[[0.0, 1.0, -2.0]]).unwrap();
-    let summed = Normal::new(&row_loc, 0.7).unwrap().to_event().unwrap().log_prob(&x).unwrap();
+    let summed = Normal::new(&row_loc, 0.7)
+        .unwrap()
+        .to_event()
+        .unwrap()
+        .log_prob(&x)
+        .unwrap();
     assert_eq!(summed.shape(), (2, 1));
-    let want: f64 = (0..3).map(|j| sd::Normal::new(locs[0][j], 0.7).unwrap().ln_pdf(xs[1][j])).sum();
+    let want: f64 = (0..3)
+        .map(|j| sd::Normal::new(locs[0][j], 0.7).unwrap().ln_pdf(xs[1][j]))
+        .sum();
     assert!(close(summed.to_vec()[1], want, 1e-12));
 }
 
@@ -170,12 +272,20 @@ fn categorical_dirichlet_and_multivariate_normal_match_statrs() {
     }
 
     let alpha = vec![0.7, 2.0, 5.5];
-    let dir = Dirichlet::new(Var::<f64, Cpu>::from_vec(&dev, alpha.clone(), 1, 3).unwrap()).unwrap();
+    let dir =
+        Dirichlet::new(Var::<f64, Cpu>::from_vec(&dev, alpha.clone(), 1, 3).unwrap()).unwrap();
     let reference = sd::Dirichlet::new(alpha).unwrap();
     for x in [[0.2, 0.3, 0.5], [0.05, 0.05, 0.9], [0.6, 0.3, 0.1]] {
-        let got = dir.log_prob(&Var::from_rows(&dev, &[x]).unwrap()).unwrap().item().unwrap();
+        let got = dir
+            .log_prob(&Var::from_rows(&dev, &[x]).unwrap())
+            .unwrap()
+            .item()
+            .unwrap();
         let want = reference.ln_pdf(&nalgebra::DVector::from_vec(x.to_vec()));
-        assert!(close(got, want, 1e-10), "Dirichlet at {x:?}: {got} vs {want}");
+        assert!(
+            close(got, want, 1e-10),
+            "Dirichlet at {x:?}: {got} vs {want}"
+        );
     }
 
     let mean = vec![0.5, -1.0, 2.0];
@@ -187,10 +297,17 @@ fn categorical_dirichlet_and_multivariate_normal_match_statrs() {
     .unwrap();
     let reference = sd::MultivariateNormal::new(mean, cov).unwrap();
     let xs = [[0.0, 0.0, 0.0], [1.5, -2.0, 2.5], [-3.0, 1.0, 0.0]];
-    let lp = mvn.log_prob(&Var::from_rows(&dev, &xs).unwrap()).unwrap().to_vec();
+    let lp = mvn
+        .log_prob(&Var::from_rows(&dev, &xs).unwrap())
+        .unwrap()
+        .to_vec();
     for (i, x) in xs.iter().enumerate() {
         let want = reference.ln_pdf(&nalgebra::DVector::from_vec(x.to_vec()));
-        assert!(close(lp[i], want, 1e-10), "MVN at {x:?}: {} vs {want}", lp[i]);
+        assert!(
+            close(lp[i], want, 1e-10),
+            "MVN at {x:?}: {} vs {want}",
+            lp[i]
+        );
     }
 }
 
@@ -199,13 +316,27 @@ fn values_outside_the_support_have_minus_infinite_log_density() {
     let dev = Cpu::default();
     let v = |x: f64| Var::<f64, Cpu>::scalar(&dev, x);
     let minus_inf = |lp: Var<f64, Cpu>| lp.item().unwrap() == f64::NEG_INFINITY;
-    assert!(minus_inf(Exponential::new(1.0).unwrap().log_prob(&v(-0.5)).unwrap()));
-    assert!(minus_inf(Gamma::new(2.0, 1.0).unwrap().log_prob(&v(0.0)).unwrap()));
-    assert!(minus_inf(Beta::new(2.0, 1.0).unwrap().log_prob(&v(1.5)).unwrap()));
-    assert!(minus_inf(Uniform::new(0.0, 1.0).unwrap().log_prob(&v(1.5)).unwrap()));
-    assert!(minus_inf(Bernoulli::new(0.0).unwrap().log_prob(&v(0.5)).unwrap()));
-    assert!(minus_inf(Binomial::new(5.0, 0.0).unwrap().log_prob(&v(6.0)).unwrap()));
-    assert!(minus_inf(Poisson::new(0.0).unwrap().log_prob(&v(-1.0)).unwrap()));
+    assert!(minus_inf(
+        Exponential::new(1.0).unwrap().log_prob(&v(-0.5)).unwrap()
+    ));
+    assert!(minus_inf(
+        Gamma::new(2.0, 1.0).unwrap().log_prob(&v(0.0)).unwrap()
+    ));
+    assert!(minus_inf(
+        Beta::new(2.0, 1.0).unwrap().log_prob(&v(1.5)).unwrap()
+    ));
+    assert!(minus_inf(
+        Uniform::new(0.0, 1.0).unwrap().log_prob(&v(1.5)).unwrap()
+    ));
+    assert!(minus_inf(
+        Bernoulli::new(0.0).unwrap().log_prob(&v(0.5)).unwrap()
+    ));
+    assert!(minus_inf(
+        Binomial::new(5.0, 0.0).unwrap().log_prob(&v(6.0)).unwrap()
+    ));
+    assert!(minus_inf(
+        Poisson::new(0.0).unwrap().log_prob(&v(-1.0)).unwrap()
+    ));
     let cat = Categorical::new(Var::<f64, Cpu>::zeros(&dev, 1, 3)).unwrap();
     assert!(minus_inf(cat.log_prob(&v(3.0)).unwrap()));
     let dir = Dirichlet::new(Var::<f64, Cpu>::full(&dev, 1, 3, 2.0)).unwrap();
@@ -213,7 +344,11 @@ fn values_outside_the_support_have_minus_infinite_log_density() {
     assert!(minus_inf(dir.log_prob(&not_simplex).unwrap()));
     // The mask only touches invalid entries.
     let mixed = Var::from_rows(&dev, &[[-1.0, 1.0]]).unwrap();
-    let lp = Exponential::new(2.0).unwrap().log_prob(&mixed).unwrap().to_vec();
+    let lp = Exponential::new(2.0)
+        .unwrap()
+        .log_prob(&mixed)
+        .unwrap()
+        .to_vec();
     assert_eq!(lp[0], f64::NEG_INFINITY);
     assert!((lp[1] - (2f64.ln() - 2.0)).abs() < 1e-12);
 }
@@ -221,23 +356,43 @@ fn values_outside_the_support_have_minus_infinite_log_density() {
 #[test]
 fn invalid_parameters_are_errors_naming_distribution_parameter_and_value() {
     let message = Normal::<f32, Cpu>::new(0.0, -1.0).unwrap_err().to_string();
-    assert!(message.contains("Normal") && message.contains("scale") && message.contains("-1"), "{message}");
+    assert!(
+        message.contains("Normal") && message.contains("scale") && message.contains("-1"),
+        "{message}"
+    );
     let message = Gamma::<f32, Cpu>::new(0.0, 1.0).unwrap_err().to_string();
-    assert!(message.contains("Gamma") && message.contains("concentration"), "{message}");
+    assert!(
+        message.contains("Gamma") && message.contains("concentration"),
+        "{message}"
+    );
     let message = Uniform::<f32, Cpu>::new(2.0, 1.0).unwrap_err().to_string();
-    assert!(message.contains("Uniform") && message.contains("high"), "{message}");
+    assert!(
+        message.contains("Uniform") && message.contains("high"),
+        "{message}"
+    );
     let message = Binomial::<f32, Cpu>::new(2.5, 0.0).unwrap_err().to_string();
     assert!(message.contains("total_count"), "{message}");
     let dev = Cpu::default();
     let bad_scale = Var::<f32, Cpu>::from_vec(&dev, vec![1.0, 0.0], 1, 2).unwrap();
     let message = Normal::new(0.0, &bad_scale).unwrap_err().to_string();
-    assert!(message.contains("scale") && message.contains('0'), "{message}");
-    let message = Normal::new(Var::<f32, Cpu>::zeros(&dev, 2, 3), Var::<f32, Cpu>::full(&dev, 4, 3, 1.0))
+    assert!(
+        message.contains("scale") && message.contains('0'),
+        "{message}"
+    );
+    let message = Normal::new(
+        Var::<f32, Cpu>::zeros(&dev, 2, 3),
+        Var::<f32, Cpu>::full(&dev, 4, 3, 1.0),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        message.contains("Normal") && message.contains("(2, 3)"),
+        "{message}"
+    );
+    let not_tril = Var::<f64, Cpu>::from_rows(&dev, &[[1.0, 0.0], [0.0, -1.0]]).unwrap();
+    let message = MultivariateNormal::new(Var::<f64, Cpu>::zeros(&dev, 1, 2), not_tril)
         .unwrap_err()
         .to_string();
-    assert!(message.contains("Normal") && message.contains("(2, 3)"), "{message}");
-    let not_tril = Var::<f64, Cpu>::from_rows(&dev, &[[1.0, 0.0], [0.0, -1.0]]).unwrap();
-    let message = MultivariateNormal::new(Var::<f64, Cpu>::zeros(&dev, 1, 2), not_tril).unwrap_err().to_string();
     assert!(message.contains("scale_tril"), "{message}");
     let _ = PI;
 }

@@ -11,9 +11,18 @@ fn row(values: &[f64]) -> (usize, usize, Vec<f64>) {
     (1, values.len(), values.to_vec())
 }
 
-fn assert_gradients(name: &str, inputs: &[(usize, usize, Vec<f64>)], f: impl Fn(&[V]) -> Result<V>) {
+fn assert_gradients(
+    name: &str,
+    inputs: &[(usize, usize, Vec<f64>)],
+    f: impl Fn(&[V]) -> Result<V>,
+) {
     let report = gradient_check(inputs, 1e-6, f).unwrap();
-    assert!(report.max_error < 1e-6, "{name}: error {} at {:?}", report.max_error, report.worst);
+    assert!(
+        report.max_error < 1e-6,
+        "{name}: error {} at {:?}",
+        report.max_error,
+        report.worst
+    );
 }
 
 #[test]
@@ -25,68 +34,102 @@ fn log_prob_gradients_match_finite_differences() {
     let scales = row(&[0.7, 1.5, 2.2]);
     let counts = row(&[0.0, 2.0, 7.0]);
 
-    assert_gradients("Normal", &[reals.clone(), locs.clone(), scales.clone()], |v| {
-        Normal::new(&v[1], &v[2])?.log_prob(&v[0])
-    });
-    assert_gradients("LogNormal", &[positives.clone(), locs.clone(), scales.clone()], |v| {
-        LogNormal::new(&v[1], &v[2])?.log_prob(&v[0])
-    });
+    assert_gradients(
+        "Normal",
+        &[reals.clone(), locs.clone(), scales.clone()],
+        |v| Normal::new(&v[1], &v[2])?.log_prob(&v[0]),
+    );
+    assert_gradients(
+        "LogNormal",
+        &[positives.clone(), locs.clone(), scales.clone()],
+        |v| LogNormal::new(&v[1], &v[2])?.log_prob(&v[0]),
+    );
     assert_gradients("HalfNormal", &[positives.clone(), scales.clone()], |v| {
         HalfNormal::new(&v[1])?.log_prob(&v[0])
     });
-    assert_gradients("Cauchy", &[reals.clone(), locs.clone(), scales.clone()], |v| {
-        Cauchy::new(&v[1], &v[2])?.log_prob(&v[0])
-    });
+    assert_gradients(
+        "Cauchy",
+        &[reals.clone(), locs.clone(), scales.clone()],
+        |v| Cauchy::new(&v[1], &v[2])?.log_prob(&v[0]),
+    );
     assert_gradients("HalfCauchy", &[positives.clone(), scales.clone()], |v| {
         HalfCauchy::new(&v[1])?.log_prob(&v[0])
     });
-    assert_gradients("StudentT", &[reals.clone(), scales.clone(), locs.clone(), scales.clone()], |v| {
-        StudentT::new(&v[1], &v[2], &v[3])?.log_prob(&v[0])
-    });
-    assert_gradients("Laplace", &[reals.clone(), locs.clone(), scales.clone()], |v| {
-        Laplace::new(&v[1], &v[2])?.log_prob(&v[0])
-    });
-    assert_gradients("Logistic", &[reals.clone(), locs.clone(), scales.clone()], |v| {
-        Logistic::new(&v[1], &v[2])?.log_prob(&v[0])
-    });
+    assert_gradients(
+        "StudentT",
+        &[reals.clone(), scales.clone(), locs.clone(), scales.clone()],
+        |v| StudentT::new(&v[1], &v[2], &v[3])?.log_prob(&v[0]),
+    );
+    assert_gradients(
+        "Laplace",
+        &[reals.clone(), locs.clone(), scales.clone()],
+        |v| Laplace::new(&v[1], &v[2])?.log_prob(&v[0]),
+    );
+    assert_gradients(
+        "Logistic",
+        &[reals.clone(), locs.clone(), scales.clone()],
+        |v| Logistic::new(&v[1], &v[2])?.log_prob(&v[0]),
+    );
     assert_gradients("Exponential", &[positives.clone(), scales.clone()], |v| {
         Exponential::new(&v[1])?.log_prob(&v[0])
     });
-    assert_gradients("Gamma", &[positives.clone(), scales.clone(), scales.clone()], |v| {
-        Gamma::new(&v[1], &v[2])?.log_prob(&v[0])
-    });
-    assert_gradients("InverseGamma", &[positives.clone(), scales.clone(), scales.clone()], |v| {
-        InverseGamma::new(&v[1], &v[2])?.log_prob(&v[0])
-    });
-    assert_gradients("Beta", &[units.clone(), scales.clone(), positives.clone()], |v| {
-        Beta::new(&v[1], &v[2])?.log_prob(&v[0])
-    });
-    assert_gradients("Uniform", &[row(&[0.5, 0.6, 0.7]), row(&[-1.0, 0.0, 0.2]), row(&[1.0, 2.0, 3.0])], |v| {
-        Uniform::new(&v[1], &v[2])?.log_prob(&v[0])
-    });
+    assert_gradients(
+        "Gamma",
+        &[positives.clone(), scales.clone(), scales.clone()],
+        |v| Gamma::new(&v[1], &v[2])?.log_prob(&v[0]),
+    );
+    assert_gradients(
+        "InverseGamma",
+        &[positives.clone(), scales.clone(), scales.clone()],
+        |v| InverseGamma::new(&v[1], &v[2])?.log_prob(&v[0]),
+    );
+    assert_gradients(
+        "Beta",
+        &[units.clone(), scales.clone(), positives.clone()],
+        |v| Beta::new(&v[1], &v[2])?.log_prob(&v[0]),
+    );
+    assert_gradients(
+        "Uniform",
+        &[
+            row(&[0.5, 0.6, 0.7]),
+            row(&[-1.0, 0.0, 0.2]),
+            row(&[1.0, 2.0, 3.0]),
+        ],
+        |v| Uniform::new(&v[1], &v[2])?.log_prob(&v[0]),
+    );
     // Discrete families: gradients with respect to the parameters at fixed counts.
     let bits = row(&[0.0, 1.0, 1.0]);
-    assert_gradients("Bernoulli", &[locs.clone()], |v| {
+    assert_gradients("Bernoulli", std::slice::from_ref(&locs), |v| {
         Bernoulli::new(&v[0])?.log_prob(&V::from_vec(&Cpu::default(), bits.2.clone(), 1, 3)?)
     });
-    assert_gradients("Binomial", &[locs.clone()], |v| {
+    assert_gradients("Binomial", std::slice::from_ref(&locs), |v| {
         let k = V::from_vec(&Cpu::default(), counts.2.clone(), 1, 3)?;
         Binomial::new(9.0, &v[0])?.log_prob(&k)
     });
-    assert_gradients("Poisson", &[locs.clone()], |v| {
+    assert_gradients("Poisson", std::slice::from_ref(&locs), |v| {
         let k = V::from_vec(&Cpu::default(), counts.2.clone(), 1, 3)?;
         Poisson::new(&v[0])?.log_prob(&k)
     });
-    assert_gradients("Categorical", &[(2, 3, vec![0.1, -0.5, 1.2, 0.0, 2.0, -1.0])], |v| {
-        let k = V::from_vec(&Cpu::default(), vec![2.0, 0.0], 2, 1)?;
-        Categorical::new(&v[0])?.log_prob(&k)
-    });
-    assert_gradients("Dirichlet", &[row(&[0.2, 0.3, 0.5]), row(&[0.7, 2.0, 3.5])], |v| {
-        Dirichlet::new(&v[1])?.log_prob(&v[0])
-    });
+    assert_gradients(
+        "Categorical",
+        &[(2, 3, vec![0.1, -0.5, 1.2, 0.0, 2.0, -1.0])],
+        |v| {
+            let k = V::from_vec(&Cpu::default(), vec![2.0, 0.0], 2, 1)?;
+            Categorical::new(&v[0])?.log_prob(&k)
+        },
+    );
+    assert_gradients(
+        "Dirichlet",
+        &[row(&[0.2, 0.3, 0.5]), row(&[0.7, 2.0, 3.5])],
+        |v| Dirichlet::new(&v[1])?.log_prob(&v[0]),
+    );
     assert_gradients(
         "MultivariateNormal",
-        &[(2, 2, vec![0.3, -1.0, 2.0, 0.5]), row(&[0.1, 0.2]), (2, 2, vec![1.2, 0.0, 0.4, 0.8])],
+        &[
+            (2, 2, vec![0.3, -1.0, 2.0, 0.5]),
+            row(&[0.1, 0.2]),
+            (2, 2, vec![1.2, 0.0, 0.4, 0.8]),
+        ],
         |v| MultivariateNormal::new(&v[1], &v[2])?.log_prob(&v[0]),
     );
 }
@@ -106,7 +149,12 @@ fn normal_rsample_is_location_scale() {
     let graph = Graph::new(&dev);
     let loc = graph.watch(&V::scalar(&dev, 0.5));
     let scale = graph.watch(&V::scalar(&dev, 2.0));
-    let x = Normal::new(&loc, &scale).unwrap().expand(1, 4).unwrap().rsample(&mut seeded(0)).unwrap();
+    let x = Normal::new(&loc, &scale)
+        .unwrap()
+        .expand(1, 4)
+        .unwrap()
+        .rsample(&mut seeded(0))
+        .unwrap();
     let eps: Vec<f64> = x.to_vec().iter().map(|v| (v - 0.5) / 2.0).collect();
     let mut grads = x.sum().backward().unwrap();
     assert!((grads.of(&loc).unwrap()[0] - 4.0).abs() < 1e-12);
@@ -133,9 +181,15 @@ fn implicit_reparameterisation_gives_unbiased_gradients() {
             .collect();
         let (m1, se1) = mean_gradient(draws, |i| samples[i as usize].0);
         let (m2, se2) = mean_gradient(draws, |i| samples[i as usize].1);
-        assert!((m1 - 1.0 / b).abs() <= 4.0 * se1, "Gamma({a},{b}) dE[x]/da = {m1} +- {se1}");
+        assert!(
+            (m1 - 1.0 / b).abs() <= 4.0 * se1,
+            "Gamma({a},{b}) dE[x]/da = {m1} +- {se1}"
+        );
         let want2 = (2.0 * a + 1.0) / (b * b);
-        assert!((m2 - want2).abs() <= 4.0 * se2, "Gamma({a},{b}) dE[x2]/da = {m2} +- {se2}");
+        assert!(
+            (m2 - want2).abs() <= 4.0 * se2,
+            "Gamma({a},{b}) dE[x2]/da = {m2} +- {se2}"
+        );
     }
     // Beta(a, b): d/da E[x] = b / (a + b)^2.
     let (a, b) = (1.5, 2.5);
@@ -147,12 +201,18 @@ fn implicit_reparameterisation_gives_unbiased_gradients() {
         x.sum().backward().unwrap().of(&alpha).unwrap()[0]
     });
     let want = b / ((a + b) * (a + b));
-    assert!((m - want).abs() <= 4.0 * se, "Beta dE[x]/da = {m} +- {se}, want {want}");
+    assert!(
+        (m - want).abs() <= 4.0 * se,
+        "Beta dE[x]/da = {m} +- {se}, want {want}"
+    );
 }
 
 #[test]
 fn discrete_distributions_refuse_rsample() {
-    let error = Poisson::<f64, Cpu>::new(0.0).unwrap().rsample(&mut seeded(0)).unwrap_err();
+    let error = Poisson::<f64, Cpu>::new(0.0)
+        .unwrap()
+        .rsample(&mut seeded(0))
+        .unwrap_err();
     assert!(error.to_string().contains("Poisson"));
     assert!(!Bernoulli::<f64, Cpu>::new(0.0).unwrap().has_rsample());
     assert!(Gamma::<f64, Cpu>::new(1.0, 1.0).unwrap().has_rsample());

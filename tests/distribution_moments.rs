@@ -46,7 +46,8 @@ fn check_moments(name: &str, dist: &dyn Distribution<f64, Cpu>, seed: u64) {
 #[test]
 fn sample_moments_match() {
     let dev = Cpu::default();
-    let table: Vec<(&str, Box<dyn Distribution<f64, Cpu>>)> = vec![
+    type Named = (&'static str, Box<dyn Distribution<f64, Cpu>>);
+    let table: Vec<Named> = vec![
         ("Normal", Box::new(Normal::new(1.5, 2.0).unwrap())),
         ("LogNormal", Box::new(LogNormal::new(0.2, 0.5).unwrap())),
         ("HalfNormal", Box::new(HalfNormal::new(1.3).unwrap())),
@@ -56,7 +57,10 @@ fn sample_moments_match() {
         ("Exponential", Box::new(Exponential::new(2.5).unwrap())),
         ("Gamma", Box::new(Gamma::new(0.6, 2.0).unwrap())),
         ("Gamma large", Box::new(Gamma::new(9.0, 0.5).unwrap())),
-        ("InverseGamma", Box::new(InverseGamma::new(6.0, 2.0).unwrap())),
+        (
+            "InverseGamma",
+            Box::new(InverseGamma::new(6.0, 2.0).unwrap()),
+        ),
         ("Beta", Box::new(Beta::new(0.8, 2.5).unwrap())),
         ("Uniform", Box::new(Uniform::new(-1.0, 3.0).unwrap())),
         ("Bernoulli", Box::new(Bernoulli::new(0.4).unwrap())),
@@ -64,7 +68,9 @@ fn sample_moments_match() {
         ("Poisson", Box::new(Poisson::from_rate(3.5).unwrap())),
         (
             "Dirichlet",
-            Box::new(Dirichlet::new(Var::from_vec(&dev, vec![1.5, 0.5, 3.0], 1, 3).unwrap()).unwrap()),
+            Box::new(
+                Dirichlet::new(Var::from_vec(&dev, vec![1.5, 0.5, 3.0], 1, 3).unwrap()).unwrap(),
+            ),
         ),
         (
             "MultivariateNormal",
@@ -78,7 +84,13 @@ fn sample_moments_match() {
         ),
         (
             "Normal batch",
-            Box::new(Normal::new(Var::from_rows(&dev, &[[0.0, 5.0], [-3.0, 1.0]]).unwrap(), 0.5).unwrap()),
+            Box::new(
+                Normal::new(
+                    Var::from_rows(&dev, &[[0.0, 5.0], [-3.0, 1.0]]).unwrap(),
+                    0.5,
+                )
+                .unwrap(),
+            ),
         ),
     ];
     for (seed, (name, dist)) in table.iter().enumerate() {
@@ -90,8 +102,13 @@ fn sample_moments_match() {
 fn categorical_frequencies_match_probabilities() {
     let dev = Cpu::default();
     let probs = [0.2, 0.5, 0.3];
-    let logits = Var::<f64, Cpu>::from_vec(&dev, probs.iter().map(|p: &f64| p.ln()).collect(), 1, 3).unwrap();
-    let cat = Categorical::new(logits).unwrap().expand_rows(DRAWS).unwrap();
+    let logits =
+        Var::<f64, Cpu>::from_vec(&dev, probs.iter().map(|p: &f64| p.ln()).collect(), 1, 3)
+            .unwrap();
+    let cat = Categorical::new(logits)
+        .unwrap()
+        .expand_rows(DRAWS)
+        .unwrap();
     let draws = cat.sample(&mut seeded(7)).unwrap().to_vec();
     for (k, p) in probs.iter().enumerate() {
         let freq = draws.iter().filter(|&&d| d == k as f64).count() as f64 / DRAWS as f64;

@@ -7,7 +7,10 @@ use proptest::prelude::*;
 type V = Var<f64, Cpu>;
 
 fn lp(d: &dyn Distribution<f64, Cpu>, x: f64) -> f64 {
-    d.log_prob(&V::scalar(&Cpu::default(), x)).unwrap().item().unwrap()
+    d.log_prob(&V::scalar(&Cpu::default(), x))
+        .unwrap()
+        .item()
+        .unwrap()
 }
 
 fn finite_inside(d: &dyn Distribution<f64, Cpu>, x: f64) -> std::result::Result<(), TestCaseError> {
@@ -16,9 +19,16 @@ fn finite_inside(d: &dyn Distribution<f64, Cpu>, x: f64) -> std::result::Result<
     Ok(())
 }
 
-fn minus_inf_outside(d: &dyn Distribution<f64, Cpu>, x: f64) -> std::result::Result<(), TestCaseError> {
+fn minus_inf_outside(
+    d: &dyn Distribution<f64, Cpu>,
+    x: f64,
+) -> std::result::Result<(), TestCaseError> {
     let v = lp(d, x);
-    prop_assert!(v == f64::NEG_INFINITY, "{} log_prob({x}) = {v}, expected -inf", d.name());
+    prop_assert!(
+        v == f64::NEG_INFINITY,
+        "{} log_prob({x}) = {v}, expected -inf",
+        d.name()
+    );
     Ok(())
 }
 

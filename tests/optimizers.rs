@@ -67,7 +67,10 @@ fn schedules_change_the_step_size() {
     let mut store = store_with(&[0.0]);
     let mut sgd = Sgd::new(1.0)
         .unwrap()
-        .with_schedule(Schedule::Step { every: 1, gamma: 0.5 })
+        .with_schedule(Schedule::Step {
+            every: 1,
+            gamma: 0.5,
+        })
         .unwrap();
     for _ in 0..3 {
         linear_step(&mut store, &mut sgd, &[1.0]).unwrap();
@@ -86,7 +89,10 @@ fn global_norm_clipping_rescales_all_gradients() {
         .unwrap();
     linear_step(&mut store, &mut sgd, &[3.0, 4.0]).unwrap();
     let p = store.values("p").unwrap();
-    assert!((p[0] + 0.6).abs() < 1e-12 && (p[1] + 0.8).abs() < 1e-12, "{p:?}");
+    assert!(
+        (p[0] + 0.6).abs() < 1e-12 && (p[1] + 0.8).abs() < 1e-12,
+        "{p:?}"
+    );
 }
 
 #[test]
@@ -96,7 +102,10 @@ fn clipped_adam_clamps_each_entry() {
     linear_step(&mut store, &mut adam, &[100.0, -0.25]).unwrap();
     // After clamping the gradients are (0.5, -0.25); Adam's first step is lr * sign.
     let p = store.values("p").unwrap();
-    assert!((p[0] + 0.1).abs() < 1e-6 && (p[1] - 0.1).abs() < 1e-6, "{p:?}");
+    assert!(
+        (p[0] + 0.1).abs() < 1e-6 && (p[1] - 0.1).abs() < 1e-6,
+        "{p:?}"
+    );
     assert!((adam.learning_rate() - 0.099).abs() < 1e-12);
 }
 
@@ -120,7 +129,13 @@ fn non_finite_gradients_update_nothing_and_name_the_parameter() {
 #[test]
 fn invalid_settings_are_errors() {
     assert!(Adam::<f32, Cpu>::new(-1.0).is_err());
-    assert!(Adam::<f32, Cpu>::new(0.1).unwrap().with_betas(1.0, 0.9).is_err());
+    assert!(Adam::<f32, Cpu>::new(0.1)
+        .unwrap()
+        .with_betas(1.0, 0.9)
+        .is_err());
     assert!(Sgd::<f32, Cpu>::new(f64::NAN).is_err());
-    assert!(Sgd::<f32, Cpu>::new(0.1).unwrap().with_clipping(GradientClipping::Value(0.0)).is_err());
+    assert!(Sgd::<f32, Cpu>::new(0.1)
+        .unwrap()
+        .with_clipping(GradientClipping::Value(0.0))
+        .is_err());
 }

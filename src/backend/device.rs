@@ -4,9 +4,9 @@
 //! available with `--features cuda`.
 
 use super::real::Real;
-use crate::error::Result;
 #[cfg(feature = "cuda")]
 use crate::error::Error;
+use crate::error::Result;
 
 /// The CPU device (the default).
 pub use dfdx::tensor::Cpu;
@@ -17,7 +17,9 @@ pub use dfdx::tensor::Cuda;
 
 /// A compute device for element type `E`: everything dfdx's `Device<E>` offers, cloneable
 /// (clones share the device) and `'static`.
-pub trait Backend<E: Real>: dfdx::tensor_ops::Device<E> + Clone + std::fmt::Debug + 'static {
+pub trait Backend<E: Real>:
+    dfdx::tensor_ops::Device<E> + Clone + std::fmt::Debug + 'static
+{
     /// The device used for values that have no other device to follow (for example the draws of
     /// a distribution whose parameters are all plain numbers). On the CPU this is
     /// `Cpu::default()`; on CUDA, GPU 0, opened once per process. Fails (without panicking) when
@@ -44,7 +46,8 @@ where
 {
     fn open() -> Result<Self> {
         // Opening a CUDA context is expensive: share one per process.
-        static SHARED: std::sync::OnceLock<std::result::Result<Cuda, String>> = std::sync::OnceLock::new();
+        static SHARED: std::sync::OnceLock<std::result::Result<Cuda, String>> =
+            std::sync::OnceLock::new();
         SHARED
             .get_or_init(|| Cuda::try_build(0, 0).map_err(|e| format!("{e:?}")))
             .clone()

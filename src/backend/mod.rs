@@ -13,11 +13,11 @@ pub mod real;
 pub mod rng;
 mod var;
 
-pub use device::{Backend, Cpu, TestDevice};
 #[cfg(feature = "cuda")]
 pub use device::Cuda;
+pub use device::{Backend, Cpu, TestDevice};
 pub use real::{real, Real};
 pub use rng::Rng;
-pub use var::{Gradients, Graph, Matrix, Var};
-pub(crate) use var::fresh_uid as var_uid;
 pub use var::arithmetic_shape;
+pub(crate) use var::fresh_uid as var_uid;
+pub use var::{Gradients, Graph, Matrix, Var};

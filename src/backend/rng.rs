@@ -16,11 +16,15 @@ pub fn seeded(seed: u64) -> Rng {
 /// `count` standard normal draws in `f64`.
 pub fn standard_normals(rng: &mut Rng, count: usize) -> Vec<f64> {
     use rand::distributions::Distribution;
-    (0..count).map(|_| rand_distr::StandardNormal.sample(rng)).collect()
+    (0..count)
+        .map(|_| rand_distr::StandardNormal.sample(rng))
+        .collect()
 }
 
 /// `count` uniform draws in the open interval `(0, 1)`.
 pub fn open_uniforms(rng: &mut Rng, count: usize) -> Vec<f64> {
     use rand::distributions::Distribution;
-    (0..count).map(|_| rand::distributions::Open01.sample(rng)).collect()
+    (0..count)
+        .map(|_| rand::distributions::Open01.sample(rng))
+        .collect()
 }

@@ -3,7 +3,9 @@
 use super::constraint::Constraint;
 use crate::backend::{Backend, Real};
 use crate::error::{Error, Result};
-use crate::transforms::{Affine, Bijector, Chain, CorrCholesky, Exp, Identity, Ordered, Sigmoid, StickBreaking};
+use crate::transforms::{
+    Affine, Bijector, Chain, CorrCholesky, Exp, Identity, Ordered, Sigmoid, StickBreaking,
+};
 
 /// The bijection from `R^n` onto the set of `constraint`, as used by variational inference to
 /// optimise constrained latent variables in unconstrained space:
@@ -22,20 +24,31 @@ use crate::transforms::{Affine, Bijector, Chain, CorrCholesky, Exp, Identity, Or
 ///
 /// # Errors
 /// [`Error::InvalidConfig`] for discrete constraints, which have no bijection from the reals.
-pub fn biject_to<E: Real, D: Backend<E>>(constraint: &Constraint) -> Result<Box<dyn Bijector<E, D>>> {
+pub fn biject_to<E: Real, D: Backend<E>>(
+    constraint: &Constraint,
+) -> Result<Box<dyn Bijector<E, D>>> {
     Ok(match *constraint {
         Constraint::Real | Constraint::RealVector => Box::new(Identity),
         Constraint::Positive => Box::new(Exp),
-        Constraint::GreaterThan(lower) => Box::new(Chain::new(vec![Box::new(Exp), Box::new(Affine::new(lower, 1.0)?)])),
-        Constraint::LessThan(upper) => Box::new(Chain::new(vec![Box::new(Exp), Box::new(Affine::new(upper, -1.0)?)])),
+        Constraint::GreaterThan(lower) => Box::new(Chain::new(vec![
+            Box::new(Exp),
+            Box::new(Affine::new(lower, 1.0)?),
+        ])),
+        Constraint::LessThan(upper) => Box::new(Chain::new(vec![
+            Box::new(Exp),
+            Box::new(Affine::new(upper, -1.0)?),
+        ])),
         Constraint::Interval(lower, upper) => {
-            if !(lower < upper) {
+            if lower.partial_cmp(&upper) != Some(std::cmp::Ordering::Less) {
                 return Err(Error::InvalidConfig {
                     what: "biject_to(interval)".into(),
                     message: format!("needs lower < upper, got ({lower}, {upper})"),
                 });
             }
-            Box::new(Chain::new(vec![Box::new(Sigmoid), Box::new(Affine::new(lower, upper - lower)?)]))
+            Box::new(Chain::new(vec![
+                Box::new(Sigmoid),
+                Box::new(Affine::new(lower, upper - lower)?),
+            ]))
         }
         Constraint::UnitInterval => Box::new(Sigmoid),
         Constraint::Simplex => Box::new(StickBreaking),

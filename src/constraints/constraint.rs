@@ -43,7 +43,10 @@ impl Constraint {
     pub fn is_row_constraint(&self) -> bool {
         matches!(
             self,
-            Constraint::RealVector | Constraint::Simplex | Constraint::Ordered | Constraint::CorrCholesky
+            Constraint::RealVector
+                | Constraint::Simplex
+                | Constraint::Ordered
+                | Constraint::CorrCholesky
         )
     }
 
@@ -67,7 +70,9 @@ impl Constraint {
             Constraint::UnitInterval => (0.0..=1.0).contains(&x),
             Constraint::Boolean => x == 0.0 || x == 1.0,
             Constraint::NonNegativeInteger => x >= 0.0 && integer && x.is_finite(),
-            Constraint::IntegerInterval(lower, upper) => integer && x >= lower as f64 && x <= upper as f64,
+            Constraint::IntegerInterval(lower, upper) => {
+                integer && x >= lower as f64 && x <= upper as f64
+            }
             Constraint::Simplex | Constraint::Ordered | Constraint::CorrCholesky => x.is_finite(),
         }
     }

@@ -4,10 +4,8 @@
 //! `R^n` onto the constrained set, with its log-Jacobian, which variational inference uses to
 //! optimise in unconstrained space.
 
-
 mod biject_to;
 mod constraint;
-
 
 pub use biject_to::biject_to;
 pub use constraint::Constraint;

@@ -34,8 +34,16 @@ impl<E: Real, D: Backend<E>> Bernoulli<E, D> {
     /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) outside [0, 1].
     pub fn from_probs(probs: impl Into<Param<E, D>>) -> Result<Self> {
         let probs = probs.into();
-        probs.validate("Bernoulli", "probs", |p| (0.0..=1.0).contains(&p), "must be in [0, 1]")?;
-        Self::new(probs.map(|p| (p / (1.0 - p)).ln(), |p| p.ln() - p.rsub_scalar(1.0).ln()))
+        probs.validate(
+            "Bernoulli",
+            "probs",
+            |p| (0.0..=1.0).contains(&p),
+            "must be in [0, 1]",
+        )?;
+        Self::new(probs.map(
+            |p| (p / (1.0 - p)).ln(),
+            |p| p.ln() - p.rsub_scalar(1.0).ln(),
+        ))
     }
 
     /// The logits.
@@ -65,14 +73,20 @@ impl<E: Real, D: Backend<E>> Distribution<E, D> for Bernoulli<E, D> {
         Constraint::Boolean
     }
     fn log_prob_unchecked(&self, x: &Var<E, D>) -> Result<Var<E, D>> {
-        let softplus = self.logits.map(|l| l.max(0.0) + (-l.abs()).exp().ln_1p(), Var::softplus);
+        let softplus = self
+            .logits
+            .map(|l| l.max(0.0) + (-l.abs()).exp().ln_1p(), Var::softplus);
         let lp = x.mul_p(&self.logits)?.sub_p(&softplus)?;
         at_least_shape(lp, self.shape)
     }
     fn sample(&self, rng: &mut Rng) -> Result<Var<E, D>> {
         let p = self.probs()?.to_f64_vec();
         let u = open_uniforms(rng, p.len());
-        let draws = u.iter().zip(&p).map(|(u, p)| if u < p { 1.0 } else { 0.0 }).collect();
+        let draws = u
+            .iter()
+            .zip(&p)
+            .map(|(u, p)| if u < p { 1.0 } else { 0.0 })
+            .collect();
         noise(&self.device()?, self.shape, draws)
     }
     fn mean(&self) -> Result<Var<E, D>> {

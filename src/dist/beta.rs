@@ -28,8 +28,18 @@ impl<E: Real, D: Backend<E>> Beta<E, D> {
     /// [`Error::ShapeMismatch`](crate::Error::ShapeMismatch) when the shapes do not broadcast.
     pub fn new(alpha: impl Into<Param<E, D>>, beta: impl Into<Param<E, D>>) -> Result<Self> {
         let (alpha, beta) = (alpha.into(), beta.into());
-        alpha.validate("Beta", "alpha", |a| a > 0.0 && a.is_finite(), "must be positive and finite")?;
-        beta.validate("Beta", "beta", |b| b > 0.0 && b.is_finite(), "must be positive and finite")?;
+        alpha.validate(
+            "Beta",
+            "alpha",
+            |a| a > 0.0 && a.is_finite(),
+            "must be positive and finite",
+        )?;
+        beta.validate(
+            "Beta",
+            "beta",
+            |b| b > 0.0 && b.is_finite(),
+            "must be positive and finite",
+        )?;
         let shape = broadcast_params("Beta", &[&alpha, &beta])?;
         Ok(Beta { alpha, beta, shape })
     }

@@ -24,7 +24,10 @@ impl<E: Real, D: Backend<E>> Binomial<E, D> {
     /// # Errors
     /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) naming the parameter;
     /// [`Error::ShapeMismatch`](crate::Error::ShapeMismatch) when the shapes do not broadcast.
-    pub fn new(total_count: impl Into<Param<E, D>>, logits: impl Into<Param<E, D>>) -> Result<Self> {
+    pub fn new(
+        total_count: impl Into<Param<E, D>>,
+        logits: impl Into<Param<E, D>>,
+    ) -> Result<Self> {
         let (total_count, logits) = (total_count.into(), logits.into());
         total_count.validate(
             "Binomial",
@@ -34,7 +37,11 @@ impl<E: Real, D: Backend<E>> Binomial<E, D> {
         )?;
         logits.validate("Binomial", "logits", |l| !l.is_nan(), "must not be NaN")?;
         let shape = broadcast_params("Binomial", &[&total_count, &logits])?;
-        Ok(Binomial { total_count, logits, shape })
+        Ok(Binomial {
+            total_count,
+            logits,
+            shape,
+        })
     }
 
     fn device(&self) -> Result<D> {
@@ -60,7 +67,9 @@ impl<E: Real, D: Backend<E>> Distribution<E, D> for Binomial<E, D> {
     }
     fn log_prob_unchecked(&self, k: &Var<E, D>) -> Result<Var<E, D>> {
         let n = &self.total_count;
-        let softplus = self.logits.map(|l| l.max(0.0) + (-l.abs()).exp().ln_1p(), Var::softplus);
+        let softplus = self
+            .logits
+            .map(|l| l.max(0.0) + (-l.abs()).exp().ln_1p(), Var::softplus);
         let n_softplus = combine(n, &softplus, |a, b| a * b, |a, b| a.mul(b))?;
         let log_n_factorial = n.map(|v| ln_gamma(v + 1.0), |v| v.add_scalar(1.0).lgamma());
         let n_minus_k = (-k).add_p(n)?;
@@ -76,7 +85,10 @@ impl<E: Real, D: Backend<E>> Distribution<E, D> for Binomial<E, D> {
         k.check()?;
         let lp = self.log_prob_unchecked(k)?;
         let (rows, columns) = lp.shape();
-        let counts = self.total_count.to_var(&self.device()?, (rows, columns))?.to_f64_vec();
+        let counts = self
+            .total_count
+            .to_var(&self.device()?, (rows, columns))?
+            .to_f64_vec();
         let values = k.broadcast_to(rows, columns)?.to_f64_vec();
         let keep: Vec<bool> = values
             .iter()
@@ -90,7 +102,10 @@ impl<E: Real, D: Backend<E>> Distribution<E, D> for Binomial<E, D> {
     }
     fn sample(&self, rng: &mut Rng) -> Result<Var<E, D>> {
         let p = self.probs()?.to_f64_vec();
-        let n = self.total_count.to_var(&self.device()?, self.shape)?.to_f64_vec();
+        let n = self
+            .total_count
+            .to_var(&self.device()?, self.shape)?
+            .to_f64_vec();
         let draws = p
             .iter()
             .zip(&n)

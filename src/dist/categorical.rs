@@ -25,11 +25,19 @@ impl<E: Real, D: Backend<E>> Categorical<E, D> {
         logits.check()?;
         let (rows, k) = logits.shape();
         if k == 0 {
-            return Err(Error::invalid_shape("Categorical", "logits need at least one column"));
+            return Err(Error::invalid_shape(
+                "Categorical",
+                "logits need at least one column",
+            ));
         }
         let values = logits.to_f64_vec();
         if let Some(bad) = values.iter().find(|l| l.is_nan() || **l == f64::INFINITY) {
-            return Err(Error::invalid_parameter("Categorical", "logits", bad, "must not be NaN or +inf"));
+            return Err(Error::invalid_parameter(
+                "Categorical",
+                "logits",
+                bad,
+                "must not be NaN or +inf",
+            ));
         }
         if (0..rows).any(|i| values[i * k..(i + 1) * k].iter().all(|l| l.is_infinite())) {
             return Err(Error::invalid_parameter(
@@ -58,11 +66,18 @@ impl<E: Real, D: Backend<E>> Categorical<E, D> {
     }
 
     fn rows_for(&self, value: &Var<E, D>) -> Result<usize> {
-        let rows = crate::backend::arithmetic_shape("Categorical::log_prob", (self.logits.rows(), 1), value.shape())?;
+        let rows = crate::backend::arithmetic_shape(
+            "Categorical::log_prob",
+            (self.logits.rows(), 1),
+            value.shape(),
+        )?;
         if rows.1 != 1 {
             return Err(Error::invalid_shape(
                 "Categorical::log_prob",
-                format!("values must be one class index per row, shape (n, 1); found {:?}", value.shape()),
+                format!(
+                    "values must be one class index per row, shape (n, 1); found {:?}",
+                    value.shape()
+                ),
             ));
         }
         Ok(rows.0)
@@ -88,7 +103,9 @@ impl<E: Real, D: Backend<E>> Distribution<E, D> for Categorical<E, D> {
             .into_iter()
             .map(|x| (x.max(0.0).round() as usize).min(k - 1))
             .collect();
-        self.logits_for(rows)?.log_softmax_columns().pick_per_row(&indices)
+        self.logits_for(rows)?
+            .log_softmax_columns()
+            .pick_per_row(&indices)
     }
     fn sample(&self, rng: &mut Rng) -> Result<Var<E, D>> {
         let (rows, k) = self.logits.shape();
@@ -109,10 +126,20 @@ impl<E: Real, D: Backend<E>> Distribution<E, D> for Categorical<E, D> {
         noise(&self.logits.device(), (rows, 1), draws)
     }
     fn mean(&self) -> Result<Var<E, D>> {
-        Ok(Var::full(&self.logits.device(), self.logits.rows(), 1, f64::NAN))
+        Ok(Var::full(
+            &self.logits.device(),
+            self.logits.rows(),
+            1,
+            f64::NAN,
+        ))
     }
     fn variance(&self) -> Result<Var<E, D>> {
-        Ok(Var::full(&self.logits.device(), self.logits.rows(), 1, f64::NAN))
+        Ok(Var::full(
+            &self.logits.device(),
+            self.logits.rows(),
+            1,
+            f64::NAN,
+        ))
     }
 }
 

@@ -21,7 +21,10 @@ pub struct Cauchy<E: Real = f32, D: Backend<E> = Cpu> {
 
 /// Standard Cauchy noise by inversion.
 pub(crate) fn standard_cauchy(rng: &mut Rng, n: usize) -> Vec<f64> {
-    open_uniforms(rng, n).into_iter().map(|u| (PI * (u - 0.5)).tan()).collect()
+    open_uniforms(rng, n)
+        .into_iter()
+        .map(|u| (PI * (u - 0.5)).tan())
+        .collect()
 }
 
 impl<E: Real, D: Backend<E>> Cauchy<E, D> {
@@ -33,7 +36,12 @@ impl<E: Real, D: Backend<E>> Cauchy<E, D> {
     pub fn new(loc: impl Into<Param<E, D>>, scale: impl Into<Param<E, D>>) -> Result<Self> {
         let (loc, scale) = (loc.into(), scale.into());
         loc.validate("Cauchy", "loc", f64::is_finite, "must be finite")?;
-        scale.validate("Cauchy", "scale", |s| s > 0.0 && s.is_finite(), "must be positive and finite")?;
+        scale.validate(
+            "Cauchy",
+            "scale",
+            |s| s > 0.0 && s.is_finite(),
+            "must be positive and finite",
+        )?;
         let shape = broadcast_params("Cauchy", &[&loc, &scale])?;
         Ok(Cauchy { loc, scale, shape })
     }
@@ -58,23 +66,39 @@ impl<E: Real, D: Backend<E>> Distribution<E, D> for Cauchy<E, D> {
     fn log_prob_unchecked(&self, x: &Var<E, D>) -> Result<Var<E, D>> {
         let z = x.sub_p(&self.loc)?.div_p(&self.scale)?;
         let log_scale = self.scale.map(f64::ln, Var::ln);
-        let lp = (-z.square().log1p()).add_scalar(-PI.ln()).sub_p(&log_scale)?;
+        let lp = (-z.square().log1p())
+            .add_scalar(-PI.ln())
+            .sub_p(&log_scale)?;
         at_least_shape(lp, self.shape)
     }
     fn sample(&self, rng: &mut Rng) -> Result<Var<E, D>> {
         Ok(self.rsample(rng)?.detach())
     }
     fn rsample(&self, rng: &mut Rng) -> Result<Var<E, D>> {
-        let t = noise(&self.device()?, self.shape, standard_cauchy(rng, self.shape.0 * self.shape.1))?;
+        let t = noise(
+            &self.device()?,
+            self.shape,
+            standard_cauchy(rng, self.shape.0 * self.shape.1),
+        )?;
         at_least_shape(t.mul_p(&self.scale)?.add_p(&self.loc)?, self.shape)
     }
     fn has_rsample(&self) -> bool {
         true
     }
     fn mean(&self) -> Result<Var<E, D>> {
-        Ok(Var::full(&self.device()?, self.shape.0, self.shape.1, f64::NAN))
+        Ok(Var::full(
+            &self.device()?,
+            self.shape.0,
+            self.shape.1,
+            f64::NAN,
+        ))
     }
     fn variance(&self) -> Result<Var<E, D>> {
-        Ok(Var::full(&self.device()?, self.shape.0, self.shape.1, f64::INFINITY))
+        Ok(Var::full(
+            &self.device()?,
+            self.shape.0,
+            self.shape.1,
+            f64::INFINITY,
+        ))
     }
 }

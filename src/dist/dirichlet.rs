@@ -27,11 +27,23 @@ impl<E: Real, D: Backend<E>> Dirichlet<E, D> {
         if concentration.columns() < 2 {
             return Err(Error::invalid_shape(
                 "Dirichlet",
-                format!("concentration needs at least 2 columns, found {:?}", concentration.shape()),
+                format!(
+                    "concentration needs at least 2 columns, found {:?}",
+                    concentration.shape()
+                ),
             ));
         }
-        if let Some(bad) = concentration.to_f64_vec().into_iter().find(|a| !(*a > 0.0 && a.is_finite())) {
-            return Err(Error::invalid_parameter("Dirichlet", "concentration", bad, "must be positive and finite"));
+        if let Some(bad) = concentration
+            .to_f64_vec()
+            .into_iter()
+            .find(|a| !(*a > 0.0 && a.is_finite()))
+        {
+            return Err(Error::invalid_parameter(
+                "Dirichlet",
+                "concentration",
+                bad,
+                "must be positive and finite",
+            ));
         }
         Ok(Dirichlet { concentration })
     }

@@ -103,7 +103,9 @@ pub(crate) fn mask_outside_support<E: Real, D: Backend<E>>(
     let (vr, vc) = value.shape();
     let (lr, lc) = lp.shape();
     let keep: Vec<bool> = if by_row {
-        let rows_ok: Vec<bool> = (0..vr).map(|i| check(&values[i * vc..(i + 1) * vc])).collect();
+        let rows_ok: Vec<bool> = (0..vr)
+            .map(|i| check(&values[i * vc..(i + 1) * vc]))
+            .collect();
         (0..lr * lc)
             .map(|k| rows_ok[if vr == 1 { 0 } else { (k / lc).min(vr - 1) }])
             .collect()
@@ -130,7 +132,12 @@ pub(crate) fn noise<E: Real, D: Backend<E>>(
     shape: (usize, usize),
     values: Vec<f64>,
 ) -> Result<Var<E, D>> {
-    Var::from_vec(device, values.into_iter().map(<E as Real>::from_f64).collect(), shape.0, shape.1)
+    Var::from_vec(
+        device,
+        values.into_iter().map(<E as Real>::from_f64).collect(),
+        shape.0,
+        shape.1,
+    )
 }
 
 /// Broadcasts `lp` up to `shape` when the distribution was expanded beyond its parameters.

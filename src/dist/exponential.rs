@@ -23,7 +23,12 @@ impl<E: Real, D: Backend<E>> Exponential<E, D> {
     /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) for a bad rate.
     pub fn new(rate: impl Into<Param<E, D>>) -> Result<Self> {
         let rate = rate.into();
-        rate.validate("Exponential", "rate", |s| s > 0.0 && s.is_finite(), "must be positive and finite")?;
+        rate.validate(
+            "Exponential",
+            "rate",
+            |s| s > 0.0 && s.is_finite(),
+            "must be positive and finite",
+        )?;
         let shape = broadcast_params("Exponential", &[&rate])?;
         Ok(Exponential { rate, shape })
     }
@@ -66,6 +71,10 @@ impl<E: Real, D: Backend<E>> Distribution<E, D> for Exponential<E, D> {
         Ok(self.rate.to_var(&self.device()?, self.shape)?.recip())
     }
     fn variance(&self) -> Result<Var<E, D>> {
-        Ok(self.rate.to_var(&self.device()?, self.shape)?.square().recip())
+        Ok(self
+            .rate
+            .to_var(&self.device()?, self.shape)?
+            .square()
+            .recip())
     }
 }

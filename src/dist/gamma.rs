@@ -26,12 +26,29 @@ impl<E: Real, D: Backend<E>> Gamma<E, D> {
     /// # Errors
     /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) naming the parameter;
     /// [`Error::ShapeMismatch`](crate::Error::ShapeMismatch) when the shapes do not broadcast.
-    pub fn new(concentration: impl Into<Param<E, D>>, rate: impl Into<Param<E, D>>) -> Result<Self> {
+    pub fn new(
+        concentration: impl Into<Param<E, D>>,
+        rate: impl Into<Param<E, D>>,
+    ) -> Result<Self> {
         let (concentration, rate) = (concentration.into(), rate.into());
-        concentration.validate("Gamma", "concentration", |a| a > 0.0 && a.is_finite(), "must be positive and finite")?;
-        rate.validate("Gamma", "rate", |b| b > 0.0 && b.is_finite(), "must be positive and finite")?;
+        concentration.validate(
+            "Gamma",
+            "concentration",
+            |a| a > 0.0 && a.is_finite(),
+            "must be positive and finite",
+        )?;
+        rate.validate(
+            "Gamma",
+            "rate",
+            |b| b > 0.0 && b.is_finite(),
+            "must be positive and finite",
+        )?;
         let shape = broadcast_params("Gamma", &[&concentration, &rate])?;
-        Ok(Gamma { concentration, rate, shape })
+        Ok(Gamma {
+            concentration,
+            rate,
+            shape,
+        })
     }
 
     fn device(&self) -> Result<D> {
@@ -76,10 +93,14 @@ impl<E: Real, D: Backend<E>> Distribution<E, D> for Gamma<E, D> {
         true
     }
     fn mean(&self) -> Result<Var<E, D>> {
-        self.concentration.to_var(&self.device()?, self.shape)?.div_p(&self.rate)
+        self.concentration
+            .to_var(&self.device()?, self.shape)?
+            .div_p(&self.rate)
     }
     fn variance(&self) -> Result<Var<E, D>> {
         let rate_squared = self.rate.map(|b| b * b, Var::square);
-        self.concentration.to_var(&self.device()?, self.shape)?.div_p(&rate_squared)
+        self.concentration
+            .to_var(&self.device()?, self.shape)?
+            .div_p(&rate_squared)
     }
 }

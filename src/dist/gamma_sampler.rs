@@ -65,7 +65,10 @@ mod tests {
             let h = 1e-5;
             let fd = (quantile(alpha + h, u) - quantile(alpha - h, u)) / (2.0 * h);
             let got = implicit_gradient(alpha, x);
-            assert!((got - fd).abs() < 1e-5 * (1.0 + fd.abs()), "alpha {alpha}: {got} vs {fd}");
+            assert!(
+                (got - fd).abs() < 1e-5 * (1.0 + fd.abs()),
+                "alpha {alpha}: {got} vs {fd}"
+            );
         }
     }
 }

@@ -26,7 +26,12 @@ impl<E: Real, D: Backend<E>> HalfCauchy<E, D> {
     /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) for a bad scale.
     pub fn new(scale: impl Into<Param<E, D>>) -> Result<Self> {
         let scale = scale.into();
-        scale.validate("HalfCauchy", "scale", |s| s > 0.0 && s.is_finite(), "must be positive and finite")?;
+        scale.validate(
+            "HalfCauchy",
+            "scale",
+            |s| s > 0.0 && s.is_finite(),
+            "must be positive and finite",
+        )?;
         let shape = broadcast_params("HalfCauchy", &[&scale])?;
         Ok(HalfCauchy { scale, shape })
     }
@@ -47,7 +52,9 @@ impl<E: Real, D: Backend<E>> Distribution<E, D> for HalfCauchy<E, D> {
     fn log_prob_unchecked(&self, x: &Var<E, D>) -> Result<Var<E, D>> {
         let z = x.div_p(&self.scale)?;
         let log_scale = self.scale.map(f64::ln, Var::ln);
-        let lp = (-z.square().log1p()).add_scalar((2.0 / PI).ln()).sub_p(&log_scale)?;
+        let lp = (-z.square().log1p())
+            .add_scalar((2.0 / PI).ln())
+            .sub_p(&log_scale)?;
         at_least_shape(lp, self.shape)
     }
     fn sample(&self, rng: &mut Rng) -> Result<Var<E, D>> {
@@ -63,9 +70,19 @@ impl<E: Real, D: Backend<E>> Distribution<E, D> for HalfCauchy<E, D> {
         true
     }
     fn mean(&self) -> Result<Var<E, D>> {
-        Ok(Var::full(&device_of(&[&self.scale])?, self.shape.0, self.shape.1, f64::INFINITY))
+        Ok(Var::full(
+            &device_of(&[&self.scale])?,
+            self.shape.0,
+            self.shape.1,
+            f64::INFINITY,
+        ))
     }
     fn variance(&self) -> Result<Var<E, D>> {
-        Ok(Var::full(&device_of(&[&self.scale])?, self.shape.0, self.shape.1, f64::INFINITY))
+        Ok(Var::full(
+            &device_of(&[&self.scale])?,
+            self.shape.0,
+            self.shape.1,
+            f64::INFINITY,
+        ))
     }
 }

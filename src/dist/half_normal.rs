@@ -25,7 +25,12 @@ impl<E: Real, D: Backend<E>> HalfNormal<E, D> {
     /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) for a bad scale.
     pub fn new(scale: impl Into<Param<E, D>>) -> Result<Self> {
         let scale = scale.into();
-        scale.validate("HalfNormal", "scale", |s| s > 0.0 && s.is_finite(), "must be positive and finite")?;
+        scale.validate(
+            "HalfNormal",
+            "scale",
+            |s| s > 0.0 && s.is_finite(),
+            "must be positive and finite",
+        )?;
         let shape = broadcast_params("HalfNormal", &[&scale])?;
         Ok(HalfNormal { scale, shape })
     }
@@ -46,7 +51,9 @@ impl<E: Real, D: Backend<E>> Distribution<E, D> for HalfNormal<E, D> {
     fn log_prob_unchecked(&self, x: &Var<E, D>) -> Result<Var<E, D>> {
         let z = x.div_p(&self.scale)?;
         let log_scale = self.scale.map(f64::ln, Var::ln);
-        let lp = (z.square() * -0.5).add_scalar(2f64.ln() - 0.5 * TAU.ln()).sub_p(&log_scale)?;
+        let lp = (z.square() * -0.5)
+            .add_scalar(2f64.ln() - 0.5 * TAU.ln())
+            .sub_p(&log_scale)?;
         at_least_shape(lp, self.shape)
     }
     fn sample(&self, rng: &mut Rng) -> Result<Var<E, D>> {
@@ -65,6 +72,10 @@ impl<E: Real, D: Backend<E>> Distribution<E, D> for HalfNormal<E, D> {
         Ok(self.scale.to_var(&device_of(&[&self.scale])?, self.shape)? * (2.0 / PI).sqrt())
     }
     fn variance(&self) -> Result<Var<E, D>> {
-        Ok(self.scale.to_var(&device_of(&[&self.scale])?, self.shape)?.square() * (1.0 - 2.0 / PI))
+        Ok(self
+            .scale
+            .to_var(&device_of(&[&self.scale])?, self.shape)?
+            .square()
+            * (1.0 - 2.0 / PI))
     }
 }

@@ -26,7 +26,10 @@ impl<E: Real, D: Backend<E>, B: Distribution<E, D>> Independent<E, D, B> {
                 format!("{} already treats each row as one event", base.name()),
             ));
         }
-        Ok(Independent { base, marker: PhantomData })
+        Ok(Independent {
+            base,
+            marker: PhantomData,
+        })
     }
 
     /// The wrapped distribution.

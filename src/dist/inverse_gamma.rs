@@ -25,12 +25,29 @@ impl<E: Real, D: Backend<E>> InverseGamma<E, D> {
     /// # Errors
     /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) naming the parameter;
     /// [`Error::ShapeMismatch`](crate::Error::ShapeMismatch) when the shapes do not broadcast.
-    pub fn new(concentration: impl Into<Param<E, D>>, scale: impl Into<Param<E, D>>) -> Result<Self> {
+    pub fn new(
+        concentration: impl Into<Param<E, D>>,
+        scale: impl Into<Param<E, D>>,
+    ) -> Result<Self> {
         let (concentration, scale) = (concentration.into(), scale.into());
-        concentration.validate("InverseGamma", "concentration", |a| a > 0.0 && a.is_finite(), "must be positive and finite")?;
-        scale.validate("InverseGamma", "scale", |b| b > 0.0 && b.is_finite(), "must be positive and finite")?;
+        concentration.validate(
+            "InverseGamma",
+            "concentration",
+            |a| a > 0.0 && a.is_finite(),
+            "must be positive and finite",
+        )?;
+        scale.validate(
+            "InverseGamma",
+            "scale",
+            |b| b > 0.0 && b.is_finite(),
+            "must be positive and finite",
+        )?;
         let shape = broadcast_params("InverseGamma", &[&concentration, &scale])?;
-        Ok(InverseGamma { concentration, scale, shape })
+        Ok(InverseGamma {
+            concentration,
+            scale,
+            shape,
+        })
     }
 
     fn device(&self) -> Result<D> {
@@ -41,7 +58,11 @@ impl<E: Real, D: Backend<E>> InverseGamma<E, D> {
         let dev = self.device()?;
         let a = self.concentration.to_var(&dev, self.shape)?.to_f64_vec();
         let b = self.scale.to_var(&dev, self.shape)?.to_f64_vec();
-        let values = a.iter().zip(&b).map(|(&a, &b)| crate::backend::real::<E>(f(a, b))).collect();
+        let values = a
+            .iter()
+            .zip(&b)
+            .map(|(&a, &b)| crate::backend::real::<E>(f(a, b)))
+            .collect();
         Var::from_vec(&dev, values, self.shape.0, self.shape.1)
     }
 }
@@ -75,13 +96,21 @@ impl<E: Real, D: Backend<E>> Distribution<E, D> for InverseGamma<E, D> {
     }
     fn rsample(&self, rng: &mut Rng) -> Result<Var<E, D>> {
         let alpha = self.concentration.to_var(&self.device()?, self.shape)?;
-        standard_gamma_rsample(&alpha, rng).recip().mul_p(&self.scale)
+        standard_gamma_rsample(&alpha, rng)
+            .recip()
+            .mul_p(&self.scale)
     }
     fn has_rsample(&self) -> bool {
         true
     }
     fn mean(&self) -> Result<Var<E, D>> {
-        self.host_moments(|a, b| if a > 1.0 { b / (a - 1.0) } else { f64::INFINITY })
+        self.host_moments(|a, b| {
+            if a > 1.0 {
+                b / (a - 1.0)
+            } else {
+                f64::INFINITY
+            }
+        })
     }
     fn variance(&self) -> Result<Var<E, D>> {
         self.host_moments(|a, b| {

@@ -26,7 +26,12 @@ impl<E: Real, D: Backend<E>> Laplace<E, D> {
     pub fn new(loc: impl Into<Param<E, D>>, scale: impl Into<Param<E, D>>) -> Result<Self> {
         let (loc, scale) = (loc.into(), scale.into());
         loc.validate("Laplace", "loc", f64::is_finite, "must be finite")?;
-        scale.validate("Laplace", "scale", |s| s > 0.0 && s.is_finite(), "must be positive and finite")?;
+        scale.validate(
+            "Laplace",
+            "scale",
+            |s| s > 0.0 && s.is_finite(),
+            "must be positive and finite",
+        )?;
         let shape = broadcast_params("Laplace", &[&loc, &scale])?;
         Ok(Laplace { loc, scale, shape })
     }

@@ -27,7 +27,12 @@ impl<E: Real, D: Backend<E>> LogNormal<E, D> {
     pub fn new(loc: impl Into<Param<E, D>>, scale: impl Into<Param<E, D>>) -> Result<Self> {
         let (loc, scale) = (loc.into(), scale.into());
         loc.validate("LogNormal", "loc", f64::is_finite, "must be finite")?;
-        scale.validate("LogNormal", "scale", |s| s > 0.0 && s.is_finite(), "must be positive and finite")?;
+        scale.validate(
+            "LogNormal",
+            "scale",
+            |s| s > 0.0 && s.is_finite(),
+            "must be positive and finite",
+        )?;
         let shape = broadcast_params("LogNormal", &[&loc, &scale])?;
         Ok(LogNormal { loc, scale, shape })
     }
@@ -62,7 +67,11 @@ impl<E: Real, D: Backend<E>> Distribution<E, D> for LogNormal<E, D> {
         Ok(self.rsample(rng)?.detach())
     }
     fn rsample(&self, rng: &mut Rng) -> Result<Var<E, D>> {
-        let eps = noise(&self.device()?, self.shape, standard_normals(rng, self.shape.0 * self.shape.1))?;
+        let eps = noise(
+            &self.device()?,
+            self.shape,
+            standard_normals(rng, self.shape.0 * self.shape.1),
+        )?;
         at_least_shape(eps.mul_p(&self.scale)?.add_p(&self.loc)?.exp(), self.shape)
     }
     fn has_rsample(&self) -> bool {

@@ -28,7 +28,12 @@ impl<E: Real, D: Backend<E>> Logistic<E, D> {
     pub fn new(loc: impl Into<Param<E, D>>, scale: impl Into<Param<E, D>>) -> Result<Self> {
         let (loc, scale) = (loc.into(), scale.into());
         loc.validate("Logistic", "loc", f64::is_finite, "must be finite")?;
-        scale.validate("Logistic", "scale", |s| s > 0.0 && s.is_finite(), "must be positive and finite")?;
+        scale.validate(
+            "Logistic",
+            "scale",
+            |s| s > 0.0 && s.is_finite(),
+            "must be positive and finite",
+        )?;
         let shape = broadcast_params("Logistic", &[&loc, &scale])?;
         Ok(Logistic { loc, scale, shape })
     }
@@ -61,7 +66,10 @@ impl<E: Real, D: Backend<E>> Distribution<E, D> for Logistic<E, D> {
     }
     fn rsample(&self, rng: &mut Rng) -> Result<Var<E, D>> {
         let n = self.shape.0 * self.shape.1;
-        let standard: Vec<f64> = open_uniforms(rng, n).into_iter().map(|u| (u / (1.0 - u)).ln()).collect();
+        let standard: Vec<f64> = open_uniforms(rng, n)
+            .into_iter()
+            .map(|u| (u / (1.0 - u)).ln())
+            .collect();
         let t = noise(&self.device()?, self.shape, standard)?;
         at_least_shape(t.mul_p(&self.scale)?.add_p(&self.loc)?, self.shape)
     }

@@ -39,10 +39,18 @@ impl<E: Real, D: Backend<E>> MultivariateNormal<E, D> {
             });
         }
         if let Some(bad) = loc.to_f64_vec().into_iter().find(|v| !v.is_finite()) {
-            return Err(Error::invalid_parameter("MultivariateNormal", "loc", bad, "must be finite"));
+            return Err(Error::invalid_parameter(
+                "MultivariateNormal",
+                "loc",
+                bad,
+                "must be finite",
+            ));
         }
         let l = scale_tril.to_f64_vec();
-        if let Some(bad) = (0..d).map(|i| l[i * d + i]).find(|v| !(*v > 0.0 && v.is_finite())) {
+        if let Some(bad) = (0..d)
+            .map(|i| l[i * d + i])
+            .find(|v| !(*v > 0.0 && v.is_finite()))
+        {
             return Err(Error::invalid_parameter(
                 "MultivariateNormal",
                 "scale_tril",
@@ -98,14 +106,20 @@ impl<E: Real, D: Backend<E>> Distribution<E, D> for MultivariateNormal<E, D> {
         let whitened = self.scale_tril.solve_lower_triangular(&diff)?;
         let log_det = self.scale_tril.triangular_log_abs_det()?;
         let quadratic = whitened.square().sum_columns() * -0.5;
-        Ok(quadratic.sub(&log_det)?.add_scalar(-0.5 * d as f64 * TAU.ln()))
+        Ok(quadratic
+            .sub(&log_det)?
+            .add_scalar(-0.5 * d as f64 * TAU.ln()))
     }
     fn sample(&self, rng: &mut Rng) -> Result<Var<E, D>> {
         Ok(self.rsample(rng)?.detach())
     }
     fn rsample(&self, rng: &mut Rng) -> Result<Var<E, D>> {
         let (rows, d) = self.loc.shape();
-        let eps = noise(&self.loc.device(), (rows, d), standard_normals(rng, rows * d))?;
+        let eps = noise(
+            &self.loc.device(),
+            (rows, d),
+            standard_normals(rng, rows * d),
+        )?;
         eps.matmul(&self.scale_tril.transpose())?.add(&self.loc)
     }
     fn has_rsample(&self) -> bool {
@@ -116,6 +130,10 @@ impl<E: Real, D: Backend<E>> Distribution<E, D> for MultivariateNormal<E, D> {
     }
     fn variance(&self) -> Result<Var<E, D>> {
         let (rows, d) = self.loc.shape();
-        self.scale_tril.square().sum_columns().transpose().broadcast_to(rows, d)
+        self.scale_tril
+            .square()
+            .sum_columns()
+            .transpose()
+            .broadcast_to(rows, d)
     }
 }

@@ -35,7 +35,12 @@ impl<E: Real, D: Backend<E>> Normal<E, D> {
     pub fn new(loc: impl Into<Param<E, D>>, scale: impl Into<Param<E, D>>) -> Result<Self> {
         let (loc, scale) = (loc.into(), scale.into());
         loc.validate("Normal", "loc", f64::is_finite, "must be finite")?;
-        scale.validate("Normal", "scale", |s| s > 0.0 && s.is_finite(), "must be positive and finite")?;
+        scale.validate(
+            "Normal",
+            "scale",
+            |s| s > 0.0 && s.is_finite(),
+            "must be positive and finite",
+        )?;
         let shape = broadcast_params("Normal", &[&loc, &scale])?;
         Ok(Normal { loc, scale, shape })
     }
@@ -66,7 +71,9 @@ impl<E: Real, D: Backend<E>> Distribution<E, D> for Normal<E, D> {
     fn log_prob_unchecked(&self, x: &Var<E, D>) -> Result<Var<E, D>> {
         let z = x.sub_p(&self.loc)?.div_p(&self.scale)?;
         let log_scale = self.scale.map(f64::ln, Var::ln);
-        let lp = (z.square() * -0.5).add_scalar(-0.5 * std::f64::consts::TAU.ln()).sub_p(&log_scale)?;
+        let lp = (z.square() * -0.5)
+            .add_scalar(-0.5 * std::f64::consts::TAU.ln())
+            .sub_p(&log_scale)?;
         at_least_shape(lp, self.shape)
     }
     fn sample(&self, rng: &mut Rng) -> Result<Var<E, D>> {
@@ -74,14 +81,19 @@ impl<E: Real, D: Backend<E>> Distribution<E, D> for Normal<E, D> {
     }
     fn rsample(&self, rng: &mut Rng) -> Result<Var<E, D>> {
         let device = device_of(&[&self.loc, &self.scale])?;
-        let eps = noise(&device, self.shape, standard_normals(rng, self.shape.0 * self.shape.1))?;
+        let eps = noise(
+            &device,
+            self.shape,
+            standard_normals(rng, self.shape.0 * self.shape.1),
+        )?;
         at_least_shape(eps.mul_p(&self.scale)?.add_p(&self.loc)?, self.shape)
     }
     fn has_rsample(&self) -> bool {
         true
     }
     fn mean(&self) -> Result<Var<E, D>> {
-        self.loc.to_var(&device_of(&[&self.loc, &self.scale])?, self.shape)
+        self.loc
+            .to_var(&device_of(&[&self.loc, &self.scale])?, self.shape)
     }
     fn variance(&self) -> Result<Var<E, D>> {
         let variance = self.scale.map(|s| s * s, Var::square);

@@ -189,8 +189,12 @@ pub(crate) fn combine<E: Real, D: Backend<E>>(
 ) -> Result<Param<E, D>> {
     match (a, b) {
         (Param::Scalar(x), Param::Scalar(y)) => Ok(Param::Scalar(scalar(*x, *y))),
-        (Param::Tensor(x), Param::Scalar(y)) => var(x, &Var::scalar(&x.device(), *y)).map(Param::Tensor),
-        (Param::Scalar(x), Param::Tensor(y)) => var(&Var::scalar(&y.device(), *x), y).map(Param::Tensor),
+        (Param::Tensor(x), Param::Scalar(y)) => {
+            var(x, &Var::scalar(&x.device(), *y)).map(Param::Tensor)
+        }
+        (Param::Scalar(x), Param::Tensor(y)) => {
+            var(&Var::scalar(&y.device(), *x), y).map(Param::Tensor)
+        }
         (Param::Tensor(x), Param::Tensor(y)) => var(x, y).map(Param::Tensor),
     }
 }

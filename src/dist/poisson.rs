@@ -34,12 +34,20 @@ impl<E: Real, D: Backend<E>> Poisson<E, D> {
     /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) for a non-positive rate.
     pub fn from_rate(rate: impl Into<Param<E, D>>) -> Result<Self> {
         let rate = rate.into();
-        rate.validate("Poisson", "rate", |r| r > 0.0 && r.is_finite(), "must be positive and finite")?;
+        rate.validate(
+            "Poisson",
+            "rate",
+            |r| r > 0.0 && r.is_finite(),
+            "must be positive and finite",
+        )?;
         Self::new(rate.map(f64::ln, Var::ln))
     }
 
     fn rate(&self) -> Result<Var<E, D>> {
-        Ok(self.log_rate.to_var(&device_of(&[&self.log_rate])?, self.shape)?.exp())
+        Ok(self
+            .log_rate
+            .to_var(&device_of(&[&self.log_rate])?, self.shape)?
+            .exp())
     }
 }
 
@@ -57,7 +65,10 @@ impl<E: Real, D: Backend<E>> Distribution<E, D> for Poisson<E, D> {
     }
     fn log_prob_unchecked(&self, k: &Var<E, D>) -> Result<Var<E, D>> {
         let rate = self.log_rate.map(f64::exp, Var::exp);
-        let lp = k.mul_p(&self.log_rate)?.sub_p(&rate)?.sub(&k.add_scalar(1.0).lgamma())?;
+        let lp = k
+            .mul_p(&self.log_rate)?
+            .sub_p(&rate)?
+            .sub(&k.add_scalar(1.0).lgamma())?;
         at_least_shape(lp, self.shape)
     }
     fn sample(&self, rng: &mut Rng) -> Result<Var<E, D>> {
@@ -65,7 +76,11 @@ impl<E: Real, D: Backend<E>> Distribution<E, D> for Poisson<E, D> {
             .rate()?
             .to_f64_vec()
             .into_iter()
-            .map(|r| rand_distr::Poisson::new(r).map(|p| p.sample(rng)).unwrap_or(f64::NAN))
+            .map(|r| {
+                rand_distr::Poisson::new(r)
+                    .map(|p| p.sample(rng))
+                    .unwrap_or(f64::NAN)
+            })
             .collect();
         noise(&device_of(&[&self.log_rate])?, self.shape, draws)
     }

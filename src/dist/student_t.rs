@@ -36,11 +36,26 @@ impl<E: Real, D: Backend<E>> StudentT<E, D> {
         scale: impl Into<Param<E, D>>,
     ) -> Result<Self> {
         let (df, loc, scale) = (df.into(), loc.into(), scale.into());
-        df.validate("StudentT", "df", |v| v > 0.0 && v.is_finite(), "must be positive and finite")?;
+        df.validate(
+            "StudentT",
+            "df",
+            |v| v > 0.0 && v.is_finite(),
+            "must be positive and finite",
+        )?;
         loc.validate("StudentT", "loc", f64::is_finite, "must be finite")?;
-        scale.validate("StudentT", "scale", |s| s > 0.0 && s.is_finite(), "must be positive and finite")?;
+        scale.validate(
+            "StudentT",
+            "scale",
+            |s| s > 0.0 && s.is_finite(),
+            "must be positive and finite",
+        )?;
         let shape = broadcast_params("StudentT", &[&df, &loc, &scale])?;
-        Ok(StudentT { df, loc, scale, shape })
+        Ok(StudentT {
+            df,
+            loc,
+            scale,
+            shape,
+        })
     }
 
     fn device(&self) -> Result<D> {
@@ -52,7 +67,9 @@ impl<E: Real, D: Backend<E>> StudentT<E, D> {
         let v = self.df.to_var(&dev, self.shape)?.to_f64_vec();
         let m = self.loc.to_var(&dev, self.shape)?.to_f64_vec();
         let s = self.scale.to_var(&dev, self.shape)?.to_f64_vec();
-        let values = (0..v.len()).map(|i| crate::backend::real::<E>(f(v[i], m[i], s[i]))).collect();
+        let values = (0..v.len())
+            .map(|i| crate::backend::real::<E>(f(v[i], m[i], s[i])))
+            .collect();
         Var::from_vec(&dev, values, self.shape.0, self.shape.1)
     }
 }
@@ -75,12 +92,16 @@ impl<E: Real, D: Backend<E>> Distribution<E, D> for StudentT<E, D> {
         // Everything that depends only on v: lgamma((v+1)/2) - lgamma(v/2) - ln(v pi) / 2.
         let constant = self.df.map(
             |v| ln_gamma(0.5 * (v + 1.0)) - ln_gamma(0.5 * v) - 0.5 * (v * PI).ln(),
-            |v| {
-                (v.add_scalar(1.0) * 0.5).lgamma() - (v * 0.5).lgamma() - (v * PI).ln() * 0.5
-            },
+            |v| (v.add_scalar(1.0) * 0.5).lgamma() - (v * 0.5).lgamma() - (v * PI).ln() * 0.5,
         );
-        let half_v_plus_one = self.df.map(|v| 0.5 * (v + 1.0), |v| v.add_scalar(1.0) * 0.5);
-        let core = z.square().div_p(&self.df)?.log1p().mul_p(&half_v_plus_one)?;
+        let half_v_plus_one = self
+            .df
+            .map(|v| 0.5 * (v + 1.0), |v| v.add_scalar(1.0) * 0.5);
+        let core = z
+            .square()
+            .div_p(&self.df)?
+            .log1p()
+            .mul_p(&half_v_plus_one)?;
         let lp = (-core).add_p(&constant)?.sub_p(&log_scale)?;
         at_least_shape(lp, self.shape)
     }

@@ -31,7 +31,12 @@ impl<E: Real, D: Backend<E>> Uniform<E, D> {
         let uniform = Uniform { low, high, shape };
         let (l, h) = uniform.bounds()?;
         if let Some(i) = (0..l.len()).find(|&i| l[i] >= h[i]) {
-            return Err(Error::invalid_parameter("Uniform", "high", h[i], "must exceed `low`"));
+            return Err(Error::invalid_parameter(
+                "Uniform",
+                "high",
+                h[i],
+                "must exceed `low`",
+            ));
         }
         Ok(uniform)
     }
@@ -82,12 +87,19 @@ impl<E: Real, D: Backend<E>> Distribution<E, D> for Uniform<E, D> {
         let (rows, columns) = lp.shape();
         let dev = self.device()?;
         let full = |v: &[f64]| -> Result<Vec<f64>> {
-            let var: Var<E, D> = Var::from_vec(&dev, v.iter().map(|&a| crate::backend::real::<E>(a)).collect(), self.shape.0, self.shape.1)?;
+            let var: Var<E, D> = Var::from_vec(
+                &dev,
+                v.iter().map(|&a| crate::backend::real::<E>(a)).collect(),
+                self.shape.0,
+                self.shape.1,
+            )?;
             Ok(var.broadcast_to(rows, columns)?.to_f64_vec())
         };
         let (low, high) = (full(&low)?, full(&high)?);
         let values = x.broadcast_to(rows, columns)?.to_f64_vec();
-        let keep: Vec<bool> = (0..values.len()).map(|i| values[i] >= low[i] && values[i] <= high[i]).collect();
+        let keep: Vec<bool> = (0..values.len())
+            .map(|i| values[i] >= low[i] && values[i] <= high[i])
+            .collect();
         if keep.iter().all(|&k| k) {
             return Ok(lp);
         }
@@ -97,7 +109,11 @@ impl<E: Real, D: Backend<E>> Distribution<E, D> for Uniform<E, D> {
         Ok(self.rsample(rng)?.detach())
     }
     fn rsample(&self, rng: &mut Rng) -> Result<Var<E, D>> {
-        let u = noise(&self.device()?, self.shape, open_uniforms(rng, self.shape.0 * self.shape.1))?;
+        let u = noise(
+            &self.device()?,
+            self.shape,
+            open_uniforms(rng, self.shape.0 * self.shape.1),
+        )?;
         u.mul_p(&self.width()?)?.add_p(&self.low)
     }
     fn has_rsample(&self) -> bool {

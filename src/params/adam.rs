@@ -5,9 +5,12 @@ use super::optimizer::{finite_gradients, Optimizer};
 use super::schedule::Schedule;
 use super::store::ParamStore;
 use crate::backend::{real, Backend, Gradients, Matrix, Real};
-use dfdx::shapes::HasShape;
 use crate::error::{Error, Result};
+use dfdx::shapes::HasShape;
 use std::collections::HashMap;
+
+/// Adam's running first and second moments of one parameter.
+type Moments<E, D> = (Matrix<E, D>, Matrix<E, D>);
 
 /// Adam with optional gradient clipping, L2 weight decay and a learning-rate schedule.
 ///
@@ -26,7 +29,8 @@ pub struct Adam<E: Real, D: Backend<E>> {
     clipping: GradientClipping,
     schedule: Schedule,
     steps: u64,
-    moments: HashMap<String, (Matrix<E, D>, Matrix<E, D>)>,
+    /// First and second moments per parameter name.
+    moments: HashMap<String, Moments<E, D>>,
 }
 
 impl<E: Real, D: Backend<E>> Adam<E, D> {
@@ -131,9 +135,9 @@ impl<E: Real, D: Backend<E>> Optimizer<E, D> for Adam<E, D> {
                 g = g + p.clone() * real::<E>(decay);
             }
             let shape = *p.shape();
-            let entry = moments.entry(name.to_string()).or_insert_with(|| {
-                (p.device().zeros_like(&shape), p.device().zeros_like(&shape))
-            });
+            let entry = moments
+                .entry(name.to_string())
+                .or_insert_with(|| (p.device().zeros_like(&shape), p.device().zeros_like(&shape)));
             if *entry.0.shape() != shape {
                 // The parameter was replaced by one of another shape: start its moments afresh.
                 *entry = (p.device().zeros_like(&shape), p.device().zeros_like(&shape));

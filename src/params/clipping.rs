@@ -24,7 +24,9 @@ impl GradientClipping {
     /// [`Error::InvalidConfig`] for a non-positive or non-finite threshold.
     pub fn validate(&self) -> Result<()> {
         match self {
-            GradientClipping::Value(c) | GradientClipping::GlobalNorm(c) if !(*c > 0.0 && c.is_finite()) => {
+            GradientClipping::Value(c) | GradientClipping::GlobalNorm(c)
+                if !(*c > 0.0 && c.is_finite()) =>
+            {
                 Err(Error::InvalidConfig {
                     what: "gradient clipping".into(),
                     message: format!("the threshold must be positive and finite, got {c}"),

@@ -35,7 +35,13 @@ impl Init {
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] for a wrong number of explicit values or invalid bounds.
-    pub fn values(&self, name: &str, rows: usize, columns: usize, rng: &mut Rng) -> Result<Vec<f64>> {
+    pub fn values(
+        &self,
+        name: &str,
+        rows: usize,
+        columns: usize,
+        rng: &mut Rng,
+    ) -> Result<Vec<f64>> {
         let n = rows * columns;
         let invalid = |message: String| Error::InvalidConfig {
             what: format!("initial values of parameter `{name}`"),
@@ -48,17 +54,28 @@ impl Init {
                 if !(*std >= 0.0 && std.is_finite()) {
                     return Err(invalid(format!("std must be finite and >= 0, got {std}")));
                 }
-                standard_normals(rng, n).into_iter().map(|z| z * std).collect()
+                standard_normals(rng, n)
+                    .into_iter()
+                    .map(|z| z * std)
+                    .collect()
             }
             Init::Uniform { low, high } => {
                 if !(low < high && low.is_finite() && high.is_finite()) {
-                    return Err(invalid(format!("need finite low < high, got [{low}, {high}]")));
+                    return Err(invalid(format!(
+                        "need finite low < high, got [{low}, {high}]"
+                    )));
                 }
-                open_uniforms(rng, n).into_iter().map(|u| low + (high - low) * u).collect()
+                open_uniforms(rng, n)
+                    .into_iter()
+                    .map(|u| low + (high - low) * u)
+                    .collect()
             }
             Init::XavierUniform => {
                 let a = (6.0 / (rows + columns) as f64).sqrt();
-                open_uniforms(rng, n).into_iter().map(|u| a * (2.0 * u - 1.0)).collect()
+                open_uniforms(rng, n)
+                    .into_iter()
+                    .map(|u| a * (2.0 * u - 1.0))
+                    .collect()
             }
             Init::Values(values) => {
                 if values.len() != n {

@@ -46,7 +46,10 @@ impl Schedule {
             Schedule::Constant => 1.0,
             Schedule::Step { every, gamma } => gamma.powf((t / every.max(1)) as f64),
             Schedule::Exponential { gamma } => gamma.powf(t as f64),
-            Schedule::Cosine { total, final_fraction } => {
+            Schedule::Cosine {
+                total,
+                final_fraction,
+            } => {
                 let progress = t.min(total) as f64 / total.max(1) as f64;
                 final_fraction + (1.0 - final_fraction) * 0.5 * (1.0 + (PI * progress).cos())
             }
@@ -66,12 +69,16 @@ impl Schedule {
         };
         match *self {
             Schedule::Step { every: 0, .. } => bad("`every` must be at least 1".into()),
-            Schedule::Step { gamma, .. } | Schedule::Exponential { gamma } if !(gamma > 0.0 && gamma <= 1.0) => {
+            Schedule::Step { gamma, .. } | Schedule::Exponential { gamma }
+                if !(gamma > 0.0 && gamma <= 1.0) =>
+            {
                 bad(format!("`gamma` must be in (0, 1], got {gamma}"))
             }
             Schedule::Cosine { total: 0, .. } => bad("`total` must be at least 1".into()),
             Schedule::Cosine { final_fraction, .. } if !(0.0..=1.0).contains(&final_fraction) => {
-                bad(format!("`final_fraction` must be in [0, 1], got {final_fraction}"))
+                bad(format!(
+                    "`final_fraction` must be in [0, 1], got {final_fraction}"
+                ))
             }
             _ => Ok(()),
         }
@@ -85,11 +92,20 @@ mod tests {
     #[test]
     fn factors() {
         assert_eq!(Schedule::Constant.factor(99), 1.0);
-        let step = Schedule::Step { every: 10, gamma: 0.5 };
-        assert_eq!((step.factor(9), step.factor(10), step.factor(25)), (1.0, 0.5, 0.25));
+        let step = Schedule::Step {
+            every: 10,
+            gamma: 0.5,
+        };
+        assert_eq!(
+            (step.factor(9), step.factor(10), step.factor(25)),
+            (1.0, 0.5, 0.25)
+        );
         let exp = Schedule::Exponential { gamma: 0.9 };
         assert!((exp.factor(2) - 0.81).abs() < 1e-15);
-        let cos = Schedule::Cosine { total: 100, final_fraction: 0.1 };
+        let cos = Schedule::Cosine {
+            total: 100,
+            final_fraction: 0.1,
+        };
         assert!((cos.factor(0) - 1.0).abs() < 1e-15);
         assert!((cos.factor(50) - 0.55).abs() < 1e-12);
         assert!((cos.factor(100) - 0.1).abs() < 1e-12);
@@ -100,7 +116,12 @@ mod tests {
 
     #[test]
     fn validation_names_the_field() {
-        let e = Schedule::Step { every: 0, gamma: 0.5 }.validate().unwrap_err();
+        let e = Schedule::Step {
+            every: 0,
+            gamma: 0.5,
+        }
+        .validate()
+        .unwrap_err();
         assert!(e.to_string().contains("every"));
         let e = Schedule::Exponential { gamma: 1.5 }.validate().unwrap_err();
         assert!(e.to_string().contains("gamma"));

@@ -5,8 +5,8 @@ use super::optimizer::{finite_gradients, Optimizer};
 use super::schedule::Schedule;
 use super::store::ParamStore;
 use crate::backend::{real, Backend, Gradients, Matrix, Real};
-use dfdx::shapes::HasShape;
 use crate::error::{Error, Result};
+use dfdx::shapes::HasShape;
 use std::collections::HashMap;
 
 /// SGD with momentum `mu` (PyTorch's convention): `b = mu b + g`, `p -= lr_t b`; with Nesterov

@@ -60,7 +60,10 @@ impl<E: Real, D: Backend<E>> ParamStore<E, D> {
 
     /// Total number of scalar entries over all parameters.
     pub fn num_values(&self) -> usize {
-        self.entries.iter().map(|e| e.tensor.shape().0 * e.tensor.shape().1).sum()
+        self.entries
+            .iter()
+            .map(|e| e.tensor.shape().0 * e.tensor.shape().1)
+            .sum()
     }
 
     /// Parameter names in insertion order.
@@ -113,11 +116,20 @@ impl<E: Real, D: Backend<E>> ParamStore<E, D> {
     /// # Errors
     /// [`Error::ParameterShape`] when it exists with another shape; [`Error::InvalidShape`] for a
     /// wrong number of values; [`Error::NonFinite`] for NaN or infinite values.
-    pub fn insert(&mut self, name: &str, rows: usize, columns: usize, values: &[f64]) -> Result<()> {
+    pub fn insert(
+        &mut self,
+        name: &str,
+        rows: usize,
+        columns: usize,
+        values: &[f64],
+    ) -> Result<()> {
         if values.len() != rows * columns {
             return Err(Error::invalid_shape(
                 "ParamStore::insert",
-                format!("parameter `{name}`: {} values for {rows}x{columns}", values.len()),
+                format!(
+                    "parameter `{name}`: {} values for {rows}x{columns}",
+                    values.len()
+                ),
             ));
         }
         if values.iter().any(|v| !v.is_finite()) {
@@ -232,8 +244,14 @@ impl<E: Real, D: Backend<E>> ParamStore<E, D> {
     }
 
     /// Gradient tensors of every parameter, in insertion order.
-    pub(crate) fn gradient_tensors(&self, grads: &mut Gradients<E, D>) -> Result<Vec<Matrix<E, D>>> {
-        self.entries.iter().map(|e| grads.of_tensor(&e.tensor)).collect()
+    pub(crate) fn gradient_tensors(
+        &self,
+        grads: &mut Gradients<E, D>,
+    ) -> Result<Vec<Matrix<E, D>>> {
+        self.entries
+            .iter()
+            .map(|e| grads.of_tensor(&e.tensor))
+            .collect()
     }
 
     /// A host copy of every parameter.
@@ -310,10 +328,13 @@ mod tests {
     fn init_keeps_existing_values_and_checks_shape() {
         let mut s = store();
         let mut rng = seeded(1);
-        s.get_or_init("w", 2, 2, &Init::Constant(3.0), &mut rng).unwrap();
+        s.get_or_init("w", 2, 2, &Init::Constant(3.0), &mut rng)
+            .unwrap();
         s.get_or_init("w", 2, 2, &Init::Zeros, &mut rng).unwrap();
         assert_eq!(s.values("w").unwrap(), vec![3.0; 4]);
-        let error = s.get_or_init("w", 1, 4, &Init::Zeros, &mut rng).unwrap_err();
+        let error = s
+            .get_or_init("w", 1, 4, &Init::Zeros, &mut rng)
+            .unwrap_err();
         assert!(error.to_string().contains("`w`"), "{error}");
     }
 
@@ -322,7 +343,10 @@ mod tests {
         let mut s = store();
         s.insert("alpha", 1, 1, &[1.0]).unwrap();
         let error = s.values("alhpa").unwrap_err().to_string();
-        assert!(error.contains("alhpa") && error.contains("alpha"), "{error}");
+        assert!(
+            error.contains("alhpa") && error.contains("alpha"),
+            "{error}"
+        );
     }
 
     #[test]
@@ -342,7 +366,11 @@ mod tests {
         bad.entries[1].rows = 1;
         bad.entries[1].columns = 2;
         assert!(t.restore(&bad).is_err());
-        assert_eq!(t.values("a").unwrap(), vec![1.0, 2.0], "nothing was written");
+        assert_eq!(
+            t.values("a").unwrap(),
+            vec![1.0, 2.0],
+            "nothing was written"
+        );
     }
 
     #[test]

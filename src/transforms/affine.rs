@@ -19,10 +19,20 @@ impl Affine {
     /// [`Error::InvalidParameter`] for a zero or non-finite scale, or a non-finite shift.
     pub fn new(shift: f64, scale: f64) -> Result<Self> {
         if !(scale != 0.0 && scale.is_finite()) {
-            return Err(Error::invalid_parameter("Affine", "scale", scale, "must be non-zero and finite"));
+            return Err(Error::invalid_parameter(
+                "Affine",
+                "scale",
+                scale,
+                "must be non-zero and finite",
+            ));
         }
         if !shift.is_finite() {
-            return Err(Error::invalid_parameter("Affine", "shift", shift, "must be finite"));
+            return Err(Error::invalid_parameter(
+                "Affine",
+                "shift",
+                shift,
+                "must be finite",
+            ));
         }
         Ok(Affine { shift, scale })
     }
@@ -34,10 +44,16 @@ impl<E: Real, D: Backend<E>> Bijector<E, D> for Affine {
     }
     fn forward(&self, x: &Var<E, D>, _: Option<&Var<E, D>>) -> Result<(Var<E, D>, Var<E, D>)> {
         let log_det = x.columns() as f64 * self.scale.abs().ln();
-        Ok(((x * self.scale) + self.shift, Var::full(&x.device(), x.rows(), 1, log_det)))
+        Ok((
+            (x * self.scale) + self.shift,
+            Var::full(&x.device(), x.rows(), 1, log_det),
+        ))
     }
     fn inverse(&self, y: &Var<E, D>, _: Option<&Var<E, D>>) -> Result<(Var<E, D>, Var<E, D>)> {
         let log_det = -(y.columns() as f64) * self.scale.abs().ln();
-        Ok(((y - self.shift) * (1.0 / self.scale), Var::full(&y.device(), y.rows(), 1, log_det)))
+        Ok((
+            (y - self.shift) * (1.0 / self.scale),
+            Var::full(&y.device(), y.rows(), 1, log_det),
+        ))
     }
 }

@@ -21,14 +21,19 @@ pub trait Bijector<E: Real, D: Backend<E>> {
     ///
     /// # Errors
     /// [`Error::InvalidShape`] for inputs of the wrong width.
-    fn forward(&self, x: &Var<E, D>, context: Option<&Var<E, D>>) -> Result<(Var<E, D>, Var<E, D>)>;
+    fn forward(&self, x: &Var<E, D>, context: Option<&Var<E, D>>)
+        -> Result<(Var<E, D>, Var<E, D>)>;
 
     /// `x = f^-1(y)` and `log |det J_{f^-1}(y)|` per row.
     ///
     /// # Errors
     /// [`Error::NoAnalyticInverse`] when the transform has no closed-form inverse;
     /// [`Error::InvalidShape`] for inputs of the wrong width.
-    fn inverse(&self, y: &Var<E, D>, context: Option<&Var<E, D>>) -> Result<(Var<E, D>, Var<E, D>)> {
+    fn inverse(
+        &self,
+        y: &Var<E, D>,
+        context: Option<&Var<E, D>>,
+    ) -> Result<(Var<E, D>, Var<E, D>)> {
         let _ = (y, context);
         Err(Error::NoAnalyticInverse {
             transform: self.name(),

@@ -42,19 +42,34 @@ impl<E: Real, D: Backend<E>> Bijector<E, D> for Chain<E, D> {
     fn name(&self) -> &'static str {
         "Chain"
     }
-    fn forward(&self, x: &Var<E, D>, context: Option<&Var<E, D>>) -> Result<(Var<E, D>, Var<E, D>)> {
+    fn forward(
+        &self,
+        x: &Var<E, D>,
+        context: Option<&Var<E, D>>,
+    ) -> Result<(Var<E, D>, Var<E, D>)> {
         accumulate(x, self.parts.iter(), |part, v| part.forward(v, context))
     }
-    fn inverse(&self, y: &Var<E, D>, context: Option<&Var<E, D>>) -> Result<(Var<E, D>, Var<E, D>)> {
-        accumulate(y, self.parts.iter().rev(), |part, v| part.inverse(v, context))
+    fn inverse(
+        &self,
+        y: &Var<E, D>,
+        context: Option<&Var<E, D>>,
+    ) -> Result<(Var<E, D>, Var<E, D>)> {
+        accumulate(y, self.parts.iter().rev(), |part, v| {
+            part.inverse(v, context)
+        })
     }
     fn has_inverse(&self) -> bool {
         self.parts.iter().all(|p| p.has_inverse())
     }
     fn output_columns(&self, input_columns: usize) -> Result<usize> {
-        self.parts.iter().try_fold(input_columns, |c, p| p.output_columns(c))
+        self.parts
+            .iter()
+            .try_fold(input_columns, |c, p| p.output_columns(c))
     }
     fn input_columns(&self, output_columns: usize) -> Result<usize> {
-        self.parts.iter().rev().try_fold(output_columns, |c, p| p.input_columns(c))
+        self.parts
+            .iter()
+            .rev()
+            .try_fold(output_columns, |c, p| p.input_columns(c))
     }
 }

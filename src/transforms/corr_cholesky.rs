@@ -64,7 +64,8 @@ impl<E: Real, D: Backend<E>> Bijector<E, D> for CorrCholesky {
                 next += 1;
                 entries.push(z_ij.mul(&(&log_remaining * 0.5).exp())?);
                 // ln(1 - tanh(x)^2) = 2 (ln 2 - x - softplus(-2x))
-                let log_sech_squared = (-&x_ij - (&x_ij * -2.0).softplus()).add_scalar(2f64.ln()) * 2.0;
+                let log_sech_squared =
+                    (-&x_ij - (&x_ij * -2.0).softplus()).add_scalar(2f64.ln()) * 2.0;
                 log_det = log_det.add(&(&log_sech_squared + &(&log_remaining * 0.5)))?;
                 log_remaining = log_remaining.add(&log_sech_squared)?;
             }
@@ -87,7 +88,8 @@ impl<E: Real, D: Backend<E>> Bijector<E, D> for CorrCholesky {
                 let z_ij = l_ij.div(&remaining.sqrt())?;
                 // atanh(z) = (ln(1 + z) - ln(1 - z)) / 2
                 let x_ij = (z_ij.log1p() - (-&z_ij).log1p()) * 0.5;
-                log_det = log_det.sub(&(z_ij.square().rsub_scalar(1.0).ln() + remaining.ln() * 0.5))?;
+                log_det =
+                    log_det.sub(&(z_ij.square().rsub_scalar(1.0).ln() + remaining.ln() * 0.5))?;
                 remaining = remaining.sub(&l_ij.square())?;
                 xs.push(x_ij);
             }

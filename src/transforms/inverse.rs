@@ -20,10 +20,18 @@ impl<E: Real, D: Backend<E>> Bijector<E, D> for Inverse<E, D> {
     fn name(&self) -> &'static str {
         "Inverse"
     }
-    fn forward(&self, x: &Var<E, D>, context: Option<&Var<E, D>>) -> Result<(Var<E, D>, Var<E, D>)> {
+    fn forward(
+        &self,
+        x: &Var<E, D>,
+        context: Option<&Var<E, D>>,
+    ) -> Result<(Var<E, D>, Var<E, D>)> {
         self.inner.inverse(x, context)
     }
-    fn inverse(&self, y: &Var<E, D>, context: Option<&Var<E, D>>) -> Result<(Var<E, D>, Var<E, D>)> {
+    fn inverse(
+        &self,
+        y: &Var<E, D>,
+        context: Option<&Var<E, D>>,
+    ) -> Result<(Var<E, D>, Var<E, D>)> {
         self.inner.forward(y, context)
     }
     fn output_columns(&self, input_columns: usize) -> Result<usize> {

@@ -16,7 +16,9 @@ use crate::error::{Error, Result};
 pub struct StickBreaking;
 
 fn offsets<E: Real, D: Backend<E>>(device: &D, k_minus_one: usize) -> Result<Var<E, D>> {
-    let values = (0..k_minus_one).map(|k| crate::backend::real::<E>(((k_minus_one - k) as f64).ln())).collect();
+    let values = (0..k_minus_one)
+        .map(|k| crate::backend::real::<E>(((k_minus_one - k) as f64).ln()))
+        .collect();
     Var::from_vec(device, values, 1, k_minus_one)
 }
 
@@ -32,7 +34,9 @@ impl<E: Real, D: Backend<E>> Bijector<E, D> for StickBreaking {
         // ln prod_{j<k} (1 - z_j): the exclusive cumulative sum.
         let log_remaining = cumulative.sub(&log_one_minus_z)?;
         let head = log_z.add(&log_remaining)?.exp();
-        let last = cumulative.slice_columns(x.columns() - 1, x.columns())?.exp();
+        let last = cumulative
+            .slice_columns(x.columns() - 1, x.columns())?
+            .exp();
         let y = Var::concat_columns(&[&head, &last])?;
         let log_det = (log_z + log_one_minus_z + log_remaining).sum_columns();
         Ok((y, log_det))
@@ -40,11 +44,16 @@ impl<E: Real, D: Backend<E>> Bijector<E, D> for StickBreaking {
     fn inverse(&self, y: &Var<E, D>, _: Option<&Var<E, D>>) -> Result<(Var<E, D>, Var<E, D>)> {
         let k = y.columns();
         if k < 2 {
-            return Err(Error::invalid_shape("StickBreaking::inverse", "a simplex needs at least 2 columns"));
+            return Err(Error::invalid_shape(
+                "StickBreaking::inverse",
+                "a simplex needs at least 2 columns",
+            ));
         }
         let head = y.slice_columns(0, k - 1)?;
         // remaining_k = 1 - sum_{j<k} y_j, clamped away from 0 against rounding.
-        let remaining = (head.cumsum_columns() - &head).rsub_scalar(1.0).clamp(1e-38, 1.0);
+        let remaining = (head.cumsum_columns() - &head)
+            .rsub_scalar(1.0)
+            .clamp(1e-38, 1.0);
         let z = head.div(&remaining)?;
         let log_z = z.ln();
         let log_one_minus_z = (-&z).log1p();
@@ -54,13 +63,19 @@ impl<E: Real, D: Backend<E>> Bijector<E, D> for StickBreaking {
     }
     fn output_columns(&self, input_columns: usize) -> Result<usize> {
         if input_columns == 0 {
-            return Err(Error::invalid_shape("StickBreaking", "needs at least 1 input column"));
+            return Err(Error::invalid_shape(
+                "StickBreaking",
+                "needs at least 1 input column",
+            ));
         }
         Ok(input_columns + 1)
     }
     fn input_columns(&self, output_columns: usize) -> Result<usize> {
         if output_columns < 2 {
-            return Err(Error::invalid_shape("StickBreaking", "a simplex needs at least 2 columns"));
+            return Err(Error::invalid_shape(
+                "StickBreaking",
+                "a simplex needs at least 2 columns",
+            ));
         }
         Ok(output_columns - 1)
     }

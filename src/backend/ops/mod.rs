@@ -4,8 +4,8 @@
 //! Each one is tested against f64 finite differences of its gradient.
 
 mod cholesky;
-mod host_linalg;
 mod cumsum;
+mod host_linalg;
 mod log1p;
 mod searchsorted;
 mod softplus;

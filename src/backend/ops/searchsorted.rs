@@ -11,7 +11,10 @@ use crate::error::{Error, Result};
 ///
 /// # Errors
 /// [`Error::InvalidShape`] when the shapes disagree or `K < 2`.
-pub fn searchsorted<E: Real, D: Backend<E>>(knots: &Var<E, D>, x: &Var<E, D>) -> Result<Vec<usize>> {
+pub fn searchsorted<E: Real, D: Backend<E>>(
+    knots: &Var<E, D>,
+    x: &Var<E, D>,
+) -> Result<Vec<usize>> {
     let (n, k) = knots.shape();
     if k < 2 || x.shape() != (n, 1) {
         return Err(Error::invalid_shape(

@@ -38,15 +38,9 @@ pub(crate) fn broadcast_taped<E: Real, D: Backend<E>>(
         return t;
     }
     match from {
-        (1, 1) => t
-            .reshape_like(&())
-            .broadcast_like::<_, Axes2<0, 1>>(&to),
-        (1, c) => t
-            .reshape_like(&(c,))
-            .broadcast_like::<_, Axis<0>>(&to),
-        (r, _) => t
-            .reshape_like(&(r,))
-            .broadcast_like::<_, Axis<1>>(&to),
+        (1, 1) => t.reshape_like(&()).broadcast_like::<_, Axes2<0, 1>>(&to),
+        (1, c) => t.reshape_like(&(c,)).broadcast_like::<_, Axis<0>>(&to),
+        (r, _) => t.reshape_like(&(r,)).broadcast_like::<_, Axis<1>>(&to),
     }
 }
 
@@ -75,8 +69,16 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
     ) -> Result<Self> {
         let (ls, rs) = (left.shape(), right.shape());
         let target = broadcast_shape(operation, ls, rs)?;
-        let left = if ls == target { left.clone() } else { left.broadcast_to(target.0, target.1)? };
-        let right = if rs == target { right.clone() } else { right.broadcast_to(target.0, target.1)? };
+        let left = if ls == target {
+            left.clone()
+        } else {
+            left.broadcast_to(target.0, target.1)?
+        };
+        let right = if rs == target {
+            right.clone()
+        } else {
+            right.broadcast_to(target.0, target.1)?
+        };
         Self::record_pair(operation, &left, &right, |l, r| {
             op(l, r.retaped::<dfdx::prelude::OwnedTape<E, D>>())
         })
@@ -151,11 +153,14 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
     }
 }
 
+/// A checked binary method such as [`Var::add`].
+type CheckedBinary<E, D> = fn(&Var<E, D>, &Var<E, D>) -> Result<Var<E, D>>;
+
 /// Applies a checked binary method for an operator: on error the result is poisoned.
 fn operator<E: Real, D: Backend<E>>(
     left: &Var<E, D>,
     right: &Var<E, D>,
-    method: fn(&Var<E, D>, &Var<E, D>) -> Result<Var<E, D>>,
+    method: CheckedBinary<E, D>,
 ) -> Var<E, D> {
     if left.poison.is_some() {
         return left.clone();
@@ -237,7 +242,8 @@ macro_rules! scalar_operator {
 scalar_operator!(Add, add, |v, c| v.add_scalar(c), |c, v| v.add_scalar(c));
 scalar_operator!(Sub, sub, |v, c| v.add_scalar(-c), |c, v| v.rsub_scalar(c));
 scalar_operator!(Mul, mul, |v, c| v.mul_scalar(c), |c, v| v.mul_scalar(c));
-scalar_operator!(Div, div, |v, c| v.mul_scalar(1.0 / c), |c, v| v.rdiv_scalar(c));
+scalar_operator!(Div, div, |v, c| v.mul_scalar(1.0 / c), |c, v| v
+    .rdiv_scalar(c));
 
 impl<E: Real, D: Backend<E>> Neg for &Var<E, D> {
     type Output = Var<E, D>;

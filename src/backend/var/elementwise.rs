@@ -92,7 +92,11 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
         for &x in &x0 {
             let (v, derivative) = f(x.to_f64());
             // An infinite derivative (e.g. at a pole) would turn the exact zero into NaN.
-            slope.push(real::<E>(if derivative.is_finite() { derivative } else { 0.0 }));
+            slope.push(real::<E>(if derivative.is_finite() {
+                derivative
+            } else {
+                0.0
+            }));
             value.push(real::<E>(v));
         }
         let dev = self.device();
@@ -119,11 +123,17 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
         if keep.len() != rows * columns {
             return Err(crate::Error::invalid_shape(
                 "keep_where",
-                format!("a mask of {} entries for a {rows}x{columns} value", keep.len()),
+                format!(
+                    "a mask of {} entries for a {rows}x{columns} value",
+                    keep.len()
+                ),
             ));
         }
         let dev = self.device();
-        let flags: Vec<E> = keep.iter().map(|&k| if k { E::one() } else { E::zero() }).collect();
+        let flags: Vec<E> = keep
+            .iter()
+            .map(|&k| if k { E::one() } else { E::zero() })
+            .collect();
         let flags: Tensor<(usize, usize), E, D> = dev.tensor_from_vec(flags, (rows, columns));
         let mask = flags.gt(real::<E>(0.5));
         let fill: Tensor<(usize, usize), E, D> =

@@ -55,7 +55,6 @@ impl<E: Real, D: Backend<E>> Graph<E, D> {
             poison: None,
         }
     }
-
 }
 
 /// Gradients of one backward pass, keyed by the identity of the leaves.

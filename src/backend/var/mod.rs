@@ -27,8 +27,8 @@ mod linalg;
 mod reduce;
 mod shape;
 
-pub use graph::{Gradients, Graph};
 pub use arithmetic::broadcast_shape as arithmetic_shape;
+pub use graph::{Gradients, Graph};
 
 use super::device::{Backend, Cpu};
 use super::real::{real, Real};
@@ -121,7 +121,9 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
                 ),
             ));
         }
-        Ok(Self::constant(device.tensor_from_vec(data, (rows, columns))))
+        Ok(Self::constant(
+            device.tensor_from_vec(data, (rows, columns)),
+        ))
     }
 
     /// A constant from host rows of equal length.
@@ -136,7 +138,10 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
                 "rows must be non-empty and of equal length",
             ));
         }
-        let data: Vec<E> = rows.iter().flat_map(|r| r.as_ref().iter().copied()).collect();
+        let data: Vec<E> = rows
+            .iter()
+            .flat_map(|r| r.as_ref().iter().copied())
+            .collect();
         Self::from_vec(device, data, rows.len(), columns)
     }
 
@@ -282,7 +287,10 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
         } else {
             right.value.clone()
         };
-        let output = op(left.value.clone().put_tape(OwnedTape::default()), right_value);
+        let output = op(
+            left.value.clone().put_tape(OwnedTape::default()),
+            right_value,
+        );
         Ok(Self::finish(output, tape, None))
     }
 

@@ -52,7 +52,10 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
     /// `log(sum(exp(x)))` across rows: `(1, columns)`.
     pub fn logsumexp_rows(&self) -> Self {
         let columns = self.columns();
-        self.record(|t| t.logsumexp::<(usize,), Axis<0>>().reshape_like(&(1, columns)))
+        self.record(|t| {
+            t.logsumexp::<(usize,), Axis<0>>()
+                .reshape_like(&(1, columns))
+        })
     }
 
     /// Log-softmax across columns (each row normalised): `x - logsumexp_columns(x)`.

@@ -74,7 +74,11 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
             .ok_or_else(|| Error::invalid_shape("concat_columns", "nothing to concatenate"))?;
         let rows = first.rows();
         if let Some(bad) = parts.iter().find(|p| p.rows() != rows) {
-            return Err(Error::shape_mismatch("concat_columns", first.shape(), bad.shape()));
+            return Err(Error::shape_mismatch(
+                "concat_columns",
+                first.shape(),
+                bad.shape(),
+            ));
         }
         Self::record_many("concat_columns", parts, |taped| {
             let mut iter = taped.into_iter();
@@ -97,7 +101,11 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
             .ok_or_else(|| Error::invalid_shape("concat_rows", "nothing to concatenate"))?;
         let columns = first.columns();
         if let Some(bad) = parts.iter().find(|p| p.columns() != columns) {
-            return Err(Error::shape_mismatch("concat_rows", first.shape(), bad.shape()));
+            return Err(Error::shape_mismatch(
+                "concat_rows",
+                first.shape(),
+                bad.shape(),
+            ));
         }
         Self::record_many("concat_rows", parts, |taped| {
             let mut iter = taped.into_iter();
