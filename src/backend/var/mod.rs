@@ -60,7 +60,7 @@ pub(crate) fn fresh_uid() -> u64 {
 /// let dev = Cpu::default();
 /// let graph = Graph::<f32, Cpu>::new(&dev);
 /// let x = graph.watch(&Var::from_rows(&dev, &[[1.0f32, 2.0]]).unwrap());
-/// let y = (&x * &x).unwrap().sum(); // x used twice: fine
+/// let y = (&x * &x).sum(); // x used twice: fine
 /// let mut grads = y.backward().unwrap();
 /// assert_eq!(grads.of(&x).unwrap(), vec![2.0, 4.0]);
 /// ```
