@@ -53,7 +53,9 @@ where
     let make = |data: &[f64], rows: usize, columns: usize| {
         Var::from_vec(
             device,
-            data.iter().map(|&x| <E as Real>::from_f64(x)).collect(),
+            data.iter()
+                .map(|&x| <E as Real>::from_f64_value(x))
+                .collect(),
             rows,
             columns,
         )

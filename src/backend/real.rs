@@ -4,22 +4,23 @@ use dfdx::dtypes::Dtype;
 
 /// A floating-point element type: `f32` (the default, fast) or `f64` (for reference tests).
 ///
-/// Host-side special functions are evaluated in `f64` whatever `E` is; [`Real::from_f64`] and
+/// Host-side special functions are evaluated in `f64` whatever `E` is; [`Real::from_f64_value`] and
 /// [`Real::to_f64`] move values across.
 pub trait Real:
     Dtype + num_traits::Float + std::fmt::Display + std::fmt::Debug + Default + Send + Sync + 'static
 {
     /// Short name used in messages and file headers (`"f32"` or `"f64"`).
     const NAME: &'static str;
-    /// Converts from `f64`, rounding to nearest.
-    fn from_f64(value: f64) -> Self;
+    /// Converts from `f64`, rounding to nearest (named apart from `FromPrimitive::from_f64`,
+    /// which returns an `Option`).
+    fn from_f64_value(value: f64) -> Self;
     /// Widens to `f64`.
     fn to_f64(self) -> f64;
 }
 
 impl Real for f32 {
     const NAME: &'static str = "f32";
-    fn from_f64(value: f64) -> Self {
+    fn from_f64_value(value: f64) -> Self {
         value as f32
     }
     fn to_f64(self) -> f64 {
@@ -29,7 +30,7 @@ impl Real for f32 {
 
 impl Real for f64 {
     const NAME: &'static str = "f64";
-    fn from_f64(value: f64) -> Self {
+    fn from_f64_value(value: f64) -> Self {
         value
     }
     fn to_f64(self) -> f64 {
@@ -40,5 +41,5 @@ impl Real for f64 {
 /// Converts an `f64` constant to `E`; shorthand used throughout the crate.
 #[inline]
 pub fn real<E: Real>(value: f64) -> E {
-    <E as Real>::from_f64(value)
+    <E as Real>::from_f64_value(value)
 }

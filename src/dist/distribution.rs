@@ -134,7 +134,10 @@ pub(crate) fn noise<E: Real, D: Backend<E>>(
 ) -> Result<Var<E, D>> {
     Var::from_vec(
         device,
-        values.into_iter().map(<E as Real>::from_f64).collect(),
+        values
+            .into_iter()
+            .map(<E as Real>::from_f64_value)
+            .collect(),
         shape.0,
         shape.1,
     )
