@@ -3,7 +3,7 @@
 //! [`gradient_check`] compares the recorded gradient of a function of several matrix inputs
 //! with central finite differences computed in `f64`, like `torch.autograd.gradcheck`.
 
-use crate::backend::{Backend, Cpu, Graph, Real, Var};
+use crate::backend::{Backend, Graph, Real, Var};
 use crate::error::Result;
 
 /// The device the test suite runs on.
@@ -19,7 +19,7 @@ pub struct GradientReport {
 }
 
 /// Checks the gradient of `f` at `inputs` (each `(rows, columns, row-major data)`) in `f64` on
-/// the CPU.
+/// the [`TestDevice`].
 ///
 /// The scalar that is differentiated is `sum(w * f(inputs))` with fixed pseudo-random weights
 /// `w`, so every output entry matters. Finite differences are central with step `step`.
@@ -32,9 +32,10 @@ pub fn gradient_check<F>(
     f: F,
 ) -> Result<GradientReport>
 where
-    F: Fn(&[Var<f64, Cpu>]) -> Result<Var<f64, Cpu>>,
+    F: Fn(&[Var<f64, TestDevice>]) -> Result<Var<f64, TestDevice>>,
 {
-    gradient_check_on::<f64, Cpu, F>(&Cpu::default(), inputs, step, f)
+    let device = <TestDevice as Backend<f64>>::open()?;
+    gradient_check_on::<f64, TestDevice, F>(&device, inputs, step, f)
 }
 
 /// [`gradient_check`] on any device and element type.
@@ -106,4 +107,12 @@ where
         }
     }
     Ok(report)
+}
+
+/// The test device, opened (the CPU, or GPU 0 with `--features cuda`).
+///
+/// # Panics
+/// When the device cannot be opened: this is for tests only.
+pub fn test_device() -> TestDevice {
+    <TestDevice as Backend<f32>>::open().expect("the test device (CPU, or CUDA GPU 0) must open")
 }

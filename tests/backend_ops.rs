@@ -4,8 +4,9 @@
 use flowppl::backend::ops::searchsorted;
 use flowppl::prelude::*;
 use flowppl::testing::gradient_check;
+use flowppl::testing::{test_device, TestDevice};
 
-type V = Var<f64, Cpu>;
+type V = Var<f64, TestDevice>;
 
 const STEP: f64 = 1e-6;
 const GRADIENT_TOLERANCE: f64 = 1e-6;
@@ -32,8 +33,8 @@ fn values(x: &V) -> Vec<f64> {
     x.to_vec()
 }
 
-fn dev() -> Cpu {
-    Cpu::default()
+fn dev() -> TestDevice {
+    test_device()
 }
 
 #[test]
@@ -101,13 +102,14 @@ fn elementwise_ops_match_reference_and_finite_differences() {
 
 #[test]
 fn softplus_and_log_sigmoid_stay_finite_in_f32() {
-    let x = Var::<f32, Cpu>::from_vec(&dev(), vec![-1e4, -100.0, 0.0, 100.0, 1e4], 1, 5).unwrap();
+    let x = Var::<f32, TestDevice>::from_vec(&dev(), vec![-1e4, -100.0, 0.0, 100.0, 1e4], 1, 5)
+        .unwrap();
     assert!(x.softplus().to_vec().iter().all(|v| v.is_finite()));
     let ls = x.log_sigmoid().to_vec();
     assert!(ls.iter().all(|v| v.is_finite()));
     assert!((ls[1] + 100.0).abs() < 1e-3);
     // log1p keeps tiny arguments that (1 + x).ln() rounds away in f32.
-    let tiny = Var::<f32, Cpu>::from_vec(&dev(), vec![1e-9], 1, 1).unwrap();
+    let tiny = Var::<f32, TestDevice>::from_vec(&dev(), vec![1e-9], 1, 1).unwrap();
     assert!((tiny.log1p().to_vec()[0] - 1e-9).abs() < 1e-15);
 }
 

@@ -4,10 +4,11 @@
 
 use flowppl::constraints::{biject_to, Constraint};
 use flowppl::prelude::*;
+use flowppl::testing::{test_device, TestDevice};
 use flowppl::transforms::Bijector;
 use proptest::prelude::*;
 
-type V = Var<f64, Cpu>;
+type V = Var<f64, TestDevice>;
 
 /// `ln |det A|` by Gaussian elimination with partial pivoting.
 fn log_abs_det(mut a: Vec<f64>, n: usize) -> f64 {
@@ -49,8 +50,8 @@ fn canonical(constraint: &Constraint, y: &[f64]) -> Vec<f64> {
 }
 
 fn check(constraint: Constraint, x: &[f64]) {
-    let dev = Cpu::default();
-    let bijector: Box<dyn Bijector<f64, Cpu>> = biject_to(&constraint).unwrap();
+    let dev = test_device();
+    let bijector: Box<dyn Bijector<f64, TestDevice>> = biject_to(&constraint).unwrap();
     let n = x.len();
     let xv = V::from_vec(&dev, x.to_vec(), 1, n).unwrap();
     let (y, log_det) = bijector.forward(&xv, None).unwrap();
@@ -124,7 +125,7 @@ fn table_of_constraints() {
 
 #[test]
 fn discrete_constraints_have_no_bijection() {
-    let error = biject_to::<f32, Cpu>(&Constraint::NonNegativeInteger)
+    let error = biject_to::<f32, TestDevice>(&Constraint::NonNegativeInteger)
         .err()
         .unwrap()
         .to_string();
@@ -144,7 +145,8 @@ fn log_det_gradients_match_finite_differences() {
             &[(2, 3, vec![0.3, -1.2, 0.7, -0.5, 0.1, 2.0])],
             1e-6,
             |v| {
-                let (y, log_det) = biject_to::<f64, Cpu>(&constraint)?.forward(&v[0], None)?;
+                let (y, log_det) =
+                    biject_to::<f64, TestDevice>(&constraint)?.forward(&v[0], None)?;
                 y.sum_columns().add(&log_det)
             },
         )
@@ -157,9 +159,9 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
     #[test]
     fn outputs_and_log_dets_stay_finite(x in prop::collection::vec(-40.0..40.0f64, 3)) {
-        let dev = Cpu::default();
+        let dev = test_device();
         for constraint in [Constraint::Positive, Constraint::Interval(-1.0, 4.0), Constraint::UnitInterval, Constraint::Simplex, Constraint::CorrCholesky] {
-            let (y, log_det) = biject_to::<f64, Cpu>(&constraint).unwrap()
+            let (y, log_det) = biject_to::<f64, TestDevice>(&constraint).unwrap()
                 .forward(&V::from_vec(&dev, x.clone(), 1, 3).unwrap(), None).unwrap();
             prop_assert!(y.to_vec().iter().all(|v| v.is_finite()), "{:?}", constraint);
             prop_assert!(log_det.item().unwrap().is_finite(), "{:?} log-det at {:?}", constraint, x);

@@ -3,6 +3,7 @@
 //! statrs where possible), in f64 (1e-10) and f32 (1e-4), relative to max(1, |reference|).
 
 use flowppl::prelude::*;
+use flowppl::testing::{test_device, TestDevice};
 use statrs::distribution::{self as sd, Continuous, Discrete};
 use std::f64::consts::PI;
 
@@ -12,8 +13,8 @@ type Reference = Box<dyn Fn(f64) -> f64>;
 /// log-density and the points to evaluate.
 struct Row {
     name: String,
-    build64: Box<dyn Fn() -> Box<dyn Distribution<f64, Cpu>>>,
-    build32: Box<dyn Fn() -> Box<dyn Distribution<f32, Cpu>>>,
+    build64: Box<dyn Fn() -> Box<dyn Distribution<f64, TestDevice>>>,
+    build32: Box<dyn Fn() -> Box<dyn Distribution<f32, TestDevice>>>,
     reference: Reference,
     points: Vec<f64>,
 }
@@ -52,35 +53,35 @@ fn table() -> Vec<Row> {
         let n = sd::Normal::new(loc, scale).unwrap();
         rows.push(row!(
             format!("Normal({loc}, {scale})"),
-            |T| Normal::<T, Cpu>::new(loc, scale),
+            |T| Normal::<T, TestDevice>::new(loc, scale),
             move |x| n.ln_pdf(x),
             real_points()
         ));
         let ln = sd::LogNormal::new(loc, scale).unwrap();
         rows.push(row!(
             format!("LogNormal({loc}, {scale})"),
-            |T| LogNormal::<T, Cpu>::new(loc, scale),
+            |T| LogNormal::<T, TestDevice>::new(loc, scale),
             move |x| ln.ln_pdf(x),
             positive_points()
         ));
         let c = sd::Cauchy::new(loc, scale).unwrap();
         rows.push(row!(
             format!("Cauchy({loc}, {scale})"),
-            |T| Cauchy::<T, Cpu>::new(loc, scale),
+            |T| Cauchy::<T, TestDevice>::new(loc, scale),
             move |x| c.ln_pdf(x),
             real_points()
         ));
         let l = sd::Laplace::new(loc, scale).unwrap();
         rows.push(row!(
             format!("Laplace({loc}, {scale})"),
-            |T| Laplace::<T, Cpu>::new(loc, scale),
+            |T| Laplace::<T, TestDevice>::new(loc, scale),
             move |x| l.ln_pdf(x),
             real_points()
         ));
         // statrs has no logistic: the closed form, written independently.
         rows.push(row!(
             format!("Logistic({loc}, {scale})"),
-            |T| Logistic::<T, Cpu>::new(loc, scale),
+            |T| Logistic::<T, TestDevice>::new(loc, scale),
             move |x| {
                 let z = (x - loc) / scale;
                 -z - scale.ln() - 2.0 * (-z).exp().ln_1p()
@@ -91,7 +92,7 @@ fn table() -> Vec<Row> {
             let t = sd::StudentsT::new(loc, scale, df).unwrap();
             rows.push(row!(
                 format!("StudentT({df}, {loc}, {scale})"),
-                |T| StudentT::<T, Cpu>::new(df, loc, scale),
+                |T| StudentT::<T, TestDevice>::new(df, loc, scale),
                 move |x| t.ln_pdf(x),
                 real_points()
             ));
@@ -102,21 +103,21 @@ fn table() -> Vec<Row> {
         let n = sd::Normal::new(0.0, scale).unwrap();
         rows.push(row!(
             format!("HalfNormal({scale})"),
-            |T| HalfNormal::<T, Cpu>::new(scale),
+            |T| HalfNormal::<T, TestDevice>::new(scale),
             move |x| 2f64.ln() + n.ln_pdf(x),
             positive_points()
         ));
         let c = sd::Cauchy::new(0.0, scale).unwrap();
         rows.push(row!(
             format!("HalfCauchy({scale})"),
-            |T| HalfCauchy::<T, Cpu>::new(scale),
+            |T| HalfCauchy::<T, TestDevice>::new(scale),
             move |x| 2f64.ln() + c.ln_pdf(x),
             positive_points()
         ));
         let e = sd::Exp::new(scale).unwrap();
         rows.push(row!(
             format!("Exponential({scale})"),
-            |T| Exponential::<T, Cpu>::new(scale),
+            |T| Exponential::<T, TestDevice>::new(scale),
             move |x| e.ln_pdf(x),
             positive_points()
         ));
@@ -125,21 +126,21 @@ fn table() -> Vec<Row> {
         let g = sd::Gamma::new(a, b).unwrap();
         rows.push(row!(
             format!("Gamma({a}, {b})"),
-            |T| Gamma::<T, Cpu>::new(a, b),
+            |T| Gamma::<T, TestDevice>::new(a, b),
             move |x| g.ln_pdf(x),
             positive_points()
         ));
         let ig = sd::InverseGamma::new(a, b).unwrap();
         rows.push(row!(
             format!("InverseGamma({a}, {b})"),
-            |T| InverseGamma::<T, Cpu>::new(a, b),
+            |T| InverseGamma::<T, TestDevice>::new(a, b),
             move |x| ig.ln_pdf(x),
             positive_points()
         ));
         let be = sd::Beta::new(a, b).unwrap();
         rows.push(row!(
             format!("Beta({a}, {b})"),
-            |T| Beta::<T, Cpu>::new(a, b),
+            |T| Beta::<T, TestDevice>::new(a, b),
             move |x| be.ln_pdf(x),
             unit_points()
         ));
@@ -148,7 +149,7 @@ fn table() -> Vec<Row> {
         let u = sd::Uniform::new(low, high).unwrap();
         rows.push(row!(
             format!("Uniform({low}, {high})"),
-            |T| Uniform::<T, Cpu>::new(low, high),
+            |T| Uniform::<T, TestDevice>::new(low, high),
             move |x| u.ln_pdf(x),
             vec![low + 0.01, 0.5 * (low + high), high - 0.01]
         ));
@@ -158,14 +159,14 @@ fn table() -> Vec<Row> {
         let b = sd::Bernoulli::new(p).unwrap();
         rows.push(row!(
             format!("Bernoulli(logit {logit})"),
-            |T| Bernoulli::<T, Cpu>::new(logit),
+            |T| Bernoulli::<T, TestDevice>::new(logit),
             move |x| b.ln_pmf(x as u64),
             vec![0.0, 1.0]
         ));
         let bin = sd::Binomial::new(p, 12).unwrap();
         rows.push(row!(
             format!("Binomial(12, logit {logit})"),
-            |T| Binomial::<T, Cpu>::new(12.0, logit),
+            |T| Binomial::<T, TestDevice>::new(12.0, logit),
             move |x| bin.ln_pmf(x as u64),
             vec![0.0, 1.0, 5.0, 11.0, 12.0]
         ));
@@ -174,7 +175,7 @@ fn table() -> Vec<Row> {
         let po = sd::Poisson::new(rate).unwrap();
         rows.push(row!(
             format!("Poisson({rate})"),
-            |T| Poisson::<T, Cpu>::from_rate(rate),
+            |T| Poisson::<T, TestDevice>::from_rate(rate),
             move |x| po.ln_pmf(x as u64),
             vec![0.0, 1.0, 3.0, 20.0, 60.0]
         ));
@@ -191,7 +192,7 @@ fn close(got: f64, want: f64, tolerance: f64) -> bool {
 
 #[test]
 fn scalar_families_match_the_reference_in_f64_and_f32() {
-    let dev = Cpu::default();
+    let dev = test_device();
     let mut checked = 0;
     for row in table() {
         let d64 = (row.build64)();
@@ -199,7 +200,7 @@ fn scalar_families_match_the_reference_in_f64_and_f32() {
         for &x in &row.points {
             let want = (row.reference)(x);
             let got64 = d64
-                .log_prob(&Var::<f64, Cpu>::scalar(&dev, x))
+                .log_prob(&Var::<f64, TestDevice>::scalar(&dev, x))
                 .unwrap()
                 .item()
                 .unwrap();
@@ -209,7 +210,7 @@ fn scalar_families_match_the_reference_in_f64_and_f32() {
                 row.name
             );
             let got32 = d32
-                .log_prob(&Var::<f32, Cpu>::scalar(&dev, x))
+                .log_prob(&Var::<f32, TestDevice>::scalar(&dev, x))
                 .unwrap()
                 .item()
                 .unwrap() as f64;
@@ -227,10 +228,10 @@ fn scalar_families_match_the_reference_in_f64_and_f32() {
 #[test]
 fn batched_log_prob_equals_pointwise() {
     // A (2, 3) batch of locations against a (2, 3) value: one call, six independent densities.
-    let dev = Cpu::default();
+    let dev = test_device();
     let locs = [[0.0, 1.0, -2.0], [0.5, 3.0, 0.2]];
     let xs = [[0.1, 0.9, -1.0], [2.0, 3.0, -0.3]];
-    let loc = Var::<f64, Cpu>::from_rows(&dev, &locs).unwrap();
+    let loc = Var::<f64, TestDevice>::from_rows(&dev, &locs).unwrap();
     let x = Var::from_rows(&dev, &xs).unwrap();
     let lp = Normal::new(&loc, 0.7)
         .unwrap()
@@ -244,7 +245,7 @@ fn batched_log_prob_equals_pointwise() {
         }
     }
     // Broadcasting a (1, 3) parameter against (2, 3) values, and to_event summing a row.
-    let row_loc = Var::<f64, Cpu>::from_rows(&dev, &[[0.0, 1.0, -2.0]]).unwrap();
+    let row_loc = Var::<f64, TestDevice>::from_rows(&dev, &[[0.0, 1.0, -2.0]]).unwrap();
     let summed = Normal::new(&row_loc, 0.7)
         .unwrap()
         .to_event()
@@ -260,10 +261,11 @@ fn batched_log_prob_equals_pointwise() {
 
 #[test]
 fn categorical_dirichlet_and_multivariate_normal_match_statrs() {
-    let dev = Cpu::default();
+    let dev = test_device();
     let probs = [0.1, 0.6, 0.3];
     let logits: Vec<f64> = probs.iter().map(|p: &f64| p.ln() + 0.7).collect();
-    let cat = Categorical::new(Var::<f64, Cpu>::from_vec(&dev, logits, 1, 3).unwrap()).unwrap();
+    let cat =
+        Categorical::new(Var::<f64, TestDevice>::from_vec(&dev, logits, 1, 3).unwrap()).unwrap();
     let reference = sd::Categorical::new(&probs).unwrap();
     let values = Var::from_vec(&dev, vec![0.0, 1.0, 2.0, 1.0], 4, 1).unwrap();
     let lp = cat.log_prob(&values).unwrap().to_vec();
@@ -272,8 +274,8 @@ fn categorical_dirichlet_and_multivariate_normal_match_statrs() {
     }
 
     let alpha = vec![0.7, 2.0, 5.5];
-    let dir =
-        Dirichlet::new(Var::<f64, Cpu>::from_vec(&dev, alpha.clone(), 1, 3).unwrap()).unwrap();
+    let dir = Dirichlet::new(Var::<f64, TestDevice>::from_vec(&dev, alpha.clone(), 1, 3).unwrap())
+        .unwrap();
     let reference = sd::Dirichlet::new(alpha).unwrap();
     for x in [[0.2, 0.3, 0.5], [0.05, 0.05, 0.9], [0.6, 0.3, 0.1]] {
         let got = dir
@@ -291,7 +293,7 @@ fn categorical_dirichlet_and_multivariate_normal_match_statrs() {
     let mean = vec![0.5, -1.0, 2.0];
     let cov = vec![2.0, 0.3, -0.4, 0.3, 1.0, 0.2, -0.4, 0.2, 0.5];
     let mvn = MultivariateNormal::from_covariance(
-        Var::<f64, Cpu>::from_vec(&dev, mean.clone(), 1, 3).unwrap(),
+        Var::<f64, TestDevice>::from_vec(&dev, mean.clone(), 1, 3).unwrap(),
         &Var::from_vec(&dev, cov.clone(), 3, 3).unwrap(),
     )
     .unwrap();
@@ -313,9 +315,9 @@ fn categorical_dirichlet_and_multivariate_normal_match_statrs() {
 
 #[test]
 fn values_outside_the_support_have_minus_infinite_log_density() {
-    let dev = Cpu::default();
-    let v = |x: f64| Var::<f64, Cpu>::scalar(&dev, x);
-    let minus_inf = |lp: Var<f64, Cpu>| lp.item().unwrap() == f64::NEG_INFINITY;
+    let dev = test_device();
+    let v = |x: f64| Var::<f64, TestDevice>::scalar(&dev, x);
+    let minus_inf = |lp: Var<f64, TestDevice>| lp.item().unwrap() == f64::NEG_INFINITY;
     assert!(minus_inf(
         Exponential::new(1.0).unwrap().log_prob(&v(-0.5)).unwrap()
     ));
@@ -337,9 +339,9 @@ fn values_outside_the_support_have_minus_infinite_log_density() {
     assert!(minus_inf(
         Poisson::new(0.0).unwrap().log_prob(&v(-1.0)).unwrap()
     ));
-    let cat = Categorical::new(Var::<f64, Cpu>::zeros(&dev, 1, 3)).unwrap();
+    let cat = Categorical::new(Var::<f64, TestDevice>::zeros(&dev, 1, 3)).unwrap();
     assert!(minus_inf(cat.log_prob(&v(3.0)).unwrap()));
-    let dir = Dirichlet::new(Var::<f64, Cpu>::full(&dev, 1, 3, 2.0)).unwrap();
+    let dir = Dirichlet::new(Var::<f64, TestDevice>::full(&dev, 1, 3, 2.0)).unwrap();
     let not_simplex = Var::from_rows(&dev, &[[0.5, 0.5, 0.5]]).unwrap();
     assert!(minus_inf(dir.log_prob(&not_simplex).unwrap()));
     // The mask only touches invalid entries.
@@ -355,33 +357,41 @@ fn values_outside_the_support_have_minus_infinite_log_density() {
 
 #[test]
 fn invalid_parameters_are_errors_naming_distribution_parameter_and_value() {
-    let message = Normal::<f32, Cpu>::new(0.0, -1.0).unwrap_err().to_string();
+    let message = Normal::<f32, TestDevice>::new(0.0, -1.0)
+        .unwrap_err()
+        .to_string();
     assert!(
         message.contains("Normal") && message.contains("scale") && message.contains("-1"),
         "{message}"
     );
-    let message = Gamma::<f32, Cpu>::new(0.0, 1.0).unwrap_err().to_string();
+    let message = Gamma::<f32, TestDevice>::new(0.0, 1.0)
+        .unwrap_err()
+        .to_string();
     assert!(
         message.contains("Gamma") && message.contains("concentration"),
         "{message}"
     );
-    let message = Uniform::<f32, Cpu>::new(2.0, 1.0).unwrap_err().to_string();
+    let message = Uniform::<f32, TestDevice>::new(2.0, 1.0)
+        .unwrap_err()
+        .to_string();
     assert!(
         message.contains("Uniform") && message.contains("high"),
         "{message}"
     );
-    let message = Binomial::<f32, Cpu>::new(2.5, 0.0).unwrap_err().to_string();
+    let message = Binomial::<f32, TestDevice>::new(2.5, 0.0)
+        .unwrap_err()
+        .to_string();
     assert!(message.contains("total_count"), "{message}");
-    let dev = Cpu::default();
-    let bad_scale = Var::<f32, Cpu>::from_vec(&dev, vec![1.0, 0.0], 1, 2).unwrap();
+    let dev = test_device();
+    let bad_scale = Var::<f32, TestDevice>::from_vec(&dev, vec![1.0, 0.0], 1, 2).unwrap();
     let message = Normal::new(0.0, &bad_scale).unwrap_err().to_string();
     assert!(
         message.contains("scale") && message.contains('0'),
         "{message}"
     );
     let message = Normal::new(
-        Var::<f32, Cpu>::zeros(&dev, 2, 3),
-        Var::<f32, Cpu>::full(&dev, 4, 3, 1.0),
+        Var::<f32, TestDevice>::zeros(&dev, 2, 3),
+        Var::<f32, TestDevice>::full(&dev, 4, 3, 1.0),
     )
     .unwrap_err()
     .to_string();
@@ -389,8 +399,8 @@ fn invalid_parameters_are_errors_naming_distribution_parameter_and_value() {
         message.contains("Normal") && message.contains("(2, 3)"),
         "{message}"
     );
-    let not_tril = Var::<f64, Cpu>::from_rows(&dev, &[[1.0, 0.0], [0.0, -1.0]]).unwrap();
-    let message = MultivariateNormal::new(Var::<f64, Cpu>::zeros(&dev, 1, 2), not_tril)
+    let not_tril = Var::<f64, TestDevice>::from_rows(&dev, &[[1.0, 0.0], [0.0, -1.0]]).unwrap();
+    let message = MultivariateNormal::new(Var::<f64, TestDevice>::zeros(&dev, 1, 2), not_tril)
         .unwrap_err()
         .to_string();
     assert!(message.contains("scale_tril"), "{message}");

@@ -4,8 +4,9 @@
 use flowppl::backend::rng::seeded;
 use flowppl::prelude::*;
 use flowppl::testing::gradient_check;
+use flowppl::testing::{test_device, TestDevice};
 
-type V = Var<f64, Cpu>;
+type V = Var<f64, TestDevice>;
 
 fn row(values: &[f64]) -> (usize, usize, Vec<f64>) {
     (1, values.len(), values.to_vec())
@@ -100,21 +101,21 @@ fn log_prob_gradients_match_finite_differences() {
     // Discrete families: gradients with respect to the parameters at fixed counts.
     let bits = row(&[0.0, 1.0, 1.0]);
     assert_gradients("Bernoulli", std::slice::from_ref(&locs), |v| {
-        Bernoulli::new(&v[0])?.log_prob(&V::from_vec(&Cpu::default(), bits.2.clone(), 1, 3)?)
+        Bernoulli::new(&v[0])?.log_prob(&V::from_vec(&test_device(), bits.2.clone(), 1, 3)?)
     });
     assert_gradients("Binomial", std::slice::from_ref(&locs), |v| {
-        let k = V::from_vec(&Cpu::default(), counts.2.clone(), 1, 3)?;
+        let k = V::from_vec(&test_device(), counts.2.clone(), 1, 3)?;
         Binomial::new(9.0, &v[0])?.log_prob(&k)
     });
     assert_gradients("Poisson", std::slice::from_ref(&locs), |v| {
-        let k = V::from_vec(&Cpu::default(), counts.2.clone(), 1, 3)?;
+        let k = V::from_vec(&test_device(), counts.2.clone(), 1, 3)?;
         Poisson::new(&v[0])?.log_prob(&k)
     });
     assert_gradients(
         "Categorical",
         &[(2, 3, vec![0.1, -0.5, 1.2, 0.0, 2.0, -1.0])],
         |v| {
-            let k = V::from_vec(&Cpu::default(), vec![2.0, 0.0], 2, 1)?;
+            let k = V::from_vec(&test_device(), vec![2.0, 0.0], 2, 1)?;
             Categorical::new(&v[0])?.log_prob(&k)
         },
     );
@@ -145,7 +146,7 @@ fn mean_gradient(draws: usize, mut one: impl FnMut(u64) -> f64) -> (f64, f64) {
 
 #[test]
 fn normal_rsample_is_location_scale() {
-    let dev = Cpu::default();
+    let dev = test_device();
     let graph = Graph::new(&dev);
     let loc = graph.watch(&V::scalar(&dev, 0.5));
     let scale = graph.watch(&V::scalar(&dev, 2.0));
@@ -163,7 +164,7 @@ fn normal_rsample_is_location_scale() {
 
 #[test]
 fn implicit_reparameterisation_gives_unbiased_gradients() {
-    let dev = Cpu::default();
+    let dev = test_device();
     let draws = 4_000;
     // d/da E[x] for Gamma(a, b): 1 / b.   d/da E[x^2]: (2a + 1) / b^2.
     for &(a, b) in &[(0.5, 1.0), (3.0, 2.0)] {
@@ -209,11 +210,15 @@ fn implicit_reparameterisation_gives_unbiased_gradients() {
 
 #[test]
 fn discrete_distributions_refuse_rsample() {
-    let error = Poisson::<f64, Cpu>::new(0.0)
+    let error = Poisson::<f64, TestDevice>::new(0.0)
         .unwrap()
         .rsample(&mut seeded(0))
         .unwrap_err();
     assert!(error.to_string().contains("Poisson"));
-    assert!(!Bernoulli::<f64, Cpu>::new(0.0).unwrap().has_rsample());
-    assert!(Gamma::<f64, Cpu>::new(1.0, 1.0).unwrap().has_rsample());
+    assert!(!Bernoulli::<f64, TestDevice>::new(0.0)
+        .unwrap()
+        .has_rsample());
+    assert!(Gamma::<f64, TestDevice>::new(1.0, 1.0)
+        .unwrap()
+        .has_rsample());
 }

@@ -6,10 +6,11 @@
 
 use flowppl::backend::rng::seeded;
 use flowppl::prelude::*;
+use flowppl::testing::{test_device, TestDevice};
 
 const DRAWS: usize = 40_000;
 
-fn check_moments(name: &str, dist: &dyn Distribution<f64, Cpu>, seed: u64) {
+fn check_moments(name: &str, dist: &dyn Distribution<f64, TestDevice>, seed: u64) {
     let mut rng = seeded(seed);
     let (rows, columns) = dist.sample_shape();
     let mean = dist.mean().unwrap().to_vec();
@@ -45,8 +46,8 @@ fn check_moments(name: &str, dist: &dyn Distribution<f64, Cpu>, seed: u64) {
 
 #[test]
 fn sample_moments_match() {
-    let dev = Cpu::default();
-    type Named = (&'static str, Box<dyn Distribution<f64, Cpu>>);
+    let dev = test_device();
+    type Named = (&'static str, Box<dyn Distribution<f64, TestDevice>>);
     let table: Vec<Named> = vec![
         ("Normal", Box::new(Normal::new(1.5, 2.0).unwrap())),
         ("LogNormal", Box::new(LogNormal::new(0.2, 0.5).unwrap())),
@@ -100,10 +101,10 @@ fn sample_moments_match() {
 
 #[test]
 fn categorical_frequencies_match_probabilities() {
-    let dev = Cpu::default();
+    let dev = test_device();
     let probs = [0.2, 0.5, 0.3];
     let logits =
-        Var::<f64, Cpu>::from_vec(&dev, probs.iter().map(|p: &f64| p.ln()).collect(), 1, 3)
+        Var::<f64, TestDevice>::from_vec(&dev, probs.iter().map(|p: &f64| p.ln()).collect(), 1, 3)
             .unwrap();
     let cat = Categorical::new(logits)
         .unwrap()
@@ -119,8 +120,8 @@ fn categorical_frequencies_match_probabilities() {
 
 #[test]
 fn multivariate_normal_sample_covariance_matches() {
-    let dev = Cpu::default();
-    let tril = Var::<f64, Cpu>::from_rows(&dev, &[[1.5, 0.0], [0.8, 0.6]]).unwrap();
+    let dev = test_device();
+    let tril = Var::<f64, TestDevice>::from_rows(&dev, &[[1.5, 0.0], [0.8, 0.6]]).unwrap();
     let mvn = MultivariateNormal::new(Var::zeros(&dev, DRAWS, 2), tril).unwrap();
     let x = mvn.sample(&mut seeded(3)).unwrap().to_vec();
     let n = DRAWS as f64;

@@ -2,25 +2,29 @@
 //! `-inf` outside it; invalid parameters are errors, never panics.
 
 use flowppl::prelude::*;
+use flowppl::testing::{test_device, TestDevice};
 use proptest::prelude::*;
 
-type V = Var<f64, Cpu>;
+type V = Var<f64, TestDevice>;
 
-fn lp(d: &dyn Distribution<f64, Cpu>, x: f64) -> f64 {
-    d.log_prob(&V::scalar(&Cpu::default(), x))
+fn lp(d: &dyn Distribution<f64, TestDevice>, x: f64) -> f64 {
+    d.log_prob(&V::scalar(&test_device(), x))
         .unwrap()
         .item()
         .unwrap()
 }
 
-fn finite_inside(d: &dyn Distribution<f64, Cpu>, x: f64) -> std::result::Result<(), TestCaseError> {
+fn finite_inside(
+    d: &dyn Distribution<f64, TestDevice>,
+    x: f64,
+) -> std::result::Result<(), TestCaseError> {
     let v = lp(d, x);
     prop_assert!(v.is_finite(), "{} log_prob({x}) = {v}", d.name());
     Ok(())
 }
 
 fn minus_inf_outside(
-    d: &dyn Distribution<f64, Cpu>,
+    d: &dyn Distribution<f64, TestDevice>,
     x: f64,
 ) -> std::result::Result<(), TestCaseError> {
     let v = lp(d, x);
@@ -46,7 +50,7 @@ proptest! {
 
     #[test]
     fn positive_supported(a in 0.05..50.0f64, b in 0.05..50.0f64, x in 1e-3..1e3f64, outside in -1e3..0.0f64) {
-        let table: Vec<Box<dyn Distribution<f64, Cpu>>> = vec![
+        let table: Vec<Box<dyn Distribution<f64, TestDevice>>> = vec![
             Box::new(LogNormal::new(a.ln(), b.min(5.0)).unwrap()),
             Box::new(HalfNormal::new(b).unwrap()),
             Box::new(HalfCauchy::new(b).unwrap()),
@@ -91,10 +95,10 @@ proptest! {
     #[test]
     fn invalid_parameters_never_panic(scale in -10.0..0.0f64, nan_loc in prop::bool::ANY) {
         let loc = if nan_loc { f64::NAN } else { 0.0 };
-        prop_assert!(Normal::<f64, Cpu>::new(loc, scale).is_err());
-        prop_assert!(Gamma::<f64, Cpu>::new(scale, 1.0).is_err());
-        prop_assert!(Beta::<f64, Cpu>::new(1.0, scale).is_err());
-        prop_assert!(StudentT::<f64, Cpu>::new(scale, loc, 1.0).is_err());
-        prop_assert!(Poisson::<f64, Cpu>::from_rate(scale).is_err());
+        prop_assert!(Normal::<f64, TestDevice>::new(loc, scale).is_err());
+        prop_assert!(Gamma::<f64, TestDevice>::new(scale, 1.0).is_err());
+        prop_assert!(Beta::<f64, TestDevice>::new(1.0, scale).is_err());
+        prop_assert!(StudentT::<f64, TestDevice>::new(scale, loc, 1.0).is_err());
+        prop_assert!(Poisson::<f64, TestDevice>::from_rate(scale).is_err());
     }
 }

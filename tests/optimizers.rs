@@ -1,11 +1,16 @@
 //! Optimizers against hand computations.
 
 use flowppl::prelude::*;
+use flowppl::testing::{test_device, TestDevice};
 
-type Store = ParamStore<f64, Cpu>;
+type Store = ParamStore<f64, TestDevice>;
 
 /// Loss `sum(c * p)`: its gradient is exactly `c`, whatever `p` is.
-fn linear_step(store: &mut Store, opt: &mut impl Optimizer<f64, Cpu>, c: &[f64]) -> Result<()> {
+fn linear_step(
+    store: &mut Store,
+    opt: &mut impl Optimizer<f64, TestDevice>,
+    c: &[f64],
+) -> Result<()> {
     let graph = Graph::new(store.device());
     let p = store.var(&graph, "p")?;
     let coefficients = Var::from_vec(store.device(), c.to_vec(), 1, c.len())?;
@@ -15,7 +20,7 @@ fn linear_step(store: &mut Store, opt: &mut impl Optimizer<f64, Cpu>, c: &[f64])
 }
 
 fn store_with(values: &[f64]) -> Store {
-    let mut store = Store::new(&Cpu::default());
+    let mut store = Store::new(&test_device());
     store.insert("p", 1, values.len(), values).unwrap();
     store
 }
@@ -128,13 +133,13 @@ fn non_finite_gradients_update_nothing_and_name_the_parameter() {
 
 #[test]
 fn invalid_settings_are_errors() {
-    assert!(Adam::<f32, Cpu>::new(-1.0).is_err());
-    assert!(Adam::<f32, Cpu>::new(0.1)
+    assert!(Adam::<f32, TestDevice>::new(-1.0).is_err());
+    assert!(Adam::<f32, TestDevice>::new(0.1)
         .unwrap()
         .with_betas(1.0, 0.9)
         .is_err());
-    assert!(Sgd::<f32, Cpu>::new(f64::NAN).is_err());
-    assert!(Sgd::<f32, Cpu>::new(0.1)
+    assert!(Sgd::<f32, TestDevice>::new(f64::NAN).is_err());
+    assert!(Sgd::<f32, TestDevice>::new(0.1)
         .unwrap()
         .with_clipping(GradientClipping::Value(0.0))
         .is_err());
