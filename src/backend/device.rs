@@ -45,13 +45,20 @@ where
     Cuda: dfdx::tensor_ops::Device<E>,
 {
     fn open() -> Result<Self> {
-        // Opening a CUDA context is expensive: share one per process.
-        static SHARED: std::sync::OnceLock<std::result::Result<Cuda, String>> =
-            std::sync::OnceLock::new();
-        SHARED
-            .get_or_init(|| Cuda::try_build(0, 0).map_err(|e| format!("{e:?}")))
-            .clone()
-            .map_err(|e| Error::Backend(format!("cannot open CUDA device 0: {e}")))
+        // Opening a CUDA context is expensive: share one per thread (`Cuda` is not `Send`).
+        thread_local! {
+            static SHARED: std::cell::RefCell<Option<Cuda>> = const { std::cell::RefCell::new(None) };
+        }
+        SHARED.with(|slot| {
+            let mut slot = slot.borrow_mut();
+            if let Some(device) = slot.as_ref() {
+                return Ok(device.clone());
+            }
+            let device = Cuda::try_build(0, 0)
+                .map_err(|e| Error::Backend(format!("cannot open CUDA device 0: {e:?}")))?;
+            *slot = Some(device.clone());
+            Ok(device)
+        })
     }
 }
 
