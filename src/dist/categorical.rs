@@ -91,6 +91,15 @@ impl<E: Real, D: Backend<E>> Distribution<E, D> for Categorical<E, D> {
     fn sample_shape(&self) -> (usize, usize) {
         (self.logits.rows(), 1)
     }
+    fn expand_to(&self, rows: usize, columns: usize) -> Result<Box<dyn Distribution<E, D>>> {
+        if columns != 1 {
+            return Err(Error::invalid_shape(
+                "Categorical::expand_to",
+                format!("draws are one class index per row; cannot expand to {columns} columns"),
+            ));
+        }
+        Ok(Box::new(self.clone().expand_rows(rows)?))
+    }
     fn support(&self) -> Constraint {
         Constraint::IntegerInterval(0, self.num_classes() as i64 - 1)
     }

@@ -60,6 +60,9 @@ impl<E: Real, D: Backend<E>> Distribution<E, D> for Cauchy<E, D> {
     fn sample_shape(&self) -> (usize, usize) {
         self.shape
     }
+    fn expand_to(&self, rows: usize, columns: usize) -> Result<Box<dyn Distribution<E, D>>> {
+        Ok(Box::new(self.clone().expand(rows, columns)?))
+    }
     fn support(&self) -> Constraint {
         Constraint::Real
     }

@@ -56,6 +56,11 @@ impl<E: Real, D: Backend<E>> Distribution<E, D> for Dirichlet<E, D> {
     fn sample_shape(&self) -> (usize, usize) {
         self.concentration.shape()
     }
+    fn expand_to(&self, rows: usize, columns: usize) -> Result<Box<dyn Distribution<E, D>>> {
+        Ok(Box::new(Dirichlet {
+            concentration: self.concentration.broadcast_to(rows, columns)?,
+        }))
+    }
     fn event_dim(&self) -> usize {
         1
     }

@@ -21,6 +21,13 @@ pub trait Distribution<E: Real, D: Backend<E>> {
     /// The shape of one draw.
     fn sample_shape(&self) -> (usize, usize);
 
+    /// The same distribution with draws of shape `(rows, columns)`: parameters broadcast (for
+    /// row-event distributions, `columns` must equal the event size and rows broadcast).
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] when the parameters do not broadcast to that shape.
+    fn expand_to(&self, rows: usize, columns: usize) -> Result<Box<dyn Distribution<E, D>>>;
+
     /// 0 when entries are independent scalar events, 1 when each row is one event.
     fn event_dim(&self) -> usize {
         0
@@ -197,3 +204,43 @@ macro_rules! impl_expand {
     };
 }
 pub(crate) use impl_expand;
+
+/// A boxed distribution is a distribution (so wrappers such as `Independent` accept one).
+impl<E: Real, D: Backend<E>> Distribution<E, D> for Box<dyn Distribution<E, D>> {
+    fn name(&self) -> &'static str {
+        (**self).name()
+    }
+    fn sample_shape(&self) -> (usize, usize) {
+        (**self).sample_shape()
+    }
+    fn expand_to(&self, rows: usize, columns: usize) -> Result<Box<dyn Distribution<E, D>>> {
+        (**self).expand_to(rows, columns)
+    }
+    fn event_dim(&self) -> usize {
+        (**self).event_dim()
+    }
+    fn support(&self) -> Constraint {
+        (**self).support()
+    }
+    fn log_prob_unchecked(&self, value: &Var<E, D>) -> Result<Var<E, D>> {
+        (**self).log_prob_unchecked(value)
+    }
+    fn log_prob(&self, value: &Var<E, D>) -> Result<Var<E, D>> {
+        (**self).log_prob(value)
+    }
+    fn sample(&self, rng: &mut Rng) -> Result<Var<E, D>> {
+        (**self).sample(rng)
+    }
+    fn rsample(&self, rng: &mut Rng) -> Result<Var<E, D>> {
+        (**self).rsample(rng)
+    }
+    fn has_rsample(&self) -> bool {
+        (**self).has_rsample()
+    }
+    fn mean(&self) -> Result<Var<E, D>> {
+        (**self).mean()
+    }
+    fn variance(&self) -> Result<Var<E, D>> {
+        (**self).variance()
+    }
+}

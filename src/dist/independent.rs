@@ -58,6 +58,11 @@ impl<E: Real, D: Backend<E>, B: Distribution<E, D>> Distribution<E, D> for Indep
     fn sample_shape(&self) -> (usize, usize) {
         self.base.sample_shape()
     }
+    fn expand_to(&self, rows: usize, columns: usize) -> Result<Box<dyn Distribution<E, D>>> {
+        Ok(Box::new(Independent::new(
+            self.base.expand_to(rows, columns)?,
+        )?))
+    }
     fn event_dim(&self) -> usize {
         1
     }

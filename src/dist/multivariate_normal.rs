@@ -93,6 +93,12 @@ impl<E: Real, D: Backend<E>> Distribution<E, D> for MultivariateNormal<E, D> {
     fn sample_shape(&self) -> (usize, usize) {
         self.loc.shape()
     }
+    fn expand_to(&self, rows: usize, columns: usize) -> Result<Box<dyn Distribution<E, D>>> {
+        Ok(Box::new(MultivariateNormal {
+            loc: self.loc.broadcast_to(rows, columns)?,
+            scale_tril: self.scale_tril.clone(),
+        }))
+    }
     fn event_dim(&self) -> usize {
         1
     }

@@ -67,6 +67,9 @@ impl<E: Real, D: Backend<E>> Distribution<E, D> for Uniform<E, D> {
     fn sample_shape(&self) -> (usize, usize) {
         self.shape
     }
+    fn expand_to(&self, rows: usize, columns: usize) -> Result<Box<dyn Distribution<E, D>>> {
+        Ok(Box::new(self.clone().expand(rows, columns)?))
+    }
     fn support(&self) -> Constraint {
         match (&self.low, &self.high) {
             (Param::Scalar(l), Param::Scalar(h)) => Constraint::Interval(*l, *h),
