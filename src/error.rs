@@ -122,6 +122,23 @@ pub enum Error {
         /// What was wrong.
         message: String,
     },
+    /// An error at a named site of a model, with the underlying cause.
+    #[error("site `{site}`: {source}")]
+    Site {
+        /// The site's name.
+        site: String,
+        /// What went wrong there.
+        #[source]
+        source: Box<Error>,
+    },
+    /// A model or guide was used in a way its structure does not allow.
+    #[error("{model}: {message}")]
+    Model {
+        /// The model (or guide) involved.
+        model: String,
+        /// What was wrong.
+        message: String,
+    },
     /// The tensor backend reported an error (for example, out of device memory).
     #[error("backend: {0}")]
     Backend(String),
@@ -198,6 +215,14 @@ impl Error {
             },
             Error::Parse { path, message } => Error::Parse {
                 path: path.clone(),
+                message: message.clone(),
+            },
+            Error::Site { site, source } => Error::Site {
+                site: site.clone(),
+                source: Box::new(source.duplicate()),
+            },
+            Error::Model { model, message } => Error::Model {
+                model: model.clone(),
                 message: message.clone(),
             },
             Error::Backend(message) => Error::Backend(message.clone()),

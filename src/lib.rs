@@ -18,7 +18,9 @@ pub mod backend;
 pub mod constraints;
 pub mod dist;
 pub mod error;
+pub mod handlers;
 pub mod params;
+pub mod ppl;
 pub mod testing;
 pub mod transforms;
 

@@ -1,0 +1,336 @@
+//! [`Ctx`]: the runtime a model runs in, and the primitives it calls.
+
+use super::handler::Handler;
+use super::plate::Plate;
+use super::site::{PlateInfo, Site, SiteKind};
+use crate::backend::{Backend, Graph, Real, Rng, Var};
+use crate::constraints::{biject_to, Constraint};
+use crate::dist::Distribution;
+use crate::error::{Error, Result};
+use crate::params::{Init, ParamStore};
+use std::rc::Rc;
+
+/// The runtime of one model execution: the device, the random number generator, the number of
+/// particles every latent value carries (its rows), optionally a [`Graph`] to record gradients
+/// and a [`ParamStore`] for `param` sites, and the stack of effect handlers.
+pub struct Ctx<'a, E: Real, D: Backend<E>> {
+    device: D,
+    graph: Option<&'a Graph<E, D>>,
+    store: Option<&'a mut ParamStore<E, D>>,
+    rng: &'a mut Rng,
+    particles: usize,
+    stack: Vec<Box<dyn Handler<E, D> + 'a>>,
+}
+
+impl<'a, E: Real, D: Backend<E>> Ctx<'a, E, D> {
+    /// A context with one particle, no graph and no parameter store.
+    pub fn new(device: &D, rng: &'a mut Rng) -> Self {
+        Ctx {
+            device: device.clone(),
+            graph: None,
+            store: None,
+            rng,
+            particles: 1,
+            stack: Vec::new(),
+        }
+    }
+
+    /// Records values on `graph` (parameters become differentiable).
+    pub fn with_graph(mut self, graph: &'a Graph<E, D>) -> Self {
+        self.graph = Some(graph);
+        self
+    }
+
+    /// Reads and creates `param` sites in `store`.
+    pub fn with_store(mut self, store: &'a mut ParamStore<E, D>) -> Self {
+        self.store = Some(store);
+        self
+    }
+
+    /// Every latent value carries `particles` rows (vectorised Monte Carlo).
+    pub fn with_particles(mut self, particles: usize) -> Self {
+        self.particles = particles.max(1);
+        self
+    }
+
+    /// The number of particles (rows of latent values).
+    pub fn particles(&self) -> usize {
+        self.particles
+    }
+
+    /// The device.
+    pub fn device(&self) -> &D {
+        &self.device
+    }
+
+    /// The random number generator.
+    pub fn rng(&mut self) -> &mut Rng {
+        self.rng
+    }
+
+    /// The graph values are recorded on, if any.
+    pub fn graph(&self) -> Option<&'a Graph<E, D>> {
+        self.graph
+    }
+
+    /// The parameter store, if any.
+    pub fn store(&mut self) -> Option<&mut ParamStore<E, D>> {
+        self.store.as_deref_mut()
+    }
+
+    /// Runs `body` with `handler` pushed on the stack (innermost), popping it afterwards even when
+    /// `body` fails.
+    ///
+    /// # Errors
+    /// Whatever `body` returns.
+    pub fn with_handler<T>(
+        &mut self,
+        handler: Box<dyn Handler<E, D> + 'a>,
+        body: impl FnOnce(&mut Self) -> Result<T>,
+    ) -> Result<T> {
+        self.stack.push(handler);
+        let result = body(self);
+        self.stack.pop();
+        result
+    }
+
+    /// Sends a site through the stack: `process` innermost-first until a handler stops it, the
+    /// default behaviour, then `postprocess` outermost-first on the handlers that saw it.
+    fn apply_stack(&mut self, mut site: Site<E, D>) -> Result<Site<E, D>> {
+        let mut seen = 0;
+        for handler in self.stack.iter_mut().rev() {
+            handler.process(&mut site)?;
+            seen += 1;
+            if site.stop {
+                break;
+            }
+        }
+        if site.value.is_none() {
+            site.value = Some(self.default_value(&site)?);
+        }
+        let depth = self.stack.len();
+        for handler in self.stack[depth - seen..].iter_mut() {
+            handler.postprocess(&mut site)?;
+        }
+        Ok(site)
+    }
+
+    /// Draws a sample site's value: reparameterised where possible, so gradients reach the
+    /// parameters of the distribution.
+    fn default_value(&mut self, site: &Site<E, D>) -> Result<Var<E, D>> {
+        let Some(distribution) = &site.distribution else {
+            return Err(Error::Model {
+                model: "ctx".into(),
+                message: format!(
+                    "site `{}` has neither a value nor a distribution",
+                    site.name
+                ),
+            });
+        };
+        let draw = if distribution.has_rsample() {
+            distribution.rsample(self.rng)
+        } else {
+            distribution.sample(self.rng)
+        };
+        draw.map_err(|e| Error::Site {
+            site: site.name.clone(),
+            source: Box::new(e),
+        })
+    }
+
+    /// The shape a latent draw must have: `(particles, columns)`, where the columns are the
+    /// plate's members or the distribution's own columns.
+    fn latent_distribution(
+        &self,
+        name: &str,
+        distribution: Box<dyn Distribution<E, D>>,
+        plate: Option<&Plate>,
+    ) -> Result<Rc<dyn Distribution<E, D>>> {
+        let (rows, columns) = distribution.sample_shape();
+        let target_columns = match plate {
+            Some(p) if distribution.event_dim() == 0 => p.len(),
+            _ => columns,
+        };
+        let target = (self.particles.max(rows), target_columns);
+        if (rows, columns) == target {
+            return Ok(Rc::from(distribution));
+        }
+        let expanded = distribution
+            .expand_to(target.0, target.1)
+            .map_err(|e| Error::Site {
+                site: name.to_string(),
+                source: Box::new(e),
+            })?;
+        Ok(Rc::from(expanded))
+    }
+
+    /// A latent random variable: returns its value, `(particles, columns)`.
+    ///
+    /// # Errors
+    /// Errors of the distribution or of a handler, naming the site.
+    pub fn sample(
+        &mut self,
+        name: &str,
+        distribution: impl Distribution<E, D> + 'static,
+        plate: Option<&Plate>,
+    ) -> Result<Var<E, D>> {
+        let distribution = self.latent_distribution(name, Box::new(distribution), plate)?;
+        let mut site = Site::sample(name, distribution, self.particles);
+        if let Some(p) = plate {
+            site.scale *= p.info().scale();
+            site.plate = Some(p.info().clone());
+        }
+        let site = self.apply_stack(site)?;
+        site.value.ok_or_else(|| unreachable_value(name))
+    }
+
+    /// An observed random variable with its data; returns the data.
+    ///
+    /// # Errors
+    /// [`Error::Site`] when the data's shape does not fit the distribution; handler errors.
+    pub fn observe(
+        &mut self,
+        name: &str,
+        distribution: impl Distribution<E, D> + 'static,
+        data: impl Into<Var<E, D>>,
+        plate: Option<&Plate>,
+    ) -> Result<Var<E, D>> {
+        let data = data.into();
+        data.check().map_err(|e| Error::Site {
+            site: name.to_string(),
+            source: Box::new(e),
+        })?;
+        let mut site = Site::sample(name, Rc::new(distribution), self.particles);
+        site.value = Some(data);
+        site.observed = true;
+        if let Some(p) = plate {
+            site.scale *= p.info().scale();
+            site.plate = Some(p.info().clone());
+        }
+        let site = self.apply_stack(site)?;
+        site.value.ok_or_else(|| unreachable_value(name))
+    }
+
+    /// Records a named function of other values (reported by `Predictive` and summaries).
+    ///
+    /// # Errors
+    /// The error of a poisoned value, naming the site.
+    pub fn deterministic(&mut self, name: &str, value: Var<E, D>) -> Result<Var<E, D>> {
+        value.check().map_err(|e| Error::Site {
+            site: name.to_string(),
+            source: Box::new(e),
+        })?;
+        let mut site = Site::new(name, SiteKind::Deterministic, self.particles);
+        site.value = Some(value);
+        let site = self.apply_stack(site)?;
+        site.value.ok_or_else(|| unreachable_value(name))
+    }
+
+    /// A learnable parameter of `rows x columns` constrained to `constraint`, created on first use
+    /// with `init` (given in the constrained space) and stored unconstrained.
+    ///
+    /// # Errors
+    /// [`Error::Model`] without a parameter store; [`Error::Site`] when `init` lies outside the
+    /// constraint or the stored shape differs.
+    pub fn param(
+        &mut self,
+        name: &str,
+        rows: usize,
+        columns: usize,
+        init: &Init,
+        constraint: Constraint,
+    ) -> Result<Var<E, D>> {
+        let at_site = |e: Error| Error::Site {
+            site: name.to_string(),
+            source: Box::new(e),
+        };
+        let bijector = biject_to::<E, D>(&constraint).map_err(at_site)?;
+        let raw_columns = bijector.input_columns(columns).map_err(at_site)?;
+        let graph = self.graph;
+        let Some(store) = self.store.as_deref_mut() else {
+            return Err(Error::Model {
+                model: "ctx".into(),
+                message: format!("param site `{name}` needs a parameter store (Ctx::with_store)"),
+            });
+        };
+        if !store.contains(name) {
+            let values = init
+                .values(name, rows, columns, self.rng)
+                .map_err(at_site)?;
+            let constrained = Var::from_vec(
+                &self.device,
+                values.iter().map(|&v| crate::backend::real(v)).collect(),
+                rows,
+                columns,
+            )?;
+            let (raw, _) = bijector.inverse(&constrained, None).map_err(at_site)?;
+            let raw = raw.to_f64_vec();
+            if raw.iter().any(|v| !v.is_finite()) {
+                return Err(at_site(Error::InvalidConfig {
+                    what: "initial value".into(),
+                    message: format!("lies outside the constraint `{}`", constraint.describe()),
+                }));
+            }
+            store
+                .insert(name, rows, raw_columns, &raw)
+                .map_err(at_site)?;
+        }
+        if store.shape(name)? != (rows, raw_columns) {
+            return Err(at_site(Error::ParameterShape {
+                name: name.to_string(),
+                expected: store.shape(name)?,
+                found: (rows, raw_columns),
+            }));
+        }
+        let raw = match graph {
+            Some(g) => store.var(g, name)?,
+            None => store.value(name)?,
+        };
+        let (value, _) = bijector.forward(&raw, None).map_err(at_site)?;
+        let mut site = Site::new(name, SiteKind::Param, self.particles);
+        site.value = Some(value);
+        let site = self.apply_stack(site)?;
+        site.value.ok_or_else(|| unreachable_value(name))
+    }
+
+    /// A plate of `size` conditionally independent members; with `subsample`, a random subset
+    /// of that many members is drawn this run and log-densities in the plate are scaled by
+    /// `size / subsample`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] for a zero size or a subsample larger than the plate.
+    pub fn plate(&mut self, name: &str, size: usize, subsample: Option<usize>) -> Result<Plate> {
+        if size == 0 {
+            return Err(Error::InvalidConfig {
+                what: format!("plate `{name}`"),
+                message: "the size must be at least 1".into(),
+            });
+        }
+        let indices = match subsample {
+            None => (0..size).collect(),
+            Some(b) if b == 0 || b > size => {
+                return Err(Error::InvalidConfig {
+                    what: format!("plate `{name}`"),
+                    message: format!("subsample size {b} must be in 1..={size}"),
+                })
+            }
+            Some(b) => {
+                let mut chosen = rand::seq::index::sample(self.rng, size, b).into_vec();
+                chosen.sort_unstable();
+                chosen
+            }
+        };
+        Ok(Plate::new(PlateInfo {
+            name: name.to_string(),
+            size,
+            indices,
+        }))
+    }
+}
+
+fn unreachable_value(name: &str) -> Error {
+    Error::Model {
+        model: "ctx".into(),
+        message: format!("site `{name}` ended without a value"),
+    }
+}

@@ -1,0 +1,183 @@
+//! [`Site`]: the message that every primitive sends through the handler stack.
+
+use crate::backend::{Backend, Real, Var};
+use crate::dist::Distribution;
+use crate::error::Result;
+use std::rc::Rc;
+
+/// What kind of statement produced a site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SiteKind {
+    /// `sample!` or `observe!`: a random variable.
+    Sample,
+    /// `param!`: a learnable parameter.
+    Param,
+    /// `deterministic!`: a named function of other values, recorded for reporting.
+    Deterministic,
+}
+
+/// The plate a site lives in: its columns are the plate's (possibly subsampled) members.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlateInfo {
+    /// The plate's name.
+    pub name: String,
+    /// The full size `N`.
+    pub size: usize,
+    /// The members used this run (all of `0..N` unless subsampled).
+    pub indices: Vec<usize>,
+}
+
+impl PlateInfo {
+    /// `N / batch`: the factor that makes a subsampled log-likelihood unbiased.
+    pub fn scale(&self) -> f64 {
+        self.size as f64 / self.indices.len().max(1) as f64
+    }
+}
+
+/// One primitive statement in flight, like Pyro's message dictionary.
+///
+/// Handlers read and change it on the way down the stack ([`Handler::process`]) and see the
+/// result on the way back ([`Handler::postprocess`]).
+///
+/// [`Handler::process`]: super::Handler::process
+/// [`Handler::postprocess`]: super::Handler::postprocess
+pub struct Site<E: Real, D: Backend<E>> {
+    /// The site's name, unique within one run.
+    pub name: String,
+    /// What produced it.
+    pub kind: SiteKind,
+    /// The distribution of a sample site.
+    pub distribution: Option<Rc<dyn Distribution<E, D>>>,
+    /// The value: set by a handler, by the data of an observed site, or by sampling.
+    pub value: Option<Var<E, D>>,
+    /// Whether the value is data (`observe!` or `condition`).
+    pub observed: bool,
+    /// Whether the value was set by an intervention (`do`): its log-density is dropped.
+    pub intervened: bool,
+    /// Multiplier of the site's log-density (`scale` handler, plate subsampling).
+    pub scale: f64,
+    /// Whether the site's log-density counts (`mask` handler).
+    pub mask: bool,
+    /// Set by `block`: handlers further out do not see the site.
+    pub stop: bool,
+    /// The enclosing plate, if any.
+    pub plate: Option<PlateInfo>,
+    /// Number of particles (rows) of a sampled value.
+    pub particles: usize,
+}
+
+impl<E: Real, D: Backend<E>> Clone for Site<E, D> {
+    fn clone(&self) -> Self {
+        Site {
+            name: self.name.clone(),
+            kind: self.kind,
+            distribution: self.distribution.clone(),
+            value: self.value.clone(),
+            observed: self.observed,
+            intervened: self.intervened,
+            scale: self.scale,
+            mask: self.mask,
+            stop: self.stop,
+            plate: self.plate.clone(),
+            particles: self.particles,
+        }
+    }
+}
+
+impl<E: Real, D: Backend<E>> std::fmt::Debug for Site<E, D> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Site")
+            .field("name", &self.name)
+            .field("kind", &self.kind)
+            .field(
+                "distribution",
+                &self.distribution.as_ref().map(|d| d.name()),
+            )
+            .field("shape", &self.value.as_ref().map(Var::shape))
+            .field("observed", &self.observed)
+            .field("intervened", &self.intervened)
+            .field("scale", &self.scale)
+            .field("mask", &self.mask)
+            .finish()
+    }
+}
+
+impl<E: Real, D: Backend<E>> Site<E, D> {
+    /// A fresh site of `kind` without distribution or value.
+    pub fn new(name: impl Into<String>, kind: SiteKind, particles: usize) -> Self {
+        Site {
+            name: name.into(),
+            kind,
+            distribution: None,
+            value: None,
+            observed: false,
+            intervened: false,
+            scale: 1.0,
+            mask: true,
+            stop: false,
+            plate: None,
+            particles,
+        }
+    }
+
+    /// A fresh sample site.
+    pub fn sample(
+        name: impl Into<String>,
+        distribution: Rc<dyn Distribution<E, D>>,
+        particles: usize,
+    ) -> Self {
+        Site {
+            name: name.into(),
+            kind: SiteKind::Sample,
+            distribution: Some(distribution),
+            value: None,
+            observed: false,
+            intervened: false,
+            scale: 1.0,
+            mask: true,
+            stop: false,
+            plate: None,
+            particles,
+        }
+    }
+
+    /// Whether the site is a latent random variable (sampled, not observed, not intervened).
+    pub fn is_latent(&self) -> bool {
+        self.kind == SiteKind::Sample && !self.observed && !self.intervened
+    }
+
+    /// The site's contribution to the log joint, one entry per particle (`(rows, 1)`), or
+    /// `None` for sites that contribute nothing (parameters, deterministic, intervened or masked
+    /// sites). Observed values are checked against the support (`-inf` outside); latent values
+    /// are in the support by construction and take the unchecked path.
+    ///
+    /// # Errors
+    /// Shape errors from the distribution, naming the site.
+    pub fn log_density(&self) -> Result<Option<Var<E, D>>> {
+        if self.kind != SiteKind::Sample || self.intervened || !self.mask {
+            return Ok(None);
+        }
+        let (Some(distribution), Some(value)) = (&self.distribution, &self.value) else {
+            return Ok(None);
+        };
+        let log_prob = if self.observed {
+            distribution.log_prob(value)
+        } else {
+            distribution.log_prob_unchecked(value)
+        }
+        .map_err(|e| crate::error::Error::Site {
+            site: self.name.clone(),
+            source: Box::new(e),
+        })?;
+        let per_row = if log_prob.columns() == 1 {
+            log_prob
+        } else {
+            log_prob.sum_columns()
+        };
+        Ok(Some(if self.scale == 1.0 {
+            per_row
+        } else {
+            per_row * self.scale
+        }))
+    }
+}
