@@ -19,6 +19,7 @@ pub mod constraints;
 pub mod dist;
 pub mod error;
 pub mod handlers;
+pub mod infer;
 pub mod params;
 pub mod ppl;
 pub mod testing;
@@ -31,5 +32,8 @@ pub mod prelude {
     pub use crate::backend::{Backend, Cpu, Gradients, Graph, Real, Rng, Var};
     pub use crate::dist::*;
     pub use crate::error::{Error, Result};
+    pub use crate::infer::{
+        AutoDelta, AutoLowRank, AutoMvn, AutoNormal, Guide, InitStrategy, ProgramGuide, Svi,
+    };
     pub use crate::params::{Adam, GradientClipping, Init, Optimizer, ParamStore, Schedule, Sgd};
 }

@@ -13,6 +13,16 @@ struct Entry<E: Real, D: Backend<E>> {
     uid: u64,
 }
 
+impl<E: Real, D: Backend<E>> Clone for Entry<E, D> {
+    fn clone(&self) -> Self {
+        Entry {
+            name: self.name.clone(),
+            tensor: self.tensor.clone(),
+            uid: self.uid,
+        }
+    }
+}
+
 /// Named learnable parameters, each a `(rows, columns)` tensor on the store's device.
 ///
 /// ```
@@ -31,6 +41,18 @@ pub struct ParamStore<E: Real = f32, D: Backend<E> = Cpu> {
     device: D,
     entries: Vec<Entry<E, D>>,
     index: HashMap<String, usize>,
+}
+
+impl<E: Real, D: Backend<E>> Clone for ParamStore<E, D> {
+    /// A copy whose tensors share storage with the original until either is updated
+    /// (updates are copy-on-write).
+    fn clone(&self) -> Self {
+        ParamStore {
+            device: self.device.clone(),
+            entries: self.entries.clone(),
+            index: self.index.clone(),
+        }
+    }
 }
 
 impl<E: Real, D: Backend<E>> ParamStore<E, D> {

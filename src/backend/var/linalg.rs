@@ -23,16 +23,24 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
         Self::record_pair("matmul", self, other, |l, r| l.matmul(r))
     }
 
-    /// Row-wise dot product with a column vector: `(n, k) . (k, 1) -> (n, 1)`; also accepts a
-    /// `(1, k)` row vector.
+    /// Dot products of every data row with every weight row: `self` is data `(n, p)`, `weights`
+    /// is `(S, p)` (one weight vector per particle) and the result is `(S, n)` with
+    /// `result[s, i] = sum_j weights[s, j] * self[i, j]`, the particle convention of models
+    /// (`x.dot(&w)` is the linear predictor of every data point under every particle).
     ///
     /// # Errors
-    /// [`Error::ShapeMismatch`] when the lengths differ.
+    /// [`Error::ShapeMismatch`] when the column counts differ.
     pub fn dot(&self, weights: &Self) -> Result<Self> {
-        if weights.rows() == 1 && weights.columns() == self.columns() && self.columns() != 1 {
-            return self.matmul(&weights.transpose());
+        if self.columns() != weights.columns() {
+            return Err(Error::ShapeMismatch {
+                operation: "dot",
+                left: self.shape(),
+                right: weights.shape(),
+                hint: "; data (n, p) and weights (particles, p) need the same number of columns"
+                    .into(),
+            });
         }
-        self.matmul(weights)
+        weights.matmul(&self.transpose())
     }
 
     /// Keeps entries on and below diagonal `k` (0 = main diagonal), zeroing the rest.

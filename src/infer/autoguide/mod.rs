@@ -1,0 +1,132 @@
+//! Guides built automatically from a model's latent sites.
+//!
+//! Each autoguide places a distribution on the model's latent sites laid out as one
+//! unconstrained vector `theta` in `R^d` ([`LatentLayout`](super::LatentLayout)), and pushes
+//! `theta` through `biject_to(support)` of each site. With `T` that map,
+//! `ln q(z) = ln q(theta) - ln |det J_T(theta)|`.
+
+mod delta;
+mod low_rank;
+mod mvn;
+mod normal;
+
+pub use delta::AutoDelta;
+pub use low_rank::AutoLowRank;
+pub use mvn::AutoMvn;
+pub use normal::AutoNormal;
+
+use super::guide::GuideDraw;
+use super::init::InitStrategy;
+use super::layout::LatentLayout;
+use crate::backend::{Backend, Real, Var};
+use crate::error::{Error, Result};
+use crate::params::ParamStore;
+use crate::ppl::{Ctx, Model};
+
+/// What every autoguide keeps: the layout (after setup), its parameter-name prefix and its
+/// initialisation strategy.
+pub(crate) struct AutoBase<E: Real, D: Backend<E>> {
+    pub(crate) prefix: String,
+    pub(crate) init: InitStrategy,
+    pub(crate) layout: Option<LatentLayout<E, D>>,
+}
+
+impl<E: Real, D: Backend<E>> AutoBase<E, D> {
+    pub(crate) fn new(prefix: &str) -> Self {
+        AutoBase {
+            prefix: prefix.to_string(),
+            init: InitStrategy::default(),
+            layout: None,
+        }
+    }
+
+    pub(crate) fn name(&self, parameter: &str) -> String {
+        format!("{}.{parameter}", self.prefix)
+    }
+
+    /// Builds the layout and returns the initial location (used only for new parameters).
+    pub(crate) fn setup(
+        &mut self,
+        model: &dyn Model<E, D>,
+        device: &D,
+        seed: u64,
+    ) -> Result<Vec<f64>> {
+        let layout = LatentLayout::of(model, device, seed)?;
+        let point = layout.initial_point(model, device, &self.init, seed)?;
+        self.layout = Some(layout);
+        Ok(point)
+    }
+
+    pub(crate) fn layout(&self) -> Result<&LatentLayout<E, D>> {
+        self.layout.as_ref().ok_or_else(|| Error::Model {
+            model: self.prefix.clone(),
+            message: "the guide is not set up; call Guide::setup (Svi does) first".into(),
+        })
+    }
+
+    /// The parameter `name` recorded on the context's graph (or its value without a graph).
+    pub(crate) fn parameter(&self, ctx: &mut Ctx<'_, E, D>, parameter: &str) -> Result<Var<E, D>> {
+        let name = self.name(parameter);
+        let graph = ctx.graph();
+        let store = ctx.store().ok_or_else(|| Error::Model {
+            model: self.prefix.clone(),
+            message: "drawing from an autoguide needs its parameter store".into(),
+        })?;
+        match graph {
+            Some(g) => store.var(g, &name),
+            None => store.value(&name),
+        }
+    }
+
+    /// Pushes an unconstrained draw `theta` with `ln q(theta)` through the layout.
+    pub(crate) fn finish(
+        &self,
+        theta: &Var<E, D>,
+        log_q_unconstrained: Var<E, D>,
+    ) -> Result<GuideDraw<E, D>> {
+        let (values, log_det) = self.layout()?.constrain(theta)?;
+        Ok(GuideDraw {
+            values,
+            log_q: log_q_unconstrained.sub(&log_det)?,
+        })
+    }
+}
+
+/// Inserts a parameter unless the store already has it with that shape (so a restored fit
+/// keeps its values).
+pub(crate) fn insert_if_missing<E: Real, D: Backend<E>>(
+    store: &mut ParamStore<E, D>,
+    name: &str,
+    rows: usize,
+    columns: usize,
+    values: impl FnOnce() -> Vec<f64>,
+) -> Result<()> {
+    if store.contains(name) {
+        let found = store.shape(name)?;
+        if found != (rows, columns) {
+            return Err(Error::ParameterShape {
+                name: name.to_string(),
+                expected: (rows, columns),
+                found,
+            });
+        }
+        return Ok(());
+    }
+    store.insert(name, rows, columns, &values())
+}
+
+/// Standard normal noise `(particles, dimension)` on the context's device.
+pub(crate) fn standard_noise<E: Real, D: Backend<E>>(
+    ctx: &mut Ctx<'_, E, D>,
+    columns: usize,
+) -> Result<Var<E, D>> {
+    let rows = ctx.particles();
+    let noise = crate::backend::rng::standard_normals(ctx.rng(), rows * columns);
+    let device = ctx.device().clone();
+    Var::from_vec(
+        &device,
+        noise.into_iter().map(crate::backend::real).collect(),
+        rows,
+        columns,
+    )
+}

@@ -1,0 +1,92 @@
+//! Full-rank Gaussian autoguide.
+
+use super::{insert_if_missing, standard_noise, AutoBase};
+use crate::backend::{Backend, Real, Var};
+use crate::error::Result;
+use crate::infer::guide::{Guide, GuideDraw};
+use crate::infer::init::InitStrategy;
+use crate::params::ParamStore;
+use crate::ppl::{Ctx, Model};
+use std::f64::consts::TAU;
+
+/// Full-rank Gaussian in unconstrained space: `theta = loc + L eps` with `L` lower-triangular,
+/// its diagonal kept positive as `exp` of the raw diagonal.
+///
+/// `ln q(theta) = -|eps|^2 / 2 - sum_i ln L_ii - d ln(2 pi) / 2`. Parameters:
+/// `auto_mvn.loc` `(1, d)` and `auto_mvn.scale_tril_raw` `(d, d)` (initial `L = 0.1 I`).
+pub struct AutoMvn<E: Real, D: Backend<E>> {
+    base: AutoBase<E, D>,
+    initial_scale: f64,
+}
+
+impl<E: Real, D: Backend<E>> Default for AutoMvn<E, D> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<E: Real, D: Backend<E>> AutoMvn<E, D> {
+    /// A full-rank Gaussian guide starting at the prior median with `L = 0.1 I`.
+    pub fn new() -> Self {
+        AutoMvn {
+            base: AutoBase::new("auto_mvn"),
+            initial_scale: 0.1,
+        }
+    }
+
+    /// Sets the initialisation strategy of the location.
+    pub fn with_init(mut self, init: InitStrategy) -> Self {
+        self.base.init = init;
+        self
+    }
+
+    /// The Cholesky factor `L` from the raw parameter.
+    pub(crate) fn scale_tril(raw: &Var<E, D>) -> Result<Var<E, D>> {
+        let d = raw.rows();
+        let eye = Var::identity(&raw.device(), d);
+        // exp of the diagonal (exp(0) = 1 off the diagonal is masked away by the identity).
+        let diagonal = raw.mul(&eye)?.exp().mul(&eye)?;
+        raw.lower_triangle(-1).add(&diagonal)
+    }
+}
+
+impl<E: Real, D: Backend<E>> Guide<E, D> for AutoMvn<E, D> {
+    fn name(&self) -> &str {
+        "mvn"
+    }
+
+    fn setup(
+        &mut self,
+        model: &dyn Model<E, D>,
+        store: &mut ParamStore<E, D>,
+        device: &D,
+        seed: u64,
+    ) -> Result<()> {
+        let point = self.base.setup(model, device, seed)?;
+        let d = point.len();
+        let log_scale = self.initial_scale.ln();
+        insert_if_missing(store, &self.base.name("loc"), 1, d, || point)?;
+        insert_if_missing(store, &self.base.name("scale_tril_raw"), d, d, || {
+            let mut raw = vec![0.0; d * d];
+            for i in 0..d {
+                raw[i * d + i] = log_scale;
+            }
+            raw
+        })
+    }
+
+    fn draw(&self, ctx: &mut Ctx<'_, E, D>) -> Result<GuideDraw<E, D>> {
+        let d = self.base.layout()?.dimension;
+        let loc = self.base.parameter(ctx, "loc")?;
+        let raw = self.base.parameter(ctx, "scale_tril_raw")?;
+        let scale_tril = Self::scale_tril(&raw)?;
+        let eps = standard_noise(ctx, d)?;
+        let theta = eps.matmul(&scale_tril.transpose())?.add(&loc)?;
+        // ln det L = sum of the raw diagonal.
+        let log_det = raw.diagonal()?.sum();
+        let log_q = (eps.square().sum_columns() * -0.5)
+            .sub(&log_det)?
+            .add_scalar(-0.5 * d as f64 * TAU.ln());
+        self.base.finish(&theta, log_q)
+    }
+}

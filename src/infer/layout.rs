@@ -1,0 +1,131 @@
+//! The latent sites of a model laid out as one unconstrained vector.
+
+use super::init::InitStrategy;
+use crate::backend::rng::seeded;
+use crate::backend::{Backend, Real, Var};
+use crate::constraints::{biject_to, Constraint};
+use crate::error::{Error, Result};
+use crate::handlers::{trace, Values};
+use crate::ppl::{Ctx, Model, Trace};
+use crate::transforms::Bijector;
+
+/// One latent site's place in the unconstrained vector.
+pub struct LatentSlot<E: Real, D: Backend<E>> {
+    /// The site's name.
+    pub name: String,
+    /// Columns of the site's (constrained) value.
+    pub columns: usize,
+    /// Columns it takes in the unconstrained vector.
+    pub unconstrained_columns: usize,
+    /// First unconstrained column.
+    pub offset: usize,
+    /// The site's support.
+    pub support: Constraint,
+    /// `biject_to(support)`.
+    pub bijector: Box<dyn Bijector<E, D>>,
+}
+
+/// Every latent site of a model, in execution order, with its slot in `R^dimension`.
+pub struct LatentLayout<E: Real, D: Backend<E>> {
+    /// The slots.
+    pub slots: Vec<LatentSlot<E, D>>,
+    /// Total unconstrained dimension.
+    pub dimension: usize,
+}
+
+/// Runs `model` once from the prior (one particle, no graph) and records it.
+pub(crate) fn prototype_trace<E: Real, D: Backend<E>>(
+    model: &dyn Model<E, D>,
+    device: &D,
+    seed: u64,
+) -> Result<Trace<E, D>> {
+    let mut rng = seeded(seed);
+    let mut ctx = Ctx::new(device, &mut rng);
+    trace(model, &mut ctx)
+}
+
+impl<E: Real, D: Backend<E>> LatentLayout<E, D> {
+    /// The layout of `model`'s latent sites, from one prior run.
+    ///
+    /// # Errors
+    /// Errors of the model; [`Error::Site`] for a discrete latent site (no bijection from the
+    /// reals: it must be marginalised or observed).
+    pub fn of(model: &dyn Model<E, D>, device: &D, seed: u64) -> Result<Self> {
+        let prototype = prototype_trace(model, device, seed)?;
+        let mut slots = Vec::new();
+        let mut offset = 0;
+        for site in prototype.latent_sites() {
+            let distribution = site.distribution.as_ref().ok_or_else(|| Error::Model {
+                model: model.name().to_string(),
+                message: format!("latent site `{}` has no distribution", site.name),
+            })?;
+            let support = distribution.support();
+            let at_site = |e: Error| Error::Site {
+                site: site.name.clone(),
+                source: Box::new(e),
+            };
+            let bijector = biject_to::<E, D>(&support).map_err(at_site)?;
+            let columns = site.value.as_ref().map(Var::columns).unwrap_or(1);
+            let unconstrained_columns = bijector.input_columns(columns).map_err(at_site)?;
+            slots.push(LatentSlot {
+                name: site.name.clone(),
+                columns,
+                unconstrained_columns,
+                offset,
+                support,
+                bijector,
+            });
+            offset += unconstrained_columns;
+        }
+        if slots.is_empty() {
+            return Err(Error::Model {
+                model: model.name().to_string(),
+                message: "the model has no latent sites to infer".into(),
+            });
+        }
+        Ok(LatentLayout {
+            slots,
+            dimension: offset,
+        })
+    }
+
+    /// Maps an unconstrained block `(particles, dimension)` to constrained site values, and
+    /// returns the summed `log |det J|` per particle.
+    ///
+    /// # Errors
+    /// Shape errors when `theta` does not have `dimension` columns.
+    pub fn constrain(&self, theta: &Var<E, D>) -> Result<(Values<E, D>, Var<E, D>)> {
+        let mut values = Values::new();
+        let mut log_det: Option<Var<E, D>> = None;
+        for slot in &self.slots {
+            let block = if self.slots.len() == 1 {
+                theta.clone()
+            } else {
+                theta.slice_columns(slot.offset, slot.offset + slot.unconstrained_columns)?
+            };
+            let (value, ladj) = slot.bijector.forward(&block, None)?;
+            log_det = Some(match log_det {
+                None => ladj,
+                Some(total) => total.add(&ladj)?,
+            });
+            values.insert(slot.name.clone(), value);
+        }
+        let log_det = log_det.unwrap_or_else(|| Var::zeros(&theta.device(), theta.rows(), 1));
+        Ok((values, log_det))
+    }
+
+    /// The unconstrained starting point `(1, dimension)` chosen by `strategy`.
+    ///
+    /// # Errors
+    /// [`Error::Site`] when a given initial value has the wrong size or lies outside the
+    /// support.
+    pub fn initial_point(
+        &self,
+        model: &dyn Model<E, D>,
+        device: &D,
+        strategy: &InitStrategy,
+        seed: u64,
+    ) -> Result<Vec<f64>> {
+        strategy.unconstrained_point(self, model, device, seed)
+    }
+}

@@ -1,0 +1,24 @@
+//! Variational inference: guides, the ELBO and the training loop.
+//!
+//! - [`elbo`]: the evidence lower bound from vectorised particles (read this first);
+//! - [`Guide`]: variational families; autoguides [`AutoNormal`], [`AutoMvn`],
+//!   [`AutoLowRank`], [`AutoDelta`] and hand-written [`ProgramGuide`]s;
+//! - [`Svi`]: the optimisation loop, returning a [`Fit`] with its [`Summary`].
+
+pub mod autoguide;
+pub mod elbo;
+mod guide;
+mod init;
+mod layout;
+mod program_guide;
+mod summary;
+mod svi;
+
+pub use autoguide::{AutoDelta, AutoLowRank, AutoMvn, AutoNormal};
+pub use elbo::{elbo_terms, ElboTerms, Objective, TraceElbo};
+pub use guide::{Guide, GuideDraw};
+pub use init::InitStrategy;
+pub use layout::{LatentLayout, LatentSlot};
+pub use program_guide::ProgramGuide;
+pub use summary::{Summary, SummaryRow};
+pub use svi::{Fit, NonFinitePolicy, Svi};

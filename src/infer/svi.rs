@@ -1,0 +1,312 @@
+//! Stochastic variational inference: the training loop.
+
+use super::elbo::{elbo_terms, non_finite_site, Objective, TraceElbo};
+use super::guide::Guide;
+use super::summary::{describe, flattened_names, Summary};
+use crate::backend::rng::seeded;
+use crate::backend::{Backend, Cpu, Graph, Real, Var};
+use crate::error::{Error, Result};
+use crate::handlers::{substitute, trace, Values};
+use crate::params::{Adam, Optimizer, ParamStore};
+use crate::ppl::{Ctx, Model};
+use std::time::Instant;
+
+/// What to do when an ELBO estimate or a gradient is not finite.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum NonFinitePolicy {
+    /// Stop with an error naming the site (the default). Parameters are left as they were.
+    #[default]
+    Stop,
+    /// Skip the step (parameters unchanged) and go on; at most `steps / 10` times.
+    Skip,
+}
+
+/// Fits a guide to a model's posterior by maximising the ELBO.
+///
+/// ```
+/// use flowppl::prelude::*;
+/// use flowppl::ppl::{model_fn, Ctx};
+/// // mu ~ N(0, 10); y ~ N(mu, 1) observed at 2: the posterior is N(1.98, 0.995).
+/// let model = model_fn("normal", |ctx: &mut Ctx<'_, f32, Cpu>| {
+///     let mu = ctx.sample("mu", Normal::new(0.0, 10.0)?, None)?;
+///     ctx.observe("y", Normal::new(&mu, 1.0)?, Var::scalar(ctx.device(), 2.0), None)?;
+///     Ok(())
+/// });
+/// let fit = Svi::new(model, AutoNormal::new()).steps(1500).particles(8).seed(0).run().unwrap();
+/// let mu = fit.summary(2000, 1).unwrap().get("mu").unwrap().mean;
+/// assert!((mu - 1.98).abs() < 0.1);
+/// ```
+pub struct Svi<M, G, E: Real = f32, D: Backend<E> = Cpu> {
+    model: M,
+    guide: G,
+    device: D,
+    store: ParamStore<E, D>,
+    optimizer: Option<Box<dyn Optimizer<E, D>>>,
+    particles: usize,
+    steps: usize,
+    seed: u64,
+    policy: NonFinitePolicy,
+    on_step: Option<Box<dyn FnMut(usize, f64)>>,
+}
+
+impl<M: Model<f32, Cpu>, G: Guide<f32, Cpu>> Svi<M, G, f32, Cpu> {
+    /// SVI on the CPU in `f32`: Adam(0.01), 1 particle, 1000 steps, seed 0.
+    pub fn new(model: M, guide: G) -> Self {
+        Self::on_device(&Cpu::default(), model, guide)
+    }
+}
+
+impl<E: Real, D: Backend<E>, M: Model<E, D>, G: Guide<E, D>> Svi<M, G, E, D> {
+    /// SVI on `device`.
+    pub fn on_device(device: &D, model: M, guide: G) -> Self {
+        Svi {
+            model,
+            guide,
+            device: device.clone(),
+            store: ParamStore::new(device),
+            optimizer: None,
+            particles: 1,
+            steps: 1000,
+            seed: 0,
+            policy: NonFinitePolicy::Stop,
+            on_step: None,
+        }
+    }
+
+    /// The optimiser (default `Adam(0.01)`).
+    pub fn optimizer(mut self, optimizer: impl Optimizer<E, D> + 'static) -> Self {
+        self.optimizer = Some(Box::new(optimizer));
+        self
+    }
+
+    /// Particles per ELBO estimate (at least 1).
+    pub fn particles(mut self, particles: usize) -> Self {
+        self.particles = particles.max(1);
+        self
+    }
+
+    /// Number of optimisation steps.
+    pub fn steps(mut self, steps: usize) -> Self {
+        self.steps = steps;
+        self
+    }
+
+    /// The random seed.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// What to do with non-finite steps.
+    pub fn on_non_finite(mut self, policy: NonFinitePolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// Starts from the parameters in `store` (for example a restored fit); missing ones are
+    /// initialised as usual.
+    pub fn with_store(mut self, store: ParamStore<E, D>) -> Self {
+        self.store = store;
+        self
+    }
+
+    /// Calls `callback(step, elbo)` after every step (progress reporting).
+    pub fn on_step(mut self, callback: impl FnMut(usize, f64) + 'static) -> Self {
+        self.on_step = Some(Box::new(callback));
+        self
+    }
+
+    /// Runs the optimisation.
+    ///
+    /// # Errors
+    /// [`Error::NonFinite`] naming the site (under [`NonFinitePolicy::Stop`]); errors of the
+    /// model, guide or optimiser.
+    pub fn run(mut self) -> Result<Fit<M, G, E, D>> {
+        let mut optimizer = match self.optimizer.take() {
+            Some(o) => o,
+            None => Box::new(Adam::new(0.01)?),
+        };
+        self.guide
+            .setup(&self.model, &mut self.store, &self.device, self.seed)?;
+        let mut rng = seeded(self.seed);
+        let started = Instant::now();
+        let mut history = Vec::with_capacity(self.steps);
+        let mut skipped = 0;
+        for step in 0..self.steps {
+            let graph = Graph::new(&self.device);
+            let (loss, terms) = {
+                let mut ctx = Ctx::new(&self.device, &mut rng)
+                    .with_graph(&graph)
+                    .with_store(&mut self.store)
+                    .with_particles(self.particles);
+                let terms = elbo_terms(&self.model, &self.guide, &mut ctx)?;
+                (TraceElbo.loss(&terms.log_weights)?, terms)
+            };
+            let value = -loss.item()?.to_f64();
+            let outcome = if value.is_finite() {
+                let mut grads = loss.backward()?;
+                optimizer.step(&mut self.store, &mut grads)
+            } else {
+                let culprit = non_finite_site(&terms.model_trace)
+                    .unwrap_or_else(|| format!("the guide `{}`", self.guide.name()));
+                Err(Error::NonFinite {
+                    what: format!(
+                        "the ELBO at step {step} (first non-finite log-density: site `{culprit}`)"
+                    ),
+                })
+            };
+            match (outcome, self.policy) {
+                (Ok(()), _) => history.push(value),
+                (Err(e @ Error::NonFinite { .. }), NonFinitePolicy::Skip) => {
+                    skipped += 1;
+                    if skipped > self.steps / 10 + 1 {
+                        return Err(e);
+                    }
+                }
+                (Err(e), _) => return Err(e),
+            }
+            if let Some(callback) = self.on_step.as_mut() {
+                callback(step, value);
+            }
+        }
+        Ok(Fit {
+            model: self.model,
+            guide: self.guide,
+            device: self.device,
+            store: self.store,
+            history,
+            seconds: started.elapsed().as_secs_f64(),
+            particles: self.particles,
+            skipped,
+        })
+    }
+}
+
+/// The result of [`Svi::run`]: the fitted guide's parameters and the ELBO trajectory.
+pub struct Fit<M, G, E: Real, D: Backend<E>> {
+    model: M,
+    guide: G,
+    device: D,
+    store: ParamStore<E, D>,
+    history: Vec<f64>,
+    seconds: f64,
+    particles: usize,
+    skipped: usize,
+}
+
+impl<E: Real, D: Backend<E>, M: Model<E, D>, G: Guide<E, D>> Fit<M, G, E, D> {
+    /// The ELBO of every completed step.
+    pub fn elbo_history(&self) -> &[f64] {
+        &self.history
+    }
+
+    /// The mean ELBO over the last 100 steps (or all, if fewer).
+    pub fn final_elbo(&self) -> f64 {
+        let tail = &self.history[self.history.len().saturating_sub(100)..];
+        tail.iter().sum::<f64>() / tail.len().max(1) as f64
+    }
+
+    /// Wall-clock seconds of the optimisation.
+    pub fn seconds(&self) -> f64 {
+        self.seconds
+    }
+
+    /// Steps skipped for non-finite values.
+    pub fn skipped_steps(&self) -> usize {
+        self.skipped
+    }
+
+    /// Particles per step used in the fit.
+    pub fn particles(&self) -> usize {
+        self.particles
+    }
+
+    /// The fitted parameters.
+    pub fn params(&self) -> &ParamStore<E, D> {
+        &self.store
+    }
+
+    /// Takes the fitted parameters (for saving, or to resume with [`Svi::with_store`]).
+    pub fn into_params(self) -> ParamStore<E, D> {
+        self.store
+    }
+
+    /// `draws` joint draws of every latent site from the fitted guide, constrained, and the
+    /// deterministic sites of the model at those draws; `(draws, columns)` per site.
+    ///
+    /// # Errors
+    /// Errors of the guide or the model.
+    pub fn posterior_samples(&self, draws: usize, seed: u64) -> Result<Values<E, D>> {
+        let mut rng = seeded(seed);
+        // A private copy: drawing must not change the fitted parameters.
+        let mut store = self.store.clone();
+        let mut ctx = Ctx::new(&self.device, &mut rng)
+            .with_store(&mut store)
+            .with_particles(draws);
+        let draw = self.guide.draw(&mut ctx)?;
+        let model_trace = trace(&substitute(&self.model, draw.values.clone()), &mut ctx)?;
+        let mut values = draw.values;
+        for site in model_trace.deterministic_sites() {
+            if let Some(v) = &site.value {
+                values.insert(site.name.clone(), v.broadcast_to(draws, v.columns())?);
+            }
+        }
+        Ok(values)
+    }
+
+    /// Mean, sd and 5/50/95% quantiles of every latent and deterministic coordinate, from
+    /// `draws` guide draws, with Stan-style names (`theta[1]`).
+    ///
+    /// # Errors
+    /// Errors of the guide or the model.
+    pub fn summary(&self, draws: usize, seed: u64) -> Result<Summary> {
+        let draws = draws.max(2);
+        let samples = self.posterior_samples(draws, seed)?;
+        // Site order: the model's own order, from one run.
+        let mut rng = seeded(seed);
+        let order: Vec<String> = {
+            let mut store = self.store.clone();
+            let mut ctx = Ctx::new(&self.device, &mut rng).with_store(&mut store);
+            let first: Values<E, D> = samples
+                .iter()
+                .map(|(k, v)| Ok((k.clone(), row(v)?)))
+                .collect::<Result<_>>()?;
+            trace(&substitute(&self.model, first), &mut ctx)?
+                .names()
+                .map(String::from)
+                .collect()
+        };
+        let mut rows = Vec::new();
+        for name in order.iter().filter(|n| samples.contains_key(*n)) {
+            let value = &samples[name];
+            let (n, columns) = value.shape();
+            let data = value.to_f64_vec();
+            for (j, flat) in flattened_names(name, columns).into_iter().enumerate() {
+                rows.push(describe(
+                    flat,
+                    (0..n).map(|i| data[i * columns + j]).collect(),
+                )?);
+            }
+        }
+        Ok(Summary {
+            rows,
+            elbo: self.final_elbo(),
+            draws,
+        })
+    }
+
+    /// The model.
+    pub fn model(&self) -> &M {
+        &self.model
+    }
+
+    /// The guide.
+    pub fn guide(&self) -> &G {
+        &self.guide
+    }
+}
+
+/// The first row of a value (one particle).
+fn row<E: Real, D: Backend<E>>(v: &Var<E, D>) -> Result<Var<E, D>> {
+    v.slice_rows(0, 1)
+}
