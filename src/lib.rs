@@ -26,14 +26,20 @@ pub mod testing;
 pub mod transforms;
 
 pub use error::{Error, Result};
+/// Declares a model; see [`ppl`] and the guide.
+pub use flowppl_macros::model;
 
 /// The names most programs need.
 pub mod prelude {
     pub use crate::backend::{Backend, Cpu, Gradients, Graph, Real, Rng, Var};
+    pub use crate::constraints::Constraint;
     pub use crate::dist::*;
     pub use crate::error::{Error, Result};
     pub use crate::infer::{
         AutoDelta, AutoLowRank, AutoMvn, AutoNormal, Guide, InitStrategy, ProgramGuide, Svi,
     };
+    pub use crate::model;
     pub use crate::params::{Adam, GradientClipping, Init, Optimizer, ParamStore, Schedule, Sgd};
+    pub use crate::ppl::dsl::DataMatrix;
+    pub use crate::ppl::{Ctx, Model};
 }

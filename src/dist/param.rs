@@ -43,6 +43,36 @@ impl<E: Real, D: Backend<E>> From<f32> for Param<E, D> {
     }
 }
 
+impl<E: Real, D: Backend<E>> From<&f64> for Param<E, D> {
+    fn from(c: &f64) -> Self {
+        Param::Scalar(*c)
+    }
+}
+
+impl<E: Real, D: Backend<E>> From<&f32> for Param<E, D> {
+    fn from(c: &f32) -> Self {
+        Param::Scalar(*c as f64)
+    }
+}
+
+impl<E: Real, D: Backend<E>> From<&i32> for Param<E, D> {
+    fn from(c: &i32) -> Self {
+        Param::Scalar(*c as f64)
+    }
+}
+
+impl<E: Real, D: Backend<E>> From<&usize> for Param<E, D> {
+    fn from(c: &usize) -> Self {
+        Param::Scalar(*c as f64)
+    }
+}
+
+impl<E: Real, D: Backend<E>> From<&Param<E, D>> for Param<E, D> {
+    fn from(p: &Param<E, D>) -> Self {
+        p.clone()
+    }
+}
+
 impl<E: Real, D: Backend<E>> From<Var<E, D>> for Param<E, D> {
     fn from(v: Var<E, D>) -> Self {
         Param::Tensor(v)

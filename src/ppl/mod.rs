@@ -18,6 +18,7 @@
 //! Every latent value has one row per particle, so one run evaluates all particles at once.
 
 mod context;
+pub mod dsl;
 mod handler;
 mod model;
 mod plate;

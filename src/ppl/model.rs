@@ -19,6 +19,11 @@ pub trait Model<E: Real, D: Backend<E>> {
     fn name(&self) -> &str {
         "model"
     }
+
+    /// The sites written in the model's source (filled in by `model!`; empty otherwise).
+    fn declared_sites(&self) -> &'static [super::dsl::SiteDeclaration] {
+        &[]
+    }
 }
 
 /// A model written as a closure; see [`model_fn`].

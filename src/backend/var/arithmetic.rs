@@ -221,6 +221,21 @@ macro_rules! scalar_operator {
                 $body
             }
         }
+        impl<E: Real, D: Backend<E>> $trait<&f64> for &Var<E, D> {
+            type Output = Var<E, D>;
+            fn $method(self, $c: &f64) -> Var<E, D> {
+                let $v = self;
+                let $c = *$c;
+                $body
+            }
+        }
+        impl<E: Real, D: Backend<E>> $trait<&Var<E, D>> for &f64 {
+            type Output = Var<E, D>;
+            fn $method(self, $v2: &Var<E, D>) -> Var<E, D> {
+                let $c2 = *self;
+                $reversed
+            }
+        }
         impl<E: Real, D: Backend<E>> $trait<&Var<E, D>> for f64 {
             type Output = Var<E, D>;
             fn $method(self, $v2: &Var<E, D>) -> Var<E, D> {

@@ -184,6 +184,16 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
         self.shape().1
     }
 
+    /// Number of entries, `rows * columns` (for a `(1, n)` data vector, `n`).
+    pub fn len(&self) -> usize {
+        self.rows() * self.columns()
+    }
+
+    /// Whether the value has no entries.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// Whether this value is recorded on a graph (and so can carry gradients).
     pub fn is_recorded(&self) -> bool {
         self.tape.is_some()
