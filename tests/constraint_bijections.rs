@@ -114,6 +114,7 @@ fn table_of_constraints() {
         Constraint::UnitInterval,
         Constraint::Simplex,
         Constraint::Ordered,
+        Constraint::PositiveOrdered,
         Constraint::CorrCholesky,
     ];
     for constraint in table {
@@ -139,6 +140,7 @@ fn log_det_gradients_match_finite_differences() {
         Constraint::Interval(-1.0, 4.0),
         Constraint::Simplex,
         Constraint::Ordered,
+        Constraint::PositiveOrdered,
         Constraint::CorrCholesky,
     ] {
         let report = flowppl::testing::gradient_check(

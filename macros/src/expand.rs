@@ -63,6 +63,12 @@ impl Rewriter {
                     __ctx.deterministic(&(#name), ::core::clone::Clone::clone(&(#value)))?
                 }
             }
+            Primitive::Factor => {
+                let value = &positional[1];
+                quote_spanned! {span=>
+                    __ctx.factor(&(#name), ::core::clone::Clone::clone(&(#value)))?
+                }
+            }
             Primitive::Plate => {
                 let size = &positional[1];
                 let subsample = match keyword("subsample") {
@@ -220,6 +226,7 @@ pub fn expand(spec: ModelSpec) -> TokenStream {
                 Primitive::Observe => quote!(Observed),
                 Primitive::Param => quote!(Param),
                 Primitive::Deterministic => quote!(Deterministic),
+                Primitive::Factor => quote!(Factor),
                 Primitive::Plate => return None,
             };
             Some(quote!(::flowppl::ppl::dsl::SiteDeclaration {

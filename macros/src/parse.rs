@@ -31,6 +31,7 @@ pub enum Primitive {
     Observe,
     Param,
     Deterministic,
+    Factor,
     Plate,
 }
 
@@ -41,6 +42,7 @@ impl Primitive {
             "observe" => Primitive::Observe,
             "param" => Primitive::Param,
             "deterministic" => Primitive::Deterministic,
+            "factor" => Primitive::Factor,
             "plate" => Primitive::Plate,
             _ => return None,
         })
@@ -52,6 +54,7 @@ impl Primitive {
             Primitive::Observe => "observe",
             Primitive::Param => "param",
             Primitive::Deterministic => "deterministic",
+            Primitive::Factor => "factor",
             Primitive::Plate => "plate",
         }
     }
@@ -61,7 +64,7 @@ impl Primitive {
         match self {
             Primitive::Sample | Primitive::Observe => &["plate"],
             Primitive::Param => &["shape", "init", "constraint"],
-            Primitive::Deterministic => &[],
+            Primitive::Deterministic | Primitive::Factor => &[],
             Primitive::Plate => &["subsample"],
         }
     }
@@ -73,6 +76,7 @@ impl Primitive {
             Primitive::Observe => "observe!(name, distribution, data[, plate = p])",
             Primitive::Param => "param!(name[, shape = (rows, columns)][, init = Init::..][, constraint = Constraint::..])",
             Primitive::Deterministic => "deterministic!(name, value)",
+            Primitive::Factor => "factor!(name, log_weight)",
             Primitive::Plate => "plate!(name, size[, subsample = batch])",
         }
     }
@@ -80,7 +84,9 @@ impl Primitive {
     /// Number of positional arguments.
     pub fn arity(&self) -> usize {
         match self {
-            Primitive::Sample | Primitive::Deterministic | Primitive::Plate => 2,
+            Primitive::Sample | Primitive::Deterministic | Primitive::Factor | Primitive::Plate => {
+                2
+            }
             Primitive::Observe => 3,
             Primitive::Param => 1,
         }

@@ -4,7 +4,8 @@ use super::constraint::Constraint;
 use crate::backend::{Backend, Real};
 use crate::error::{Error, Result};
 use crate::transforms::{
-    Affine, Bijector, Chain, CorrCholesky, Exp, Identity, Ordered, Sigmoid, StickBreaking,
+    Affine, Bijector, Chain, CorrCholesky, Exp, Identity, Ordered, PositiveOrdered, Sigmoid,
+    StickBreaking,
 };
 
 /// The bijection from `R^n` onto the set of `constraint`, as used by variational inference to
@@ -20,6 +21,7 @@ use crate::transforms::{
 /// | unit interval | `sigmoid` |
 /// | simplex | stick-breaking (`K - 1 -> K` columns) |
 /// | ordered | `cumsum([x_1, exp(x_2..)])` |
+/// | positive ordered | `cumsum(exp(x))` |
 /// | Cholesky factor of a correlation matrix | tanh partial correlations (`d(d-1)/2 -> d^2`) |
 ///
 /// # Errors
@@ -53,6 +55,7 @@ pub fn biject_to<E: Real, D: Backend<E>>(
         Constraint::UnitInterval => Box::new(Sigmoid),
         Constraint::Simplex => Box::new(StickBreaking),
         Constraint::Ordered => Box::new(Ordered),
+        Constraint::PositiveOrdered => Box::new(PositiveOrdered),
         Constraint::CorrCholesky => Box::new(CorrCholesky),
         Constraint::Boolean | Constraint::NonNegativeInteger | Constraint::IntegerInterval(..) => {
             return Err(Error::InvalidConfig {

@@ -33,6 +33,8 @@ pub enum Constraint {
     Simplex,
     /// Each row is strictly increasing.
     Ordered,
+    /// Each row is strictly increasing and positive.
+    PositiveOrdered,
     /// Each row is a row-major `d x d` lower-triangular Cholesky factor of a correlation matrix:
     /// positive diagonal, rows of unit length.
     CorrCholesky,
@@ -74,6 +76,7 @@ impl Constraint {
                 integer && x >= lower as f64 && x <= upper as f64
             }
             Constraint::Simplex | Constraint::Ordered | Constraint::CorrCholesky => x.is_finite(),
+            Constraint::PositiveOrdered => x > 0.0 && x.is_finite(),
         }
     }
 
@@ -87,7 +90,9 @@ impl Constraint {
                 let sum: f64 = row.iter().sum();
                 row.iter().all(|&x| x >= 0.0) && (sum - 1.0).abs() < 1e-4 * row.len().max(1) as f64
             }
-            Constraint::Ordered => row.windows(2).all(|w| w[0] < w[1]),
+            Constraint::Ordered | Constraint::PositiveOrdered => {
+                row.windows(2).all(|w| w[0] < w[1])
+            }
             Constraint::CorrCholesky => {
                 let d = (row.len() as f64).sqrt().round() as usize;
                 if d * d != row.len() {
@@ -119,6 +124,7 @@ impl Constraint {
             Constraint::RealVector => "a real vector".into(),
             Constraint::Simplex => "a probability vector (positive, summing to 1)".into(),
             Constraint::Ordered => "strictly increasing".into(),
+            Constraint::PositiveOrdered => "positive and strictly increasing".into(),
             Constraint::CorrCholesky => "the Cholesky factor of a correlation matrix".into(),
         }
     }

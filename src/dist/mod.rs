@@ -28,6 +28,8 @@
 //! | [`Dirichlet`] | concentration (rows, K) | simplex | yes (implicit) |
 //! | [`MultivariateNormal`] | loc, scale_tril | real vectors | yes |
 //!
+//! [`ImproperUniform`] is the flat density on a support (Stan parameters without a prior).
+//!
 //! "Implicit" samplers use implicit reparameterisation gradients (Figurnov et al. 2018).
 
 pub mod distribution;
@@ -44,6 +46,7 @@ mod exponential;
 mod gamma;
 mod half_cauchy;
 mod half_normal;
+mod improper_uniform;
 mod independent;
 mod inverse_gamma;
 mod laplace;
@@ -66,6 +69,7 @@ pub use exponential::Exponential;
 pub use gamma::Gamma;
 pub use half_cauchy::HalfCauchy;
 pub use half_normal::HalfNormal;
+pub use improper_uniform::ImproperUniform;
 pub use independent::{Independent, ToEvent};
 pub use inverse_gamma::InverseGamma;
 pub use laplace::Laplace;

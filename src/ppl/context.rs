@@ -226,6 +226,22 @@ impl<'a, E: Real, D: Backend<E>> Ctx<'a, E, D> {
         site.value.ok_or_else(|| unreachable_value(name))
     }
 
+    /// Adds `log_weight` (one entry per particle, or a row of terms summed per particle) to the
+    /// log joint, like Stan's `target +=` or Pyro's `factor`.
+    ///
+    /// # Errors
+    /// The error of a poisoned value, naming the site.
+    pub fn factor(&mut self, name: &str, log_weight: Var<E, D>) -> Result<Var<E, D>> {
+        log_weight.check().map_err(|e| Error::Site {
+            site: name.to_string(),
+            source: Box::new(e),
+        })?;
+        let mut site = Site::new(name, SiteKind::Factor, self.particles);
+        site.value = Some(log_weight);
+        let site = self.apply_stack(site)?;
+        site.value.ok_or_else(|| unreachable_value(name))
+    }
+
     /// A learnable parameter of `rows x columns` constrained to `constraint`, created on first use
     /// with `init` (given in the constrained space) and stored unconstrained.
     ///

@@ -18,6 +18,8 @@ pub enum DeclaredKind {
     Param,
     /// `deterministic!`: a recorded function of other values.
     Deterministic,
+    /// `factor!`: an extra log-joint term.
+    Factor,
 }
 
 /// A site as written in a `model!` source (names that are string literals).

@@ -14,6 +14,8 @@ pub enum SiteKind {
     Param,
     /// `deterministic!`: a named function of other values, recorded for reporting.
     Deterministic,
+    /// `factor!`: an extra term added to the log joint (Stan's `target +=`).
+    Factor,
 }
 
 /// The plate a site lives in: its columns are the plate's (possibly subsampled) members.
@@ -154,6 +156,21 @@ impl<E: Real, D: Backend<E>> Site<E, D> {
     /// # Errors
     /// Shape errors from the distribution, naming the site.
     pub fn log_density(&self) -> Result<Option<Var<E, D>>> {
+        if self.kind == SiteKind::Factor && self.mask {
+            let Some(value) = &self.value else {
+                return Ok(None);
+            };
+            let per_row = if value.columns() == 1 {
+                value.clone()
+            } else {
+                value.sum_columns()
+            };
+            return Ok(Some(if self.scale == 1.0 {
+                per_row
+            } else {
+                per_row * self.scale
+            }));
+        }
         if self.kind != SiteKind::Sample || self.intervened || !self.mask {
             return Ok(None);
         }

@@ -13,6 +13,7 @@ mod exp;
 mod identity;
 mod inverse;
 mod ordered;
+mod positive_ordered;
 mod sigmoid;
 mod stick_breaking;
 
@@ -24,5 +25,6 @@ pub use exp::Exp;
 pub use identity::Identity;
 pub use inverse::Inverse;
 pub use ordered::Ordered;
+pub use positive_ordered::PositiveOrdered;
 pub use sigmoid::Sigmoid;
 pub use stick_breaking::StickBreaking;

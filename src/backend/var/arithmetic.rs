@@ -132,6 +132,17 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
         Self::binary("minimum", self, other, |l, r| l.minimum(r))
     }
 
+    /// `ln(e^self + e^other)` elementwise with broadcasting, computed as
+    /// `max(a, b) + softplus(-|a - b|)` so it never overflows (Stan's `log_mix` building block).
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] when the shapes do not broadcast.
+    pub fn log_add_exp(&self, other: &Self) -> Result<Self> {
+        let larger = self.maximum(other)?;
+        let gap = self.sub(other)?.abs();
+        Var::add(&larger, &(-&gap).softplus())
+    }
+
     /// `self + c`.
     pub fn add_scalar(&self, c: f64) -> Self {
         self.record(|t| t + real::<E>(c))
