@@ -3,12 +3,24 @@
 use crate::parse::{ModelSpec, Primitive};
 use std::collections::HashMap;
 
+/// Where a site name was used: its span and the branch arms around it.
+type Occurrence<'a> = (proc_macro2::Span, &'a [(usize, usize)]);
+
+/// Whether two calls sit in different arms of one `if` or `match`, so they never both run.
+fn exclusive(a: &[(usize, usize)], b: &[(usize, usize)]) -> bool {
+    a.iter().any(|(node, arm)| {
+        b.iter()
+            .any(|(other, other_arm)| node == other && arm != other_arm)
+    })
+}
+
 /// Checks arities, keywords and duplicate site names. All errors are collected and reported
 /// together.
 pub fn check(spec: &ModelSpec) -> syn::Result<()> {
     let mut errors: Vec<syn::Error> = Vec::new();
-    let mut seen: HashMap<String, proc_macro2::Span> = HashMap::new();
-    let mut plates: HashMap<String, proc_macro2::Span> = HashMap::new();
+    // Every earlier call per name, with its span and branch position.
+    let mut seen: HashMap<String, Vec<Occurrence>> = HashMap::new();
+    let mut plates: HashMap<String, Vec<Occurrence>> = HashMap::new();
     for call in &spec.calls {
         let primitive = call.primitive;
         let given = call.positional.len();
@@ -56,16 +68,19 @@ pub fn check(spec: &ModelSpec) -> syn::Result<()> {
             } else {
                 &mut seen
             };
-            if let Some(first) = registry.get(&name.value()) {
+            let earlier = registry.entry(name.value()).or_default();
+            if let Some((first, _)) = earlier
+                .iter()
+                .find(|(_, branches)| !exclusive(branches, &call.branches))
+            {
                 let mut error = syn::Error::new(
                     name.span(),
                     format!("duplicate site name \"{}\"", name.value()),
                 );
                 error.combine(syn::Error::new(*first, "first used here"));
                 errors.push(error);
-            } else {
-                registry.insert(name.value(), name.span());
             }
+            earlier.push((name.span(), &call.branches));
         }
     }
     let mut iter = errors.into_iter();

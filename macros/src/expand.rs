@@ -99,14 +99,30 @@ fn self_rewrite(expr: &mut Expr) {
     Rewriter.visit_expr_mut(expr);
 }
 
-/// `Normal::new(a, b)` -> `Normal::new(&(a), &(b))`: distribution parameters are borrowed, so
-/// the values stay usable after the statement.
+/// Whether `expr` is a plain local variable (`mu`, not `Constraint::Real` or `2.0`).
+fn is_variable(expr: &Expr) -> bool {
+    match expr {
+        Expr::Path(p) => {
+            p.qself.is_none()
+                && p.path.get_ident().is_some_and(|i| {
+                    i.to_string()
+                        .starts_with(|c: char| c.is_lowercase() || c == '_')
+                })
+        }
+        _ => false,
+    }
+}
+
+/// `Normal::new(mu, 1.0)` -> `Normal::new(&(mu), 1.0)`: variables passed as distribution
+/// parameters are borrowed, so they stay usable after the statement.
 fn borrow_call_arguments(expr: Expr) -> Expr {
     match expr {
         Expr::Call(mut call) => {
             for arg in call.args.iter_mut() {
-                let inner = arg.clone();
-                *arg = syn::parse_quote!(&(#inner));
+                if is_variable(arg) {
+                    let inner = arg.clone();
+                    *arg = syn::parse_quote!(&(#inner));
+                }
             }
             Expr::Call(call)
         }

@@ -96,6 +96,9 @@ impl Primitive {
 /// One primitive statement found in the body.
 pub struct Call {
     pub primitive: Primitive,
+    /// The `if`/`match` arms enclosing the call, as `(branch node, arm)`: two calls in
+    /// different arms of one branch never run together.
+    pub branches: Vec<(usize, usize)>,
     pub span: Span,
     pub positional: Vec<Expr>,
     pub keywords: Vec<(Ident, Expr)>,
@@ -158,6 +161,7 @@ pub fn parse_call(primitive: Primitive, mac: &ExprMacro) -> syn::Result<Call> {
     }
     Ok(Call {
         primitive,
+        branches: Vec::new(),
         span: mac.mac.path.span(),
         positional,
         keywords,
@@ -210,13 +214,24 @@ fn classify(ty: &Type) -> Option<ArgKind> {
 struct Collector {
     calls: Vec<Call>,
     error: Option<syn::Error>,
+    branches: Vec<(usize, usize)>,
+    next_branch: usize,
+}
+
+impl Collector {
+    fn in_arm(&mut self, node: usize, arm: usize, visit: impl FnOnce(&mut Self)) {
+        self.branches.push((node, arm));
+        visit(self);
+        self.branches.pop();
+    }
 }
 
 impl VisitMut for Collector {
     fn visit_expr_macro_mut(&mut self, mac: &mut ExprMacro) {
         if let Some(primitive) = primitive_of(mac) {
             match parse_call(primitive, mac) {
-                Ok(call) => {
+                Ok(mut call) => {
+                    call.branches = self.branches.clone();
                     // Primitives nest (a `plate!` inside a `sample!`): visit the arguments too.
                     for expr in call
                         .positional
@@ -232,6 +247,25 @@ impl VisitMut for Collector {
                     self.error.get_or_insert(e);
                 }
             }
+        }
+    }
+
+    fn visit_expr_if_mut(&mut self, node: &mut syn::ExprIf) {
+        self.visit_expr_mut(&mut node.cond);
+        let id = self.next_branch;
+        self.next_branch += 1;
+        self.in_arm(id, 0, |c| c.visit_block_mut(&mut node.then_branch));
+        if let Some((_, otherwise)) = node.else_branch.as_mut() {
+            self.in_arm(id, 1, |c| c.visit_expr_mut(otherwise));
+        }
+    }
+
+    fn visit_expr_match_mut(&mut self, node: &mut syn::ExprMatch) {
+        self.visit_expr_mut(&mut node.expr);
+        let id = self.next_branch;
+        self.next_branch += 1;
+        for (arm, branch) in node.arms.iter_mut().enumerate() {
+            self.in_arm(id, arm, |c| c.visit_arm_mut(branch));
         }
     }
 
@@ -293,6 +327,8 @@ impl ModelSpec {
         let mut collector = Collector {
             calls: Vec::new(),
             error: None,
+            branches: Vec::new(),
+            next_branch: 0,
         };
         let mut body = function.block.clone();
         collector.visit_block_mut(&mut body);

@@ -1,9 +1,224 @@
 //! # flowppl-models
 //!
-//! Ready-made models with their data and, where one exists, their exact posterior, so that
-//! inference can be checked against the truth.
+//! Ready-made models with their data and, where one exists, a reference answer, so that
+//! inference can be checked against the truth:
 //!
-//! - [`normal_mean`]: the mean of normal data with known noise under a normal prior
-//!   (conjugate: the posterior is normal in closed form).
+//! - the 13 posteriors of posteriordb bundled in `data/` (Stan models translated to the
+//!   `model!` DSL, with their reference posterior summaries; BSD-3, see `data/README.md`);
+//! - Bayesian logistic regression on the data of benchmark task T1;
+//! - Neal's funnel and the banana;
+//! - [`normal_mean`]: a conjugate model with a closed-form posterior.
+//!
+//! [`zoo()`] lists them; [`find`] looks one up by name.
 
 pub mod normal_mean;
+pub mod reference;
+pub mod stan_data;
+pub mod zoo;
+
+use flowppl::backend::Cpu;
+use flowppl::ppl::Model;
+use flowppl::{Error, Result};
+use reference::Reference;
+use stan_data::StanData;
+
+/// Builds a model from Stan data.
+pub type Builder = fn(&StanData) -> Result<Box<dyn Model<f32, Cpu>>>;
+
+/// One model of the zoo.
+pub struct ZooEntry {
+    /// The name used on the command line.
+    pub name: &'static str,
+    /// One line on what it is.
+    pub description: &'static str,
+    /// Bundled Stan data (JSON), if the model takes data.
+    pub data: Option<&'static str>,
+    /// Bundled reference posterior summary (posteriordb `reference.json`).
+    pub reference: Option<&'static str>,
+    /// Builds the model from Stan data (the bundled data or the user's `--data`).
+    pub build: Builder,
+}
+
+impl ZooEntry {
+    /// The model on its bundled data.
+    ///
+    /// # Errors
+    /// Errors of the bundled data.
+    pub fn bundled(&self) -> Result<Box<dyn Model<f32, Cpu>>> {
+        let text = self.data.unwrap_or("{}");
+        (self.build)(&StanData::parse(&format!("<bundled {}>", self.name), text)?)
+    }
+
+    /// The model on a user's Stan data file.
+    ///
+    /// # Errors
+    /// I/O and parse errors naming the file and field.
+    pub fn with_data_file(&self, path: &std::path::Path) -> Result<Box<dyn Model<f32, Cpu>>> {
+        (self.build)(&StanData::read(path)?)
+    }
+
+    /// The reference posterior summary, if bundled.
+    ///
+    /// # Errors
+    /// Parse errors of the bundled file.
+    pub fn reference(&self) -> Result<Option<Reference>> {
+        self.reference
+            .map(|text| Reference::parse(&format!("<bundled {} reference>", self.name), text))
+            .transpose()
+    }
+}
+
+macro_rules! posteriordb {
+    ($folder:literal) => {
+        (
+            Some(include_str!(concat!("../data/", $folder, "/data.json"))),
+            Some(include_str!(concat!(
+                "../data/",
+                $folder,
+                "/reference.json"
+            ))),
+        )
+    };
+}
+
+fn entry(
+    name: &'static str,
+    description: &'static str,
+    files: (Option<&'static str>, Option<&'static str>),
+    build: Builder,
+) -> ZooEntry {
+    ZooEntry {
+        name,
+        description,
+        data: files.0,
+        reference: files.1,
+        build,
+    }
+}
+
+/// Every model of the zoo.
+pub fn zoo() -> Vec<ZooEntry> {
+    use zoo::*;
+    vec![
+        entry(
+            "eight_schools_noncentered",
+            "hierarchical, non-centred (posteriordb)",
+            posteriordb!("eight_schools-eight_schools_noncentered"),
+            eight_schools::noncentered,
+        ),
+        entry(
+            "eight_schools_centered",
+            "hierarchical, centred: the funnel (posteriordb)",
+            posteriordb!("eight_schools-eight_schools_centered"),
+            eight_schools::centered,
+        ),
+        entry(
+            "kidscore_interaction",
+            "linear regression, near-collinear (posteriordb kidiq)",
+            posteriordb!("kidiq-kidscore_interaction"),
+            regressions::kidscore_interaction,
+        ),
+        entry(
+            "kilpisjarvi",
+            "linear regression on uncentred years (posteriordb)",
+            posteriordb!("kilpisjarvi_mod-kilpisjarvi"),
+            regressions::kilpisjarvi_model,
+        ),
+        entry(
+            "sblrc_blr",
+            "Bayesian linear regression, correlated (posteriordb sblrc-blr)",
+            posteriordb!("sblrc-blr"),
+            regressions::sblrc,
+        ),
+        entry(
+            "nes2000",
+            "linear regression, nine predictors, flat priors (posteriordb)",
+            posteriordb!("nes2000-nes"),
+            regressions::nes,
+        ),
+        entry(
+            "low_dim_gauss_mix",
+            "two-component Gaussian mixture (posteriordb)",
+            posteriordb!("low_dim_gauss_mix-low_dim_gauss_mix"),
+            mixture::build,
+        ),
+        entry(
+            "arK",
+            "AR(5) time series (posteriordb)",
+            posteriordb!("arK-arK"),
+            time_series::ar_model,
+        ),
+        entry(
+            "arma11",
+            "ARMA(1,1) time series (posteriordb)",
+            posteriordb!("arma-arma11"),
+            time_series::arma_model,
+        ),
+        entry(
+            "garch11",
+            "GARCH(1,1) volatility (posteriordb)",
+            posteriordb!("garch-garch11"),
+            time_series::garch_model,
+        ),
+        entry(
+            "gp_regr",
+            "Gaussian-process regression (posteriordb)",
+            posteriordb!("gp_pois_regr-gp_regr"),
+            gaussian_process::regression,
+        ),
+        entry(
+            "gp_pois_regr",
+            "latent Gaussian process, Poisson likelihood (posteriordb)",
+            posteriordb!("gp_pois_regr-gp_pois_regr"),
+            gaussian_process::poisson,
+        ),
+        entry(
+            "hmm_example",
+            "two-state hidden Markov model, forward algorithm (posteriordb)",
+            posteriordb!("hmm_example-hmm_example"),
+            hmm::build,
+        ),
+        entry(
+            "logistic_regression",
+            "Bayesian logistic regression, 5000 x 20 (task T1)",
+            (None, None),
+            |_| Ok(Box::new(zoo::logistic::bundled()?)),
+        ),
+        entry(
+            "funnel",
+            "Neal's funnel in 10 dimensions",
+            (None, None),
+            |_| Ok(Box::new(zoo::synthetic::funnel(9))),
+        ),
+        entry(
+            "banana",
+            "twisted Gaussian, curvature 0.03",
+            (None, None),
+            |_| Ok(Box::new(zoo::synthetic::banana(0.03))),
+        ),
+        entry(
+            "normal_mean",
+            "normal mean with known noise (conjugate, exact posterior)",
+            (None, None),
+            |_| Ok(Box::new(normal_mean::NormalMean::default().model())),
+        ),
+    ]
+}
+
+/// The zoo model called `name`.
+///
+/// # Errors
+/// [`Error::InvalidConfig`] listing the known names.
+pub fn find(name: &str) -> Result<ZooEntry> {
+    let mut all = zoo();
+    match all.iter().position(|e| e.name == name) {
+        Some(i) => Ok(all.swap_remove(i)),
+        None => Err(Error::InvalidConfig {
+            what: format!("model `{name}`"),
+            message: format!(
+                "not in the zoo; known models: {}",
+                zoo().iter().map(|e| e.name).collect::<Vec<_>>().join(", ")
+            ),
+        }),
+    }
+}

@@ -165,3 +165,25 @@ mod tests {
             .contains("prior_scale"));
     }
 }
+
+flowppl::model! {
+    /// The same model in the DSL: `mu ~ Normal(prior_loc, prior_scale)`,
+    /// `y_i ~ Normal(mu, noise_scale)`.
+    pub fn normal_mean_model(y: &[f64], prior_loc: f64, prior_scale: f64, noise_scale: f64) {
+        let mu = sample!("mu", flowppl::dist::Normal::new(prior_loc, prior_scale));
+        let data = plate!("data", y.columns());
+        observe!("y", flowppl::dist::Normal::new(mu, noise_scale), y, plate = data);
+    }
+}
+
+impl NormalMean {
+    /// This model in the DSL.
+    pub fn model(&self) -> NormalMeanModel {
+        normal_mean_model(
+            &self.data,
+            self.prior_loc,
+            self.prior_scale,
+            self.noise_scale,
+        )
+    }
+}
