@@ -79,6 +79,122 @@ impl DemoOptions {
     }
 }
 
+/// Options of `flowppl fit`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FitOptions {
+    /// The zoo model.
+    pub model: String,
+    /// A Stan-style JSON data file replacing the bundled data.
+    pub data: Option<String>,
+    /// `normal`, `mvn`, `lowrank` or `delta`.
+    pub guide: String,
+    /// Rank of the low-rank guide.
+    pub rank: usize,
+    /// Optimisation steps.
+    pub steps: usize,
+    /// Particles per ELBO estimate.
+    pub particles: usize,
+    /// Initial Adam learning rate.
+    pub learning_rate: f64,
+    /// Learning-rate multiplier reached at the last step (exponential decay).
+    pub decay: f64,
+    /// Random seed.
+    pub seed: u64,
+    /// Guide draws for the summary.
+    pub draws: usize,
+    /// Print one JSON object.
+    pub json: bool,
+    /// Save the fit here.
+    pub save: Option<String>,
+    /// Compare with the bundled reference posterior.
+    pub compare_reference: bool,
+}
+
+impl FitOptions {
+    /// Parses `<model> [--data F] [--guide G] [--rank R] [--steps N] [--particles S] [--lr X]
+    /// [--decay F] [--seed N] [--draws N] [--json] [--save F] [--compare-reference]`.
+    pub fn parse(arguments: &[String]) -> Result<Self, String> {
+        let mut iter = arguments.iter();
+        let model = match iter.next() {
+            Some(m) if !m.starts_with("--") => m.clone(),
+            _ => return Err("`fit` needs a model name; `flowppl models` lists them".into()),
+        };
+        let mut options = FitOptions {
+            model,
+            data: None,
+            guide: "normal".into(),
+            rank: 2,
+            steps: 5000,
+            particles: 8,
+            learning_rate: 0.01,
+            decay: 0.1,
+            seed: 0,
+            draws: 10_000,
+            json: false,
+            save: None,
+            compare_reference: false,
+        };
+        while let Some(flag) = iter.next() {
+            match flag.as_str() {
+                "--data" => options.data = Some(value(flag, &mut iter)?.clone()),
+                "--guide" => options.guide = value(flag, &mut iter)?.clone(),
+                "--rank" => {
+                    options.rank = number(flag, value(flag, &mut iter)?, "a positive integer")?
+                }
+                "--steps" => {
+                    options.steps = number(flag, value(flag, &mut iter)?, "a positive integer")?
+                }
+                "--particles" => {
+                    options.particles = number(flag, value(flag, &mut iter)?, "a positive integer")?
+                }
+                "--lr" => {
+                    options.learning_rate =
+                        number(flag, value(flag, &mut iter)?, "a positive number")?
+                }
+                "--decay" => {
+                    options.decay = number(flag, value(flag, &mut iter)?, "a number in (0, 1]")?
+                }
+                "--seed" => {
+                    options.seed = number(flag, value(flag, &mut iter)?, "a non-negative integer")?
+                }
+                "--draws" => {
+                    options.draws =
+                        number(flag, value(flag, &mut iter)?, "an integer of at least 2")?
+                }
+                "--save" => options.save = Some(value(flag, &mut iter)?.clone()),
+                "--json" => options.json = true,
+                "--compare-reference" => options.compare_reference = true,
+                other => return Err(format!("unknown option `{other}` for `fit`")),
+            }
+        }
+        if options.steps == 0 || options.particles == 0 || options.rank == 0 || options.draws < 2 {
+            return Err(
+                "`--steps`, `--particles` and `--rank` must be at least 1, `--draws` at least 2"
+                    .into(),
+            );
+        }
+        if !(options.learning_rate > 0.0 && options.learning_rate.is_finite()) {
+            return Err(format!(
+                "`--lr` must be positive, got {}",
+                options.learning_rate
+            ));
+        }
+        if !(options.decay > 0.0 && options.decay <= 1.0) {
+            return Err(format!(
+                "`--decay` must be in (0, 1], got {}",
+                options.decay
+            ));
+        }
+        if !["normal", "mvn", "lowrank", "delta"].contains(&options.guide.as_str()) {
+            return Err(format!(
+                "unknown guide `{}`; expected normal, mvn, lowrank or delta",
+                options.guide
+            ));
+        }
+        Ok(options)
+    }
+}
+
 /// Errors on any argument to a command that takes none.
 pub fn reject_extra(command: &str, arguments: &[String]) -> Result<(), String> {
     match arguments.first() {

@@ -1,6 +1,9 @@
 //! The `flowppl` command-line tool.
 //!
 //! ```text
+//! flowppl fit <model> [--data FILE.json] [--guide normal|mvn|lowrank|delta] [--steps N]
+//!     [--particles S] [--lr X] [--seed N] [--json] [--save FILE] [--compare-reference]
+//! flowppl models
 //! flowppl demo [--steps N] [--particles S] [--lr X] [--seed N] [--json]
 //! flowppl distributions
 //! flowppl --version | --help
@@ -8,11 +11,12 @@
 //!
 //! `demo` fits a mean-field Gaussian to the posterior of the bundled `normal_mean` model by
 //! stochastic variational inference (reparameterised ELBO, Adam) and compares it with the exact
-//! conjugate posterior. It is the end-to-end job of the foundation; `flowppl fit <model>` on
-//! the full model zoo arrives with the model DSL.
+//! conjugate posterior. `fit` runs SVI on any model of the zoo (posteriordb's reference
+//! posteriors and more), optionally on the user's own Stan-style JSON data.
 
 mod args;
 mod demo;
+mod fit;
 
 use std::process::ExitCode;
 
@@ -20,12 +24,19 @@ const USAGE: &str = "\
 flowppl: probabilistic programming and flow-based variational inference
 
 USAGE:
+    flowppl fit <model> [--data FILE.json] [--guide normal|mvn|lowrank|delta] [--rank R]
+                [--steps N] [--particles S] [--lr X] [--decay F] [--seed N] [--draws N]
+                [--json] [--save FILE] [--compare-reference]
+    flowppl models
     flowppl demo [--steps N] [--particles S] [--lr X] [--seed N] [--json]
     flowppl distributions
     flowppl --version
     flowppl --help
 
 COMMANDS:
+    fit             fit a zoo model by SVI (Adam, learning rate decaying exponentially to
+                    decay x lr); prints the posterior summary, or one JSON object with --json
+    models          list the zoo
     demo            fit q(mu) = Normal(m, s) to the posterior of the bundled normal_mean
                     model by SVI and compare with the exact posterior
     distributions   list the available distributions
@@ -56,6 +67,21 @@ fn run(arguments: &[String]) -> Result<(), String> {
         Some("demo") => {
             demo::run(&args::DemoOptions::parse(&arguments[1..])?).map_err(|e| e.to_string())
         }
+        Some("fit") => {
+            fit::run(&args::FitOptions::parse(&arguments[1..])?).map_err(|e| e.to_string())
+        }
+        Some("models") => {
+            args::reject_extra("models", &arguments[1..])?;
+            for entry in flowppl_models::zoo() {
+                let reference = if entry.reference.is_some() {
+                    "reference"
+                } else {
+                    ""
+                };
+                println!("{:<28} {:<10} {}", entry.name, reference, entry.description);
+            }
+            Ok(())
+        }
         Some("distributions") => {
             args::reject_extra("distributions", &arguments[1..])?;
             for line in demo::DISTRIBUTIONS {
@@ -64,7 +90,7 @@ fn run(arguments: &[String]) -> Result<(), String> {
             Ok(())
         }
         Some(other) => Err(format!(
-            "unknown command `{other}`; expected `demo` or `distributions`"
+            "unknown command `{other}`; expected `fit`, `models`, `demo` or `distributions`"
         )),
     }
 }

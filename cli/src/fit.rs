@@ -1,0 +1,230 @@
+//! `flowppl fit`: SVI on a zoo model, with summaries, reference comparison and saving.
+
+use crate::args::FitOptions;
+use flowppl::infer::{Fit, Guide, Summary};
+use flowppl::params::Schedule;
+use flowppl::ppl::Model;
+use flowppl::prelude::*;
+use flowppl_models::reference::Reference;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::IsTerminal;
+use std::path::Path;
+
+/// One row of `--compare-reference`.
+struct Comparison {
+    name: String,
+    z: f64,
+    sd_ratio: f64,
+}
+
+/// Runs `flowppl fit`.
+pub fn run(options: &FitOptions) -> Result<()> {
+    let entry = flowppl_models::find(&options.model)?;
+    let model = match &options.data {
+        Some(path) => entry.with_data_file(Path::new(path))?,
+        None => entry.bundled()?,
+    };
+    if let Some(path) = &options.save {
+        refuse_to_overwrite(path)?;
+    }
+    let (summary, seconds, params) = match options.guide.as_str() {
+        "normal" => fit_with(model, AutoNormal::new(), options)?,
+        "mvn" => fit_with(model, AutoMvn::new(), options)?,
+        "lowrank" => fit_with(model, AutoLowRank::new(options.rank)?, options)?,
+        "delta" => fit_with(model, AutoDelta::new(), options)?,
+        other => {
+            return Err(Error::InvalidConfig {
+                what: "--guide".into(),
+                message: format!("unknown guide `{other}`; expected normal, mvn, lowrank or delta"),
+            })
+        }
+    };
+    let reference = if options.compare_reference {
+        Some(entry.reference()?.ok_or_else(|| Error::InvalidConfig {
+            what: "--compare-reference".into(),
+            message: format!("model `{}` has no bundled reference posterior", entry.name),
+        })?)
+    } else {
+        None
+    };
+    let comparison = reference
+        .as_ref()
+        .map(|r| compare(&summary, r))
+        .transpose()?;
+    if let Some(path) = &options.save {
+        save(path, options, &summary, &params)?;
+    }
+    if options.json {
+        print_json(options, &summary, seconds, comparison.as_deref());
+    } else {
+        println!("{summary}");
+        println!(
+            "{} steps x {} particles, guide {}, {:.2} s",
+            options.steps, options.particles, options.guide, seconds
+        );
+        if let Some(rows) = &comparison {
+            println!();
+            println!(
+                "{:<16} {:>12} {:>12}",
+                "vs reference", "z of mean", "sd ratio"
+            );
+            for row in rows {
+                println!("{:<16} {:>12.3} {:>12.3}", row.name, row.z, row.sd_ratio);
+            }
+        }
+        if let Some(path) = &options.save {
+            println!("saved to {path}");
+        }
+    }
+    Ok(())
+}
+
+fn fit_with<G: Guide<f32, Cpu>>(
+    model: Box<dyn Model<f32, Cpu>>,
+    guide: G,
+    options: &FitOptions,
+) -> Result<(Summary, f64, flowppl::params::ParamSnapshot)> {
+    let adam = Adam::new(options.learning_rate)?.with_schedule(Schedule::exponential_to(
+        options.decay,
+        options.steps as u64,
+    ))?;
+    let mut svi = Svi::new(model, guide)
+        .optimizer(adam)
+        .particles(options.particles)
+        .steps(options.steps)
+        .seed(options.seed);
+    if !options.json && std::io::stderr().is_terminal() {
+        let bar = ProgressBar::new(options.steps as u64);
+        bar.set_style(
+            ProgressStyle::with_template("{bar:40} {pos}/{len} [{elapsed_precise}] ELBO {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        let mut running = None::<f64>;
+        svi = svi.on_step(move |step, elbo| {
+            let smoothed = match running {
+                Some(r) if elbo.is_finite() => 0.98 * r + 0.02 * elbo,
+                _ => elbo,
+            };
+            running = Some(smoothed);
+            bar.set_position(step as u64 + 1);
+            if step % 50 == 0 {
+                bar.set_message(format!("{smoothed:.3}"));
+            }
+            if step + 1 == options_steps(&bar) {
+                bar.finish_and_clear();
+            }
+        });
+    }
+    let fit: Fit<_, _, f32, Cpu> = svi.run()?;
+    let summary = fit.summary(options.draws, options.seed.wrapping_add(1))?;
+    Ok((summary, fit.seconds(), fit.params().snapshot()))
+}
+
+fn options_steps(bar: &ProgressBar) -> usize {
+    bar.length().unwrap_or(0) as usize
+}
+
+fn compare(summary: &Summary, reference: &Reference) -> Result<Vec<Comparison>> {
+    reference
+        .parameters
+        .iter()
+        .map(|(name, stats)| {
+            let row = summary.get(name).ok_or_else(|| Error::InvalidConfig {
+                what: "--compare-reference".into(),
+                message: format!("the fit has no parameter `{name}` of the reference"),
+            })?;
+            Ok(Comparison {
+                name: name.clone(),
+                z: (row.mean - stats.mean) / stats.sd,
+                sd_ratio: row.sd / stats.sd,
+            })
+        })
+        .collect()
+}
+
+fn print_json(
+    options: &FitOptions,
+    summary: &Summary,
+    seconds: f64,
+    comparison: Option<&[Comparison]>,
+) {
+    let latents: serde_json::Map<String, serde_json::Value> = summary
+        .rows
+        .iter()
+        .map(|r| {
+            (
+                r.name.clone(),
+                serde_json::json!({"mean": r.mean, "sd": r.sd, "q05": r.q05, "q50": r.q50, "q95": r.q95}),
+            )
+        })
+        .collect();
+    let mut report = serde_json::json!({
+        "model": options.model,
+        "guide": options.guide,
+        "steps": options.steps,
+        "particles": options.particles,
+        "seconds": seconds,
+        "elbo": summary.elbo,
+        "latents": latents,
+    });
+    if let Some(rows) = comparison {
+        let table: serde_json::Map<String, serde_json::Value> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r.name.clone(),
+                    serde_json::json!({"z": r.z, "sd_ratio": r.sd_ratio}),
+                )
+            })
+            .collect();
+        report["comparison"] = serde_json::Value::Object(table);
+    }
+    println!("{report}");
+}
+
+/// Errors if `path` exists: a saved fit is never silently replaced.
+fn refuse_to_overwrite(path: &str) -> Result<()> {
+    if Path::new(path).exists() {
+        return Err(Error::InvalidConfig {
+            what: format!("--save {path}"),
+            message: "the file exists; choose another name or remove it first (flowppl never overwrites a saved fit)".into(),
+        });
+    }
+    Ok(())
+}
+
+/// Writes the fit as versioned JSON, atomically (a temporary file renamed into place).
+fn save(
+    path: &str,
+    options: &FitOptions,
+    summary: &Summary,
+    params: &flowppl::params::ParamSnapshot,
+) -> Result<()> {
+    refuse_to_overwrite(path)?;
+    let document = serde_json::json!({
+        "format": "flowppl-fit",
+        "version": 1,
+        "model": options.model,
+        "data": options.data,
+        "guide": options.guide,
+        "steps": options.steps,
+        "particles": options.particles,
+        "seed": options.seed,
+        "elbo": summary.elbo,
+        "params": params,
+    });
+    let text = serde_json::to_string_pretty(&document).map_err(|e| Error::Parse {
+        path: path.to_string(),
+        message: e.to_string(),
+    })?;
+    let temporary = format!("{path}.partial-{}", std::process::id());
+    let io = |source| Error::Io {
+        path: path.to_string(),
+        source,
+    };
+    std::fs::write(&temporary, text).map_err(io)?;
+    std::fs::rename(&temporary, path).map_err(|source| {
+        let _ = std::fs::remove_file(&temporary);
+        io(source)
+    })
+}
