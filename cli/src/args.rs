@@ -108,11 +108,13 @@ pub struct FitOptions {
     pub save: Option<String>,
     /// Compare with the bundled reference posterior.
     pub compare_reference: bool,
+    /// Initialisation: `median`, `mean`, `feasible` or `laplace`.
+    pub init: String,
 }
 
 impl FitOptions {
-    /// Parses `<model> [--data F] [--guide G] [--rank R] [--steps N] [--particles S] [--lr X]
-    /// [--decay F] [--seed N] [--draws N] [--json] [--save F] [--compare-reference]`.
+    /// Parses `<model> [--data F] [--guide G] [--rank R] [--init I] [--steps N] [--particles S]
+    /// [--lr X] [--decay F] [--seed N] [--draws N] [--json] [--save F] [--compare-reference]`.
     pub fn parse(arguments: &[String]) -> Result<Self, String> {
         let mut iter = arguments.iter();
         let model = match iter.next() {
@@ -133,6 +135,7 @@ impl FitOptions {
             json: false,
             save: None,
             compare_reference: false,
+            init: "median".into(),
         };
         while let Some(flag) = iter.next() {
             match flag.as_str() {
@@ -162,6 +165,7 @@ impl FitOptions {
                         number(flag, value(flag, &mut iter)?, "an integer of at least 2")?
                 }
                 "--save" => options.save = Some(value(flag, &mut iter)?.clone()),
+                "--init" => options.init = value(flag, &mut iter)?.clone(),
                 "--json" => options.json = true,
                 "--compare-reference" => options.compare_reference = true,
                 other => return Err(format!("unknown option `{other}` for `fit`")),
@@ -183,6 +187,12 @@ impl FitOptions {
             return Err(format!(
                 "`--decay` must be in (0, 1], got {}",
                 options.decay
+            ));
+        }
+        if !["median", "mean", "feasible", "laplace"].contains(&options.init.as_str()) {
+            return Err(format!(
+                "unknown init `{}`; expected median, mean, feasible or laplace",
+                options.init
             ));
         }
         if !["normal", "mvn", "lowrank", "delta"].contains(&options.guide.as_str()) {

@@ -27,11 +27,21 @@ pub fn run(options: &FitOptions) -> Result<()> {
     if let Some(path) = &options.save {
         refuse_to_overwrite(path)?;
     }
+    let init = match options.init.as_str() {
+        "mean" => InitStrategy::PriorMean,
+        "feasible" => InitStrategy::Feasible,
+        "laplace" => InitStrategy::Laplace,
+        _ => InitStrategy::PriorMedian,
+    };
     let (summary, seconds, params) = match options.guide.as_str() {
-        "normal" => fit_with(model, AutoNormal::new(), options)?,
-        "mvn" => fit_with(model, AutoMvn::new(), options)?,
-        "lowrank" => fit_with(model, AutoLowRank::new(options.rank)?, options)?,
-        "delta" => fit_with(model, AutoDelta::new(), options)?,
+        "normal" => fit_with(model, AutoNormal::new().with_init(init), options)?,
+        "mvn" => fit_with(model, AutoMvn::new().with_init(init), options)?,
+        "lowrank" => fit_with(
+            model,
+            AutoLowRank::new(options.rank)?.with_init(init),
+            options,
+        )?,
+        "delta" => fit_with(model, AutoDelta::new().with_init(init), options)?,
         other => {
             return Err(Error::InvalidConfig {
                 what: "--guide".into(),

@@ -25,7 +25,7 @@ flowppl: probabilistic programming and flow-based variational inference
 
 USAGE:
     flowppl fit <model> [--data FILE.json] [--guide normal|mvn|lowrank|delta] [--rank R]
-                [--steps N] [--particles S] [--lr X] [--decay F] [--seed N] [--draws N]
+                [--init median|mean|feasible|laplace] [--steps N] [--particles S] [--lr X] [--decay F] [--seed N] [--draws N]
                 [--json] [--save FILE] [--compare-reference]
     flowppl models
     flowppl demo [--steps N] [--particles S] [--lr X] [--seed N] [--json]

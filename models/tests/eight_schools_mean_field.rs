@@ -17,11 +17,15 @@ fn stats(values: &[f64]) -> (f64, f64) {
 
 #[test]
 fn auto_normal_reaches_the_mean_field_optimum() {
-    let optimum: serde_json::Value = serde_json::from_str(include_str!("../data/eight_schools_mf_optimum.json")).unwrap();
+    let optimum: serde_json::Value =
+        serde_json::from_str(include_str!("../data/eight_schools_mf_optimum.json")).unwrap();
     let target = |key: &str| optimum["seed0"][key].as_f64().unwrap();
     let model = flowppl_models::zoo::eight_schools::eight_schools_noncentered(&Y, &SIGMA);
     let steps = 8000;
-    let adam = Adam::new(0.02).unwrap().with_schedule(Schedule::exponential_to(0.02, steps)).unwrap();
+    let adam = Adam::new(0.02)
+        .unwrap()
+        .with_schedule(Schedule::exponential_to(0.02, steps))
+        .unwrap();
     let fit = Svi::new(model, AutoNormal::new().with_init(InitStrategy::Feasible))
         .optimizer(adam)
         .particles(64)
@@ -39,10 +43,25 @@ fn auto_normal_reaches_the_mean_field_optimum() {
         ("log_tau", stats(&log_tau), 0.03),
     ];
     for (name, (mean, sd), tolerance) in checks {
-        let (want_mean, want_sd) = (target(&format!("{name}_mean")), target(&format!("{name}_sd")));
-        println!("{name}: mean {mean:.4} (optimum {want_mean:.4}), sd {sd:.4} (optimum {want_sd:.4})");
-        assert!((mean - want_mean).abs() <= tolerance * want_mean.abs(), "{name} mean {mean} vs {want_mean}");
-        assert!((sd - want_sd).abs() <= tolerance * want_sd, "{name} sd {sd} vs {want_sd}");
+        let (want_mean, want_sd) = (
+            target(&format!("{name}_mean")),
+            target(&format!("{name}_sd")),
+        );
+        println!(
+            "{name}: mean {mean:.4} (optimum {want_mean:.4}), sd {sd:.4} (optimum {want_sd:.4})"
+        );
+        assert!(
+            (mean - want_mean).abs() <= tolerance * want_mean.abs(),
+            "{name} mean {mean} vs {want_mean}"
+        );
+        assert!(
+            (sd - want_sd).abs() <= tolerance * want_sd,
+            "{name} sd {sd} vs {want_sd}"
+        );
     }
-    println!("ELBO {:.4} (optimum {:.4})", fit.final_elbo(), target("elbo_20000"));
+    println!(
+        "ELBO {:.4} (optimum {:.4})",
+        fit.final_elbo(),
+        target("elbo_20000")
+    );
 }

@@ -20,6 +20,10 @@ pub enum InitStrategy {
     Feasible,
     /// Unconstrained `Uniform(-radius, radius)` draws (NumPyro's `init_to_uniform`).
     Uniform(f64),
+    /// The posterior mode found by damped Newton steps from the prior median, with the
+    /// curvature there (the Laplace approximation); Gaussian guides also take their initial
+    /// scale from it. Costs `2 d + 1` gradient evaluations per Newton step.
+    Laplace,
     /// Given constrained values for some sites (row-major, one entry per column); the prior
     /// median for the rest.
     Values(HashMap<String, Vec<f64>>),
@@ -45,7 +49,7 @@ impl InitStrategy {
                     .map(|u| radius * (2.0 * u - 1.0))
                     .collect())
             }
-            InitStrategy::PriorMedian | InitStrategy::Values(_) => {}
+            InitStrategy::PriorMedian | InitStrategy::Values(_) | InitStrategy::Laplace => {}
             InitStrategy::PriorMean => {
                 let prototype = prototype_trace(model, device, seed)?;
                 for slot in &layout.slots {

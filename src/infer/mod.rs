@@ -9,6 +9,7 @@ pub mod autoguide;
 pub mod elbo;
 mod guide;
 mod init;
+pub mod laplace;
 mod layout;
 mod program_guide;
 mod summary;

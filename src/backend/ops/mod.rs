@@ -14,3 +14,9 @@ mod special_var;
 mod triangular;
 
 pub use searchsorted::searchsorted;
+
+/// Cholesky factor (row-major, lower) of a small SPD matrix in `f64` on the host, or the
+/// index of the first non-positive pivot.
+pub fn host_cholesky(a: &[f64], n: usize) -> std::result::Result<Vec<f64>, usize> {
+    host_linalg::cholesky(a, n)
+}

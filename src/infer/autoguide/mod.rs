@@ -29,6 +29,8 @@ pub(crate) struct AutoBase<E: Real, D: Backend<E>> {
     pub(crate) prefix: String,
     pub(crate) init: InitStrategy,
     pub(crate) layout: Option<LatentLayout<E, D>>,
+    /// The Laplace precision at the mode (row-major), with [`InitStrategy::Laplace`].
+    pub(crate) precision: Option<Vec<f64>>,
 }
 
 impl<E: Real, D: Backend<E>> AutoBase<E, D> {
@@ -37,6 +39,7 @@ impl<E: Real, D: Backend<E>> AutoBase<E, D> {
             prefix: prefix.to_string(),
             init: InitStrategy::default(),
             layout: None,
+            precision: None,
         }
     }
 
@@ -52,7 +55,12 @@ impl<E: Real, D: Backend<E>> AutoBase<E, D> {
         seed: u64,
     ) -> Result<Vec<f64>> {
         let layout = LatentLayout::of(model, device, seed)?;
-        let point = layout.initial_point(model, device, &self.init, seed)?;
+        let mut point = layout.initial_point(model, device, &self.init, seed)?;
+        if self.init == InitStrategy::Laplace {
+            let laplace = super::laplace::laplace_approximation(model, &layout, device, &point)?;
+            point = laplace.mode;
+            self.precision = Some(laplace.precision);
+        }
         self.layout = Some(layout);
         Ok(point)
     }

@@ -50,6 +50,30 @@ impl<E: Real, D: Backend<E>> AutoMvn<E, D> {
     }
 }
 
+/// The lower Cholesky factor of `P^-1` for a precision `P`, or `None` if `P` is not SPD.
+fn covariance_factor(precision: &[f64], d: usize) -> Option<Vec<f64>> {
+    use crate::backend::ops::host_cholesky;
+    // P = L L^T  =>  P^-1 = L^-T L^-1; its Cholesky factor comes from inverting P first.
+    let l = host_cholesky(precision, d).ok()?;
+    let mut inverse = vec![0.0; d * d];
+    for column in 0..d {
+        let mut y = vec![0.0; d];
+        for i in 0..d {
+            let b = if i == column { 1.0 } else { 0.0 };
+            y[i] = (b - (0..i).map(|k| l[i * d + k] * y[k]).sum::<f64>()) / l[i * d + i];
+        }
+        for i in (0..d).rev() {
+            let value = (y[i]
+                - (i + 1..d)
+                    .map(|k| l[k * d + i] * inverse[k * d + column])
+                    .sum::<f64>())
+                / l[i * d + i];
+            inverse[i * d + column] = value;
+        }
+    }
+    host_cholesky(&inverse, d).ok()
+}
+
 impl<E: Real, D: Backend<E>> Guide<E, D> for AutoMvn<E, D> {
     fn name(&self) -> &str {
         "mvn"
@@ -66,13 +90,33 @@ impl<E: Real, D: Backend<E>> Guide<E, D> for AutoMvn<E, D> {
         let d = point.len();
         let log_scale = self.initial_scale.ln();
         insert_if_missing(store, &self.base.name("loc"), 1, d, || point)?;
-        insert_if_missing(store, &self.base.name("scale_tril_raw"), d, d, || {
-            let mut raw = vec![0.0; d * d];
-            for i in 0..d {
-                raw[i * d + i] = log_scale;
-            }
-            raw
-        })
+        // With a Laplace start, L = chol(P^-1); otherwise a scaled identity.
+        let laplace_factor = self
+            .base
+            .precision
+            .as_ref()
+            .and_then(|p| covariance_factor(p, d));
+        insert_if_missing(
+            store,
+            &self.base.name("scale_tril_raw"),
+            d,
+            d,
+            || match laplace_factor {
+                Some(mut l) => {
+                    for i in 0..d {
+                        l[i * d + i] = l[i * d + i].ln();
+                    }
+                    l
+                }
+                None => {
+                    let mut raw = vec![0.0; d * d];
+                    for i in 0..d {
+                        raw[i * d + i] = log_scale;
+                    }
+                    raw
+                }
+            },
+        )
     }
 
     fn draw(&self, ctx: &mut Ctx<'_, E, D>) -> Result<GuideDraw<E, D>> {
