@@ -170,6 +170,18 @@ fn reductions_and_broadcasting_gradients() {
 }
 
 #[test]
+fn slices_of_a_value_used_elsewhere_keep_every_gradient() {
+    // dfdx 0.13's slice backward overwrites the input gradient; Var slices must not.
+    let a = (3, 2, vec![0.1, 0.2, 0.3, 0.4, 0.5, 0.6]);
+    check("slice_rows + reuse", std::slice::from_ref(&a), |v| {
+        V::concat_rows(&[&v[0].slice_rows(0, 1)?, &v[0]])
+    });
+    check("slice_columns + reuse", std::slice::from_ref(&a), |v| {
+        Ok(&v[0].slice_columns(1, 2)? + &v[0].sum_columns())
+    });
+}
+
+#[test]
 fn cumsum_values() {
     let x = V::from_rows(&dev(), &[[1.0, 2.0, 3.0], [0.5, -0.5, 4.0]]).unwrap();
     assert_eq!(

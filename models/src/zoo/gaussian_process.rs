@@ -28,7 +28,8 @@ fn kernel<E: Real, D: Backend<E>>(
 model! {
     /// GP regression: `y ~ MVN(0, K(alpha, rho) + sigma I)` (posteriordb adds `sigma`, not
     /// `sigma^2`, to the diagonal; copied exactly), `rho ~ Gamma(25, 4)`,
-    /// `alpha ~ HalfNormal(2)`, `sigma ~ HalfNormal(1)`.
+    /// `alpha ~ HalfNormal(2)`, `sigma ~ HalfNormal(1)`. A relative jitter `1e-5 alpha^2` on the
+    /// diagonal keeps the `f32` factorisation positive definite when `sigma` is tiny.
     pub fn gp_regression(distances: &DataMatrix, y: &[f64]) {
         let rho = sample!("rho", Gamma::new(25.0, 4.0));
         let alpha = sample!("alpha", HalfNormal::new(2.0));
@@ -39,7 +40,9 @@ model! {
         let mut terms = Vec::with_capacity(rho.rows());
         for s in 0..rho.rows() {
             let pick = |v: &Var<_, _>| v.slice_rows(s, s + 1);
-            let covariance = kernel(&distances, &pick(&alpha)?, &pick(&rho)?, &pick(&sigma)?)?;
+            let amplitude = pick(&alpha)?;
+            let diagonal = pick(&sigma)? + amplitude.square() * 1e-5;
+            let covariance = kernel(&distances, &amplitude, &pick(&rho)?, &diagonal)?;
             terms.push(MultivariateNormal::from_covariance(&zero, &covariance)?.log_prob_unchecked(&y)?);
         }
         let all: Vec<&Var<_, _>> = terms.iter().collect();

@@ -45,7 +45,11 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
                 format!("columns {start}..{end} of a value with {c} columns"),
             ));
         }
-        Ok(self.record(|t| t.slice((.., start..end))))
+        // dfdx 0.13's slice backward *assigns* the output gradient into the input's gradient
+        // (`tensor_ops/slice/cpu_kernel.rs`: `view[i] = *o`) instead of adding to it, which
+        // erases gradients the input receives from its other uses. Slicing a fresh copy
+        // (`t * 1`, whose backward adds) keeps the overwrite confined to that copy.
+        Ok(self.record(|t| (t * E::one()).slice((.., start..end))))
     }
 
     /// Rows `start..end`.
@@ -60,7 +64,8 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
                 format!("rows {start}..{end} of a value with {r} rows"),
             ));
         }
-        Ok(self.record(|t| t.slice((start..end, ..))))
+        // See `slice_columns`: slice a fresh copy so dfdx's assigning backward loses nothing.
+        Ok(self.record(|t| (t * E::one()).slice((start..end, ..))))
     }
 
     /// Side-by-side concatenation of values with equal row counts.
