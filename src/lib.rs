@@ -36,7 +36,8 @@ pub mod prelude {
     pub use crate::dist::*;
     pub use crate::error::{Error, Result};
     pub use crate::infer::{
-        AutoDelta, AutoLowRank, AutoMvn, AutoNormal, Guide, InitStrategy, ProgramGuide, Svi,
+        AutoDelta, AutoLowRank, AutoMvn, AutoNormal, Guide, InitStrategy, Predictive, ProgramGuide,
+        Svi,
     };
     pub use crate::model;
     pub use crate::params::{Adam, GradientClipping, Init, Optimizer, ParamStore, Schedule, Sgd};
