@@ -40,7 +40,9 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
                     .into(),
             });
         }
-        weights.matmul(&self.transpose())
+        // (x w^T)^T rather than w x^T: the transposes then touch the small operands (the
+        // weights and the `(n, S)` product), not the `(n, p)` data, which is usually largest.
+        Ok(self.matmul(&weights.transpose())?.transpose())
     }
 
     /// Keeps entries on and below diagonal `k` (0 = main diagonal), zeroing the rest.
