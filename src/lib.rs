@@ -4,7 +4,34 @@
 //! [dfdx](https://docs.rs/dfdx/0.13) tensors, generic over the device (CPU by default, CUDA with
 //! `--features cuda`).
 //!
-//! A tour of the crate, bottom up:
+//! ```
+//! use flowppl::prelude::*;
+//!
+//! model! {
+//!     /// mu ~ N(0, 10); y ~ N(mu, 1).
+//!     fn normal_mean(y: &[f64]) {
+//!         let mu = sample!("mu", Normal::new(0.0, 10.0));
+//!         let data = plate!("data", y.len());
+//!         observe!("y", Normal::new(mu, 1.0), y, plate = data);
+//!     }
+//! }
+//!
+//! let fit = Svi::new(normal_mean(&[1.9, 2.4, 2.1]), AutoNormal::new())
+//!     .particles(8)
+//!     .steps(1000)
+//!     .run()
+//!     .unwrap();
+//! let mu = fit.summary(4000, 0).unwrap().get("mu").unwrap().mean;
+//! assert!((mu - 2.13).abs() < 0.1);
+//! ```
+//!
+//! A tour of the crate, top down:
+//! - [`model!`] and [`ppl`]: the model DSL and the effect-handler runtime;
+//! - [`handlers`]: trace, replay, condition, intervene (`do`), block, scale, mask, seed,
+//!   substitute;
+//! - [`infer`]: the ELBO, autoguides, `Svi`, summaries and predictive distributions;
+//!
+//! and the foundation underneath:
 //! - [`backend`]: differentiable values ([`Var`](backend::Var)) that can be reused freely, the
 //!   device bound, and the operations dfdx lacks (softplus, lgamma, Cholesky, ...);
 //! - [`params`]: named parameters and optimizers (Adam, clipped Adam, SGD with momentum,

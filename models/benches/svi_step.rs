@@ -21,7 +21,10 @@ fn bench_model<M: Model<f32, Cpu>>(c: &mut Criterion, name: &str, model: M, part
         b.iter(|| {
             let graph = Graph::new(&device);
             let loss = {
-                let mut ctx = Ctx::new(&device, &mut rng).with_graph(&graph).with_store(&mut store).with_particles(particles);
+                let mut ctx = Ctx::new(&device, &mut rng)
+                    .with_graph(&graph)
+                    .with_store(&mut store)
+                    .with_particles(particles);
                 let terms = elbo_terms(&model, &guide, &mut ctx).unwrap();
                 TraceElbo.loss(&terms.log_weights).unwrap()
             };
@@ -35,10 +38,25 @@ fn svi_steps(c: &mut Criterion) {
     let y = [28.0, 8.0, -3.0, 7.0, -1.0, 1.0, 18.0, 12.0];
     let sigma = [15.0, 10.0, 16.0, 11.0, 9.0, 11.0, 10.0, 18.0];
     let schools = flowppl_models::zoo::eight_schools::eight_schools_noncentered(&y, &sigma);
-    bench_model(c, "svi_step_eight_schools_autonormal_1_particle", schools.clone(), 1);
-    bench_model(c, "svi_step_eight_schools_autonormal_64_particles", schools, 64);
+    bench_model(
+        c,
+        "svi_step_eight_schools_autonormal_1_particle",
+        schools.clone(),
+        1,
+    );
+    bench_model(
+        c,
+        "svi_step_eight_schools_autonormal_64_particles",
+        schools,
+        64,
+    );
     let logistic = flowppl_models::zoo::logistic::bundled().unwrap();
-    bench_model(c, "svi_step_logistic_5000x20_autonormal_1_particle", logistic, 1);
+    bench_model(
+        c,
+        "svi_step_logistic_5000x20_autonormal_1_particle",
+        logistic,
+        1,
+    );
 }
 
 criterion_group!(benches, svi_steps);
