@@ -17,8 +17,9 @@
 //! }
 //!
 //! let fit = Svi::new(normal_mean(&[1.9, 2.4, 2.1]), AutoNormal::new())
+//!     .optimizer(Adam::new(0.05).unwrap())
 //!     .particles(8)
-//!     .steps(1000)
+//!     .steps(2000)
 //!     .run()
 //!     .unwrap();
 //! let mu = fit.summary(4000, 0).unwrap().get("mu").unwrap().mean;
