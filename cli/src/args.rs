@@ -110,6 +110,8 @@ pub struct FitOptions {
     pub compare_reference: bool,
     /// Initialisation: `median`, `mean`, `feasible` or `laplace`.
     pub init: String,
+    /// Reuse tensor buffers across steps (`--cache`).
+    pub cache: bool,
 }
 
 impl FitOptions {
@@ -136,6 +138,7 @@ impl FitOptions {
             save: None,
             compare_reference: false,
             init: "median".into(),
+            cache: false,
         };
         while let Some(flag) = iter.next() {
             match flag.as_str() {
@@ -167,6 +170,7 @@ impl FitOptions {
                 "--save" => options.save = Some(value(flag, &mut iter)?.clone()),
                 "--init" => options.init = value(flag, &mut iter)?.clone(),
                 "--json" => options.json = true,
+                "--cache" => options.cache = true,
                 "--compare-reference" => options.compare_reference = true,
                 other => return Err(format!("unknown option `{other}` for `fit`")),
             }

@@ -102,7 +102,8 @@ fn fit_with<G: Guide<f32, Cpu>>(
         .optimizer(adam)
         .particles(options.particles)
         .steps(options.steps)
-        .seed(options.seed);
+        .seed(options.seed)
+        .allocation_cache(options.cache);
     if !options.json && std::io::stderr().is_terminal() {
         let bar = ProgressBar::new(options.steps as u64);
         bar.set_style(

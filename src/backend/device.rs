@@ -18,7 +18,7 @@ pub use dfdx::tensor::Cuda;
 /// A compute device for element type `E`: everything dfdx's `Device<E>` offers, cloneable
 /// (clones share the device) and `'static`.
 pub trait Backend<E: Real>:
-    dfdx::tensor_ops::Device<E> + Clone + std::fmt::Debug + 'static
+    dfdx::tensor_ops::Device<E> + dfdx::tensor::Cache + Clone + std::fmt::Debug + 'static
 {
     /// The device used for values that have no other device to follow (for example the draws of
     /// a distribution whose parameters are all plain numbers). On the CPU this is
@@ -28,6 +28,14 @@ pub trait Backend<E: Real>:
     /// # Errors
     /// [`Error::Backend`] when the device cannot be opened.
     fn open() -> Result<Self>;
+
+    /// Turns on dfdx's allocation cache: freed buffers are reused instead of returned to the
+    /// allocator. It pays for tensors above about 10 000 entries (glibc otherwise trims and
+    /// re-faults the heap every step, making large backward passes several times slower) and
+    /// costs a little for tiny ones (`notes/dfdx-speed.md`).
+    fn enable_allocation_cache(&self) {
+        dfdx::tensor::Cache::enable_cache(self);
+    }
 }
 
 impl<E: Real> Backend<E> for Cpu

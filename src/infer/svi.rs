@@ -110,6 +110,16 @@ impl<E: Real, D: Backend<E>, M: Model<E, D>, G: Guide<E, D>> Svi<M, G, E, D> {
         self
     }
 
+    /// Reuses freed tensor buffers across steps (see
+    /// [`Backend::enable_allocation_cache`]); worth it when a step builds tensors of more than
+    /// about 10 000 entries (large data, many particles).
+    pub fn allocation_cache(self, enabled: bool) -> Self {
+        if enabled {
+            self.device.enable_allocation_cache();
+        }
+        self
+    }
+
     /// Calls `callback(step, elbo)` after every step (progress reporting).
     pub fn on_step(mut self, callback: impl FnMut(usize, f64) + 'static) -> Self {
         self.on_step = Some(Box::new(callback));
@@ -244,12 +254,39 @@ impl<E: Real, D: Backend<E>, M: Model<E, D>, G: Guide<E, D>> Fit<M, G, E, D> {
             .with_store(&mut store)
             .with_particles(draws);
         let draw = self.guide.draw(&mut ctx)?;
-        let model_trace = trace(&substitute(&self.model, draw.values.clone()), &mut ctx)?;
-        let mut values = draw.values;
-        for site in model_trace.deterministic_sites() {
-            if let Some(v) = &site.value {
-                values.insert(site.name.clone(), v.broadcast_to(draws, v.columns())?);
+        drop(ctx);
+        // Deterministic sites: run the model at the draws, in chunks so that a model with much
+        // data does not build one (draws x data) block.
+        const CHUNK: usize = 512;
+        let mut deterministic: std::collections::HashMap<String, Vec<Var<E, D>>> =
+            Default::default();
+        let mut start = 0;
+        while start < draws {
+            let end = (start + CHUNK).min(draws);
+            let chunk: Values<E, D> = draw
+                .values
+                .iter()
+                .map(|(k, v)| Ok((k.clone(), v.slice_rows(start, end)?)))
+                .collect::<Result<_>>()?;
+            let mut chunk_ctx = Ctx::new(&self.device, &mut rng)
+                .with_store(&mut store)
+                .with_particles(end - start);
+            let model_trace = trace(&substitute(&self.model, chunk), &mut chunk_ctx)?;
+            for site in model_trace.deterministic_sites() {
+                if let Some(v) = &site.value {
+                    let block = v.broadcast_to(end - start, v.columns())?;
+                    deterministic
+                        .entry(site.name.clone())
+                        .or_default()
+                        .push(block);
+                }
             }
+            start = end;
+        }
+        let mut values = draw.values;
+        for (name, blocks) in deterministic {
+            let parts: Vec<&Var<E, D>> = blocks.iter().collect();
+            values.insert(name, Var::concat_rows(&parts)?);
         }
         Ok(values)
     }
