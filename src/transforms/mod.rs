@@ -3,9 +3,12 @@
 //! Every transform implements [`Bijector`]: forward and inverse on `(rows, columns)` values,
 //! each returning the log-determinant of its Jacobian per row. This module holds the
 //! parameter-free transforms that map unconstrained space onto the supports of distributions
-//! (see [`crate::constraints::biject_to`]), and the combinators [`Chain`] and [`Inverse`].
+//! (see [`crate::constraints::biject_to`]), the combinators [`Chain`] and [`Inverse`], and the
+//! learnable flow layers (planar, radial, MAF/IAF, affine coupling; see [`crate::flows`]).
 
 mod affine;
+mod affine_autoregressive;
+mod affine_coupling;
 mod bijector;
 mod chain;
 mod corr_cholesky;
@@ -13,11 +16,16 @@ mod exp;
 mod identity;
 mod inverse;
 mod ordered;
+mod planar;
 mod positive_ordered;
+mod radial;
+mod reverse;
 mod sigmoid;
 mod stick_breaking;
 
 pub use affine::Affine;
+pub use affine_autoregressive::{AffineAutoregressive, Autoregression, BoundAffineAutoregressive};
+pub use affine_coupling::{AffineCoupling, BoundAffineCoupling};
 pub use bijector::Bijector;
 pub use chain::Chain;
 pub use corr_cholesky::CorrCholesky;
@@ -25,6 +33,9 @@ pub use exp::Exp;
 pub use identity::Identity;
 pub use inverse::Inverse;
 pub use ordered::Ordered;
+pub use planar::{BoundPlanar, Planar};
 pub use positive_ordered::PositiveOrdered;
+pub use radial::{BoundRadial, Radial};
+pub use reverse::Reverse;
 pub use sigmoid::Sigmoid;
 pub use stick_breaking::StickBreaking;

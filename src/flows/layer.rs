@@ -1,0 +1,63 @@
+//! [`FlowLayer`]: a learnable transform, configured once and bound to its parameters per step.
+
+use crate::backend::{Backend, Graph, Real, Rng};
+use crate::error::Result;
+use crate::params::ParamStore;
+use crate::transforms::Bijector;
+
+/// A learnable layer of a flow. The layer holds its configuration and parameter names;
+/// `initialize` creates its parameters in a store, `bind` reads them (onto a graph when
+/// training) and returns the [`Bijector`] for this step. Parameter-free bijectors are layers too
+/// (see [`Fixed`]).
+pub trait FlowLayer<E: Real, D: Backend<E>> {
+    /// The layer's name (also the prefix of its parameters).
+    fn name(&self) -> &str;
+
+    /// Creates the layer's parameters (kept if present, so a restored store resumes).
+    ///
+    /// # Errors
+    /// Shape conflicts with existing parameters.
+    fn initialize(&self, store: &mut ParamStore<E, D>, rng: &mut Rng) -> Result<()>;
+
+    /// The bijector with this step's parameters.
+    ///
+    /// # Errors
+    /// Missing parameters.
+    fn bind(&self, store: &ParamStore<E, D>, graph: Option<&Graph<E, D>>) -> Result<Box<dyn Bijector<E, D>>>;
+}
+
+/// A parameter-free bijector used as a flow layer.
+pub struct Fixed<B> {
+    name: String,
+    bijector: B,
+}
+
+impl<B> Fixed<B> {
+    /// Wraps `bijector` under `name`.
+    pub fn new(name: &str, bijector: B) -> Self {
+        Fixed {
+            name: name.to_string(),
+            bijector,
+        }
+    }
+}
+
+impl<E: Real, D: Backend<E>, B: Bijector<E, D> + Clone + 'static> FlowLayer<E, D> for Fixed<B> {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn initialize(&self, _: &mut ParamStore<E, D>, _: &mut Rng) -> Result<()> {
+        Ok(())
+    }
+    fn bind(&self, _: &ParamStore<E, D>, _: Option<&Graph<E, D>>) -> Result<Box<dyn Bijector<E, D>>> {
+        Ok(Box::new(self.bijector.clone()))
+    }
+}
+
+/// Reads parameter `name` onto `graph` (or as a constant without one).
+pub(crate) fn read<E: Real, D: Backend<E>>(store: &ParamStore<E, D>, graph: Option<&Graph<E, D>>, name: &str) -> Result<crate::backend::Var<E, D>> {
+    match graph {
+        Some(g) => store.var(g, name),
+        None => store.value(name),
+    }
+}

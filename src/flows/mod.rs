@@ -1,0 +1,16 @@
+//! Normalising flows: learnable layers ([`FlowLayer`]) stacked on a standard normal base
+//! ([`Flow`]), with density evaluation, reparameterised sampling, and training by maximum
+//! likelihood or reverse KL.
+//!
+//! Layers (each in `transforms/`, one file per transform): [`Planar`](crate::transforms::Planar),
+//! [`Radial`](crate::transforms::Radial), [`AffineAutoregressive`](crate::transforms::AffineAutoregressive)
+//! (MAF and IAF), [`AffineCoupling`](crate::transforms::AffineCoupling) (RealNVP) and the fixed
+//! [`Reverse`](crate::transforms::Reverse) permutation.
+
+mod flow;
+mod layer;
+pub mod training;
+
+pub use flow::{BoundFlow, Flow};
+pub use layer::{FlowLayer, Fixed};
+pub(crate) use layer::read;

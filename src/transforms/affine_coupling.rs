@@ -1,0 +1,104 @@
+//! Affine coupling (RealNVP, Dinh et al. 2017, arXiv:1605.08803).
+
+use super::bijector::Bijector;
+use crate::backend::{Backend, Graph, Real, Rng, Var};
+use crate::error::{Error, Result};
+use crate::flows::FlowLayer;
+use crate::nn::mlp::BoundMlp;
+use crate::nn::Mlp;
+use crate::params::ParamStore;
+
+/// Splits `x = (x_a, x_b)` after `split` coordinates: `y_a = x_a`,
+/// `y_b = x_b exp(s) + t` with `(t, s_raw) = net(x_a [, context])` and the bounded scale
+/// `s = 2 tanh(s_raw / 2)` (so outputs stay finite for any input). `log |det J| = sum s`. Both
+/// directions are one network evaluation. Put a [`Reverse`](super::Reverse) between layers so
+/// every coordinate gets transformed.
+#[derive(Debug, Clone)]
+pub struct AffineCoupling {
+    name: String,
+    dimension: usize,
+    split: usize,
+    net: Mlp,
+}
+
+impl AffineCoupling {
+    /// A coupling layer on `R^dimension` conditioning on the first `dimension / 2` coordinates.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] for `dimension < 2`.
+    pub fn new(name: &str, dimension: usize, hidden: &[usize], context: usize) -> Result<Self> {
+        if dimension < 2 {
+            return Err(Error::InvalidConfig {
+                what: format!("AffineCoupling `{name}`"),
+                message: "needs at least 2 dimensions".into(),
+            });
+        }
+        let split = dimension / 2;
+        Ok(AffineCoupling {
+            name: name.to_string(),
+            dimension,
+            split,
+            net: Mlp::new(&format!("{name}.net"), split + context, hidden, 2 * (dimension - split)),
+        })
+    }
+}
+
+impl<E: Real, D: Backend<E>> FlowLayer<E, D> for AffineCoupling {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn initialize(&self, store: &mut ParamStore<E, D>, rng: &mut Rng) -> Result<()> {
+        let fresh = !store.contains(&format!("{}.weight", self.net.last().name_prefix()));
+        self.net.initialize(store, rng)?;
+        if fresh {
+            self.net.last().scale_weights(store, 0.01)?;
+        }
+        Ok(())
+    }
+    fn bind(&self, store: &ParamStore<E, D>, graph: Option<&Graph<E, D>>) -> Result<Box<dyn Bijector<E, D>>> {
+        Ok(Box::new(BoundAffineCoupling {
+            net: self.net.bind(store, graph)?,
+            dimension: self.dimension,
+            split: self.split,
+        }))
+    }
+}
+
+/// An [`AffineCoupling`] layer with its parameters for one step.
+pub struct BoundAffineCoupling<E: Real, D: Backend<E>> {
+    net: BoundMlp<E, D>,
+    dimension: usize,
+    split: usize,
+}
+
+impl<E: Real, D: Backend<E>> BoundAffineCoupling<E, D> {
+    fn shift_and_scale(&self, kept: &Var<E, D>, context: Option<&Var<E, D>>) -> Result<(Var<E, D>, Var<E, D>)> {
+        let input = match context {
+            Some(c) => Var::concat_columns(&[kept, &c.broadcast_to(kept.rows(), c.columns())?])?,
+            None => kept.clone(),
+        };
+        let out = self.net.forward(&input)?;
+        let width = self.dimension - self.split;
+        let shift = out.slice_columns(0, width)?;
+        let scale = (out.slice_columns(width, 2 * width)? * 0.5).tanh() * 2.0;
+        Ok((shift, scale))
+    }
+}
+
+impl<E: Real, D: Backend<E>> Bijector<E, D> for BoundAffineCoupling<E, D> {
+    fn name(&self) -> &'static str {
+        "AffineCoupling"
+    }
+    fn forward(&self, x: &Var<E, D>, context: Option<&Var<E, D>>) -> Result<(Var<E, D>, Var<E, D>)> {
+        let kept = x.slice_columns(0, self.split)?;
+        let (t, s) = self.shift_and_scale(&kept, context)?;
+        let moved = x.slice_columns(self.split, self.dimension)?.mul(&s.exp())?.add(&t)?;
+        Ok((Var::concat_columns(&[&kept, &moved])?, s.sum_columns()))
+    }
+    fn inverse(&self, y: &Var<E, D>, context: Option<&Var<E, D>>) -> Result<(Var<E, D>, Var<E, D>)> {
+        let kept = y.slice_columns(0, self.split)?;
+        let (t, s) = self.shift_and_scale(&kept, context)?;
+        let moved = y.slice_columns(self.split, self.dimension)?.sub(&t)?.mul(&(-&s).exp())?;
+        Ok((Var::concat_columns(&[&kept, &moved])?, -s.sum_columns()))
+    }
+}

@@ -1,0 +1,111 @@
+//! Planar flow (Rezende & Mohamed 2015, arXiv:1505.05770).
+
+use super::bijector::Bijector;
+use crate::backend::{real, Backend, Graph, Real, Rng, Var};
+use crate::error::{Error, Result};
+use crate::flows::{read, FlowLayer};
+use crate::params::{Init, ParamStore};
+
+/// `f(z) = z + u_hat tanh(w . z + b)`, with `u_hat = u + (m(w . u) - w . u) w / |w|^2`,
+/// `m(a) = -1 + softplus(a)`, which guarantees `w . u_hat >= -1` and so invertibility.
+/// `log |det J| = ln |1 + (1 - tanh^2(w . z + b)) w . u_hat|`.
+///
+/// The inverse has no closed form: `inverse` solves the scalar equation
+/// `a + (w . u_hat) tanh(a + b) = w . y` for `a = w . z` by bisection (the left side is
+/// increasing in `a`), then `z = y - u_hat tanh(a + b)`. Pyro's planar flow has no inverse.
+/// Gradients through the inverse treat the root as a constant.
+///
+/// Initialisation as Pyro: `u`, `w` uniform in `(-1/sqrt(2), 1/sqrt(2))`, `b = 0`.
+#[derive(Debug, Clone)]
+pub struct Planar {
+    name: String,
+    dimension: usize,
+}
+
+impl Planar {
+    /// A planar layer on `R^dimension` named `name`.
+    pub fn new(name: &str, dimension: usize) -> Self {
+        Planar {
+            name: name.to_string(),
+            dimension,
+        }
+    }
+}
+
+impl<E: Real, D: Backend<E>> FlowLayer<E, D> for Planar {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn initialize(&self, store: &mut ParamStore<E, D>, rng: &mut Rng) -> Result<()> {
+        let bound = std::f64::consts::FRAC_1_SQRT_2;
+        let uniform = Init::Uniform { low: -bound, high: bound };
+        store.get_or_init(&format!("{}.u", self.name), 1, self.dimension, &uniform, rng)?;
+        store.get_or_init(&format!("{}.w", self.name), 1, self.dimension, &uniform, rng)?;
+        store.get_or_init(&format!("{}.b", self.name), 1, 1, &Init::Zeros, rng)
+    }
+    fn bind(&self, store: &ParamStore<E, D>, graph: Option<&Graph<E, D>>) -> Result<Box<dyn Bijector<E, D>>> {
+        let u = read(store, graph, &format!("{}.u", self.name))?;
+        let w = read(store, graph, &format!("{}.w", self.name))?;
+        let b = read(store, graph, &format!("{}.b", self.name))?;
+        let wu = w.mul(&u)?.sum();
+        let m = wu.softplus().add_scalar(-1.0);
+        let w_norm = w.square().sum();
+        let u_hat = u.add(&w.mul(&m.sub(&wu)?.div(&w_norm)?)?)?;
+        let w_dot_u_hat = w.mul(&u_hat)?.sum();
+        Ok(Box::new(BoundPlanar { u_hat, w, b, w_dot_u_hat }))
+    }
+}
+
+/// A [`Planar`] layer with its parameters for one step.
+pub struct BoundPlanar<E: Real, D: Backend<E>> {
+    u_hat: Var<E, D>,
+    w: Var<E, D>,
+    b: Var<E, D>,
+    w_dot_u_hat: Var<E, D>,
+}
+
+impl<E: Real, D: Backend<E>> Bijector<E, D> for BoundPlanar<E, D> {
+    fn name(&self) -> &'static str {
+        "Planar"
+    }
+    fn forward(&self, z: &Var<E, D>, _: Option<&Var<E, D>>) -> Result<(Var<E, D>, Var<E, D>)> {
+        let activation = z.dot(&self.w)?.transpose().add(&self.b)?; // (n, 1)
+        let h = activation.tanh();
+        let y = z.add(&h.mul(&self.u_hat)?)?;
+        let slope = h.square().rsub_scalar(1.0);
+        let log_det = slope.mul(&self.w_dot_u_hat)?.add_scalar(1.0).abs().ln();
+        Ok((y, log_det))
+    }
+    fn inverse(&self, y: &Var<E, D>, context: Option<&Var<E, D>>) -> Result<(Var<E, D>, Var<E, D>)> {
+        let target = y.dot(&self.w)?.transpose().to_f64_vec();
+        let c = self.w_dot_u_hat.item()?.to_f64();
+        let b = self.b.item()?.to_f64();
+        if c < -1.0 - 1e-6 {
+            return Err(Error::Numerical {
+                operation: "Planar::inverse",
+                message: format!("w . u_hat = {c} < -1: the layer is not invertible"),
+            });
+        }
+        let roots: Vec<E> = target
+            .iter()
+            .map(|&t| {
+                // g(a) = a + c tanh(a + b) - t is increasing; |c tanh| <= |c| brackets the root.
+                let (mut low, mut high) = (t - c.abs() - 1.0, t + c.abs() + 1.0);
+                for _ in 0..200 {
+                    let mid = 0.5 * (low + high);
+                    if mid + c * (mid + b).tanh() < t {
+                        low = mid;
+                    } else {
+                        high = mid;
+                    }
+                }
+                real(0.5 * (low + high))
+            })
+            .collect();
+        let a = Var::from_vec(&y.device(), roots, y.rows(), 1)?;
+        let h = a.add(&self.b)?.tanh();
+        let z = y.sub(&h.mul(&self.u_hat)?)?;
+        let (_, forward_log_det) = self.forward(&z.detach(), context)?;
+        Ok((z, -forward_log_det))
+    }
+}

@@ -1,0 +1,72 @@
+//! Radial flow (Rezende & Mohamed 2015, arXiv:1505.05770).
+
+use super::bijector::Bijector;
+use crate::backend::{Backend, Graph, Real, Rng, Var};
+use crate::error::Result;
+use crate::flows::{read, FlowLayer};
+use crate::params::{Init, ParamStore};
+
+/// `f(z) = z + beta h(r) (z - z0)`, `r = |z - z0|`, `h = 1 / (alpha + r)`, with
+/// `alpha = softplus(alpha_raw) > 0` and `beta = -alpha + softplus(beta_raw) >= -alpha`, which
+/// keeps the map invertible. `log |det J| = (d - 1) ln(1 + beta h) + ln(1 + beta h - beta h^2 r)`.
+/// No closed-form inverse.
+#[derive(Debug, Clone)]
+pub struct Radial {
+    name: String,
+    dimension: usize,
+}
+
+impl Radial {
+    /// A radial layer on `R^dimension` named `name`.
+    pub fn new(name: &str, dimension: usize) -> Self {
+        Radial {
+            name: name.to_string(),
+            dimension,
+        }
+    }
+}
+
+impl<E: Real, D: Backend<E>> FlowLayer<E, D> for Radial {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn initialize(&self, store: &mut ParamStore<E, D>, rng: &mut Rng) -> Result<()> {
+        let bound = 1.0 / (self.dimension as f64).sqrt();
+        store.get_or_init(&format!("{}.z0", self.name), 1, self.dimension, &Init::Uniform { low: -bound, high: bound }, rng)?;
+        store.get_or_init(&format!("{}.alpha_raw", self.name), 1, 1, &Init::Uniform { low: -bound, high: bound }, rng)?;
+        store.get_or_init(&format!("{}.beta_raw", self.name), 1, 1, &Init::Uniform { low: -bound, high: bound }, rng)
+    }
+    fn bind(&self, store: &ParamStore<E, D>, graph: Option<&Graph<E, D>>) -> Result<Box<dyn Bijector<E, D>>> {
+        let z0 = read(store, graph, &format!("{}.z0", self.name))?;
+        let alpha = read(store, graph, &format!("{}.alpha_raw", self.name))?.softplus();
+        let beta = read(store, graph, &format!("{}.beta_raw", self.name))?.softplus().sub(&alpha)?;
+        Ok(Box::new(BoundRadial { z0, alpha, beta }))
+    }
+}
+
+/// A [`Radial`] layer with its parameters for one step.
+pub struct BoundRadial<E: Real, D: Backend<E>> {
+    z0: Var<E, D>,
+    alpha: Var<E, D>,
+    beta: Var<E, D>,
+}
+
+impl<E: Real, D: Backend<E>> Bijector<E, D> for BoundRadial<E, D> {
+    fn name(&self) -> &'static str {
+        "Radial"
+    }
+    fn forward(&self, z: &Var<E, D>, _: Option<&Var<E, D>>) -> Result<(Var<E, D>, Var<E, D>)> {
+        let d = z.columns() as f64;
+        let offset = z.sub(&self.z0)?;
+        let r = offset.square().sum_columns().sqrt();
+        let h = r.add(&self.alpha)?.recip();
+        let beta_h = h.mul(&self.beta)?;
+        let y = z.add(&offset.mul(&beta_h)?)?;
+        let first = beta_h.add_scalar(1.0).ln() * (d - 1.0);
+        let second = beta_h.sub(&beta_h.mul(&h)?.mul(&r)?)?.add_scalar(1.0).ln();
+        Ok((y, first.add(&second)?))
+    }
+    fn has_inverse(&self) -> bool {
+        false
+    }
+}
