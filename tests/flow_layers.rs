@@ -15,7 +15,9 @@ type V = Var<f64, TestDevice>;
 fn log_abs_det(mut a: Vec<f64>, n: usize) -> f64 {
     let mut total = 0.0;
     for col in 0..n {
-        let pivot = (col..n).max_by(|&i, &j| a[i * n + col].abs().total_cmp(&a[j * n + col].abs())).unwrap();
+        let pivot = (col..n)
+            .max_by(|&i, &j| a[i * n + col].abs().total_cmp(&a[j * n + col].abs()))
+            .unwrap();
         for k in 0..n {
             a.swap(col * n + k, pivot * n + k);
         }
@@ -41,14 +43,46 @@ const D: usize = 3;
 
 fn table() -> Vec<Row> {
     vec![
-        Row { name: "planar", layer: Box::new(Planar::new("planar", D)), context: None },
-        Row { name: "radial", layer: Box::new(Radial::new("radial", D)), context: None },
-        Row { name: "maf", layer: Box::new(AffineAutoregressive::maf("maf", D, &[8, 8], 0).unwrap()), context: None },
-        Row { name: "iaf", layer: Box::new(AffineAutoregressive::iaf("iaf", D, &[8], 0).unwrap()), context: None },
-        Row { name: "maf | context", layer: Box::new(AffineAutoregressive::maf("cmaf", D, &[8], 2).unwrap()), context: Some(vec![0.3, -1.1]) },
-        Row { name: "iaf | context", layer: Box::new(AffineAutoregressive::iaf("ciaf", D, &[8], 2).unwrap()), context: Some(vec![0.3, -1.1]) },
-        Row { name: "coupling", layer: Box::new(AffineCoupling::new("coupling", D, &[8], 0).unwrap()), context: None },
-        Row { name: "coupling | context", layer: Box::new(AffineCoupling::new("ccoupling", D, &[8], 2).unwrap()), context: Some(vec![0.3, -1.1]) },
+        Row {
+            name: "planar",
+            layer: Box::new(Planar::new("planar", D)),
+            context: None,
+        },
+        Row {
+            name: "radial",
+            layer: Box::new(Radial::new("radial", D)),
+            context: None,
+        },
+        Row {
+            name: "maf",
+            layer: Box::new(AffineAutoregressive::maf("maf", D, &[8, 8], 0).unwrap()),
+            context: None,
+        },
+        Row {
+            name: "iaf",
+            layer: Box::new(AffineAutoregressive::iaf("iaf", D, &[8], 0).unwrap()),
+            context: None,
+        },
+        Row {
+            name: "maf | context",
+            layer: Box::new(AffineAutoregressive::maf("cmaf", D, &[8], 2).unwrap()),
+            context: Some(vec![0.3, -1.1]),
+        },
+        Row {
+            name: "iaf | context",
+            layer: Box::new(AffineAutoregressive::iaf("ciaf", D, &[8], 2).unwrap()),
+            context: Some(vec![0.3, -1.1]),
+        },
+        Row {
+            name: "coupling",
+            layer: Box::new(AffineCoupling::new("coupling", D, &[8], 0).unwrap()),
+            context: None,
+        },
+        Row {
+            name: "coupling | context",
+            layer: Box::new(AffineCoupling::new("ccoupling", D, &[8], 2).unwrap()),
+            context: Some(vec![0.3, -1.1]),
+        },
     ]
 }
 
@@ -59,8 +93,15 @@ fn perturbed_store(layer: &dyn FlowLayer<f64, TestDevice>) -> ParamStore<f64, Te
     layer.initialize(&mut store, &mut rng).unwrap();
     let snapshot = store.snapshot();
     for (k, entry) in snapshot.entries.iter().enumerate() {
-        let values: Vec<f64> = entry.values.iter().enumerate().map(|(i, v)| v + 0.3 * (((i + 7 * k) * 2654435761) % 1000) as f64 / 1000.0 - 0.15).collect();
-        store.insert(&entry.name, entry.rows, entry.columns, &values).unwrap();
+        let values: Vec<f64> = entry
+            .values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| v + 0.3 * (((i + 7 * k) * 2654435761) % 1000) as f64 / 1000.0 - 0.15)
+            .collect();
+        store
+            .insert(&entry.name, entry.rows, entry.columns, &values)
+            .unwrap();
     }
     store
 }
@@ -72,7 +113,10 @@ fn every_layer_round_trips_and_matches_a_numerical_jacobian() {
     for row in table() {
         let store = perturbed_store(row.layer.as_ref());
         let bijector = row.layer.bind(&store, None).unwrap();
-        let context = row.context.as_ref().map(|c| V::from_vec(&dev, c.clone(), 1, c.len()).unwrap());
+        let context = row
+            .context
+            .as_ref()
+            .map(|c| V::from_vec(&dev, c.clone(), 1, c.len()).unwrap());
         let xv = V::from_vec(&dev, x.clone(), 1, D).unwrap();
         let (y, log_det) = bijector.forward(&xv, context.as_ref()).unwrap();
         let log_det = log_det.item().unwrap();
@@ -81,10 +125,23 @@ fn every_layer_round_trips_and_matches_a_numerical_jacobian() {
             for (a, b) in back.to_vec().iter().zip(&x) {
                 assert!((a - b).abs() < 1e-7, "{}: round trip {a} vs {b}", row.name);
             }
-            assert!((inverse_log_det.item().unwrap() + log_det).abs() < 1e-7, "{}: inverse log-det", row.name);
+            assert!(
+                (inverse_log_det.item().unwrap() + log_det).abs() < 1e-7,
+                "{}: inverse log-det",
+                row.name
+            );
         }
         let h = 1e-6;
-        let f = |v: &[f64]| bijector.forward(&V::from_vec(&dev, v.to_vec(), 1, D).unwrap(), context.as_ref()).unwrap().0.to_vec();
+        let f = |v: &[f64]| {
+            bijector
+                .forward(
+                    &V::from_vec(&dev, v.to_vec(), 1, D).unwrap(),
+                    context.as_ref(),
+                )
+                .unwrap()
+                .0
+                .to_vec()
+        };
         let mut jacobian = vec![0.0; D * D];
         for j in 0..D {
             let (mut up, mut down) = (x.clone(), x.clone());
@@ -96,7 +153,11 @@ fn every_layer_round_trips_and_matches_a_numerical_jacobian() {
             }
         }
         let numeric = log_abs_det(jacobian, D);
-        assert!((numeric - log_det).abs() < 1e-5, "{}: log-det {log_det} vs finite differences {numeric}", row.name);
+        assert!(
+            (numeric - log_det).abs() < 1e-5,
+            "{}: log-det {log_det} vs finite differences {numeric}",
+            row.name
+        );
     }
 }
 

@@ -209,6 +209,109 @@ impl FitOptions {
     }
 }
 
+/// Options of `flowppl flow2d`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Flow2dOptions {
+    /// `u1`..`u4` or `moons`.
+    pub target: String,
+    /// `planar`, `radial`, `iaf`, `maf` or `realnvp`.
+    pub flow: String,
+    /// Number of layers.
+    pub layers: usize,
+    /// Hidden sizes of the layers' networks.
+    pub hidden: Vec<usize>,
+    /// Optimisation steps.
+    pub steps: usize,
+    /// Draws (energies) or rows (data) per step.
+    pub batch: Option<usize>,
+    /// Adam's learning rate.
+    pub learning_rate: Option<f64>,
+    /// Annealing steps for energies (0: none).
+    pub anneal: usize,
+    /// Random seed.
+    pub seed: u64,
+    /// Training CSV (2 columns).
+    pub data: Option<String>,
+    /// Test CSV (2 columns).
+    pub test: Option<String>,
+    /// Print one JSON object.
+    pub json: bool,
+}
+
+impl Flow2dOptions {
+    /// Parses `<target> --flow F [--layers K] [--hidden 64,64] [--steps N] [--batch B] [--lr X]
+    /// [--anneal N] [--seed S] [--data TRAIN.csv --test TEST.csv] [--json]`.
+    pub fn parse(arguments: &[String]) -> Result<Self, String> {
+        let mut iter = arguments.iter();
+        let target = match iter.next() {
+            Some(t) if !t.starts_with("--") => t.to_ascii_lowercase(),
+            _ => return Err("`flow2d` needs a target: u1, u2, u3, u4 or moons".into()),
+        };
+        let mut options = Flow2dOptions {
+            target,
+            flow: "planar".into(),
+            layers: 32,
+            hidden: vec![64, 64],
+            steps: 5000,
+            batch: None,
+            learning_rate: None,
+            anneal: 0,
+            seed: 0,
+            data: None,
+            test: None,
+            json: false,
+        };
+        while let Some(flag) = iter.next() {
+            match flag.as_str() {
+                "--flow" => options.flow = value(flag, &mut iter)?.clone(),
+                "--layers" => {
+                    options.layers = number(flag, value(flag, &mut iter)?, "a positive integer")?
+                }
+                "--hidden" => {
+                    options.hidden = value(flag, &mut iter)?
+                        .split(',')
+                        .map(|h| number(flag, h, "comma-separated positive integers"))
+                        .collect::<Result<_, _>>()?
+                }
+                "--steps" => {
+                    options.steps = number(flag, value(flag, &mut iter)?, "a positive integer")?
+                }
+                "--batch" => {
+                    options.batch =
+                        Some(number(flag, value(flag, &mut iter)?, "a positive integer")?)
+                }
+                "--lr" => {
+                    options.learning_rate =
+                        Some(number(flag, value(flag, &mut iter)?, "a positive number")?)
+                }
+                "--anneal" => {
+                    options.anneal =
+                        number(flag, value(flag, &mut iter)?, "a non-negative integer")?
+                }
+                "--seed" => {
+                    options.seed = number(flag, value(flag, &mut iter)?, "a non-negative integer")?
+                }
+                "--data" => options.data = Some(value(flag, &mut iter)?.clone()),
+                "--test" => options.test = Some(value(flag, &mut iter)?.clone()),
+                "--json" => options.json = true,
+                other => return Err(format!("unknown option `{other}` for `flow2d`")),
+            }
+        }
+        if options.layers == 0
+            || options.steps == 0
+            || options.hidden.is_empty()
+            || options.hidden.contains(&0)
+            || options.batch == Some(0)
+        {
+            return Err(
+                "`--layers`, `--steps`, `--batch` and every `--hidden` size must be at least 1"
+                    .into(),
+            );
+        }
+        Ok(options)
+    }
+}
+
 /// Errors on any argument to a command that takes none.
 pub fn reject_extra(command: &str, arguments: &[String]) -> Result<(), String> {
     match arguments.first() {

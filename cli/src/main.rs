@@ -17,6 +17,7 @@
 mod args;
 mod demo;
 mod fit;
+mod flow2d;
 
 use std::process::ExitCode;
 
@@ -27,6 +28,9 @@ USAGE:
     flowppl fit <model> [--data FILE.json] [--guide normal|mvn|lowrank|delta] [--rank R]
                 [--init median|mean|feasible|laplace] [--steps N] [--particles S] [--lr X] [--decay F] [--seed N] [--draws N]
                 [--json] [--save FILE] [--compare-reference]
+    flowppl flow2d <u1|u2|u3|u4|moons> [--flow planar|radial|iaf|maf|realnvp] [--layers K]
+                [--hidden 64,64] [--steps N] [--batch B] [--lr X] [--anneal N] [--seed S]
+                [--data TRAIN.csv --test TEST.csv] [--json]
     flowppl models
     flowppl demo [--steps N] [--particles S] [--lr X] [--seed N] [--json]
     flowppl distributions
@@ -36,6 +40,9 @@ USAGE:
 COMMANDS:
     fit             fit a zoo model by SVI (Adam, learning rate decaying exponentially to
                     decay x lr); prints the posterior summary, or one JSON object with --json
+    flow2d          fit a normalising flow to a 2-D energy of Rezende & Mohamed (reverse KL;
+                    reports KL in nats) or to 2-D data (maximum likelihood; reports the
+                    held-out mean log-likelihood)
     models          list the zoo
     demo            fit q(mu) = Normal(m, s) to the posterior of the bundled normal_mean
                     model by SVI and compare with the exact posterior
@@ -70,6 +77,7 @@ fn run(arguments: &[String]) -> Result<(), String> {
         Some("fit") => {
             fit::run(&args::FitOptions::parse(&arguments[1..])?).map_err(|e| e.to_string())
         }
+        Some("flow2d") => flow2d::run(&args::Flow2dOptions::parse(&arguments[1..])?).map_err(|e| e.to_string()),
         Some("models") => {
             args::reject_extra("models", &arguments[1..])?;
             for entry in flowppl_models::zoo() {
@@ -90,7 +98,7 @@ fn run(arguments: &[String]) -> Result<(), String> {
             Ok(())
         }
         Some(other) => Err(format!(
-            "unknown command `{other}`; expected `fit`, `models`, `demo` or `distributions`"
+            "unknown command `{other}`; expected `fit`, `flow2d`, `models`, `demo` or `distributions`"
         )),
     }
 }

@@ -11,6 +11,7 @@
 //!
 //! [`zoo()`] lists them; [`find`] looks one up by name.
 
+pub mod energies;
 pub mod normal_mean;
 pub mod reference;
 pub mod stan_data;

@@ -46,17 +46,27 @@ impl<E: Real, D: Backend<E>> Flow<E, D> {
     /// # Errors
     /// Shape conflicts.
     pub fn initialize(&self, store: &mut ParamStore<E, D>, rng: &mut Rng) -> Result<()> {
-        self.layers.iter().try_for_each(|l| l.initialize(store, rng))
+        self.layers
+            .iter()
+            .try_for_each(|l| l.initialize(store, rng))
     }
 
     /// The flow with this step's parameters.
     ///
     /// # Errors
     /// Missing parameters.
-    pub fn bind(&self, store: &ParamStore<E, D>, graph: Option<&Graph<E, D>>) -> Result<BoundFlow<E, D>> {
+    pub fn bind(
+        &self,
+        store: &ParamStore<E, D>,
+        graph: Option<&Graph<E, D>>,
+    ) -> Result<BoundFlow<E, D>> {
         Ok(BoundFlow {
             dimension: self.dimension,
-            layers: self.layers.iter().map(|l| l.bind(store, graph)).collect::<Result<_>>()?,
+            layers: self
+                .layers
+                .iter()
+                .map(|l| l.bind(store, graph))
+                .collect::<Result<_>>()?,
             names: self.layers.iter().map(|l| l.name().to_string()).collect(),
         })
     }
@@ -77,14 +87,21 @@ pub(crate) fn standard_normal_log_density<E: Real, D: Backend<E>>(z: &Var<E, D>)
 impl<E: Real, D: Backend<E>> BoundFlow<E, D> {
     /// The bound layers with their names, first applied first.
     pub fn layers(&self) -> impl Iterator<Item = (&str, &dyn Bijector<E, D>)> {
-        self.names.iter().map(String::as_str).zip(self.layers.iter().map(|b| b.as_ref()))
+        self.names
+            .iter()
+            .map(String::as_str)
+            .zip(self.layers.iter().map(|b| b.as_ref()))
     }
 
     /// Pushes base points `z` through every layer: `(x, sum of log-determinants)`.
     ///
     /// # Errors
     /// Errors of a layer, naming it.
-    pub fn forward(&self, z: &Var<E, D>, context: Option<&Var<E, D>>) -> Result<(Var<E, D>, Var<E, D>)> {
+    pub fn forward(
+        &self,
+        z: &Var<E, D>,
+        context: Option<&Var<E, D>>,
+    ) -> Result<(Var<E, D>, Var<E, D>)> {
         let mut x = z.clone();
         let mut total = Var::zeros(&z.device(), z.rows(), 1);
         for (name, layer) in self.layers() {
@@ -99,7 +116,11 @@ impl<E: Real, D: Backend<E>> BoundFlow<E, D> {
     ///
     /// # Errors
     /// [`Error::NoAnalyticInverse`] from a layer without one; shape errors.
-    pub fn inverse(&self, x: &Var<E, D>, context: Option<&Var<E, D>>) -> Result<(Var<E, D>, Var<E, D>)> {
+    pub fn inverse(
+        &self,
+        x: &Var<E, D>,
+        context: Option<&Var<E, D>>,
+    ) -> Result<(Var<E, D>, Var<E, D>)> {
         let mut z = x.clone();
         let mut total = Var::zeros(&x.device(), x.rows(), 1);
         for (name, layer) in self.layers().collect::<Vec<_>>().into_iter().rev() {
@@ -124,8 +145,17 @@ impl<E: Real, D: Backend<E>> BoundFlow<E, D> {
     ///
     /// # Errors
     /// Errors of a layer.
-    pub fn sample_and_log_prob(&self, n: usize, rng: &mut Rng, device: &D, context: Option<&Var<E, D>>) -> Result<(Var<E, D>, Var<E, D>)> {
-        let noise = standard_normals(rng, n * self.dimension).into_iter().map(real).collect();
+    pub fn sample_and_log_prob(
+        &self,
+        n: usize,
+        rng: &mut Rng,
+        device: &D,
+        context: Option<&Var<E, D>>,
+    ) -> Result<(Var<E, D>, Var<E, D>)> {
+        let noise = standard_normals(rng, n * self.dimension)
+            .into_iter()
+            .map(real)
+            .collect();
         let z = Var::from_vec(device, noise, n, self.dimension)?;
         let (x, log_det) = self.forward(&z, context)?;
         Ok((x, standard_normal_log_density(&z).sub(&log_det)?))
@@ -135,15 +165,28 @@ impl<E: Real, D: Backend<E>> BoundFlow<E, D> {
     ///
     /// # Errors
     /// Errors of a layer.
-    pub fn sample(&self, n: usize, rng: &mut Rng, device: &D, context: Option<&Var<E, D>>) -> Result<Var<E, D>> {
-        Ok(self.sample_and_log_prob(n, rng, device, context)?.0.detach())
+    pub fn sample(
+        &self,
+        n: usize,
+        rng: &mut Rng,
+        device: &D,
+        context: Option<&Var<E, D>>,
+    ) -> Result<Var<E, D>> {
+        Ok(self
+            .sample_and_log_prob(n, rng, device, context)?
+            .0
+            .detach())
     }
 
     fn check_width(&self, x: &Var<E, D>) -> Result<()> {
         if x.columns() != self.dimension {
             return Err(Error::invalid_shape(
                 "Flow::log_prob",
-                format!("points have {} columns, the flow is {}-dimensional", x.columns(), self.dimension),
+                format!(
+                    "points have {} columns, the flow is {}-dimensional",
+                    x.columns(),
+                    self.dimension
+                ),
             ));
         }
         Ok(())

@@ -23,7 +23,11 @@ pub trait FlowLayer<E: Real, D: Backend<E>> {
     ///
     /// # Errors
     /// Missing parameters.
-    fn bind(&self, store: &ParamStore<E, D>, graph: Option<&Graph<E, D>>) -> Result<Box<dyn Bijector<E, D>>>;
+    fn bind(
+        &self,
+        store: &ParamStore<E, D>,
+        graph: Option<&Graph<E, D>>,
+    ) -> Result<Box<dyn Bijector<E, D>>>;
 }
 
 /// A parameter-free bijector used as a flow layer.
@@ -49,13 +53,21 @@ impl<E: Real, D: Backend<E>, B: Bijector<E, D> + Clone + 'static> FlowLayer<E, D
     fn initialize(&self, _: &mut ParamStore<E, D>, _: &mut Rng) -> Result<()> {
         Ok(())
     }
-    fn bind(&self, _: &ParamStore<E, D>, _: Option<&Graph<E, D>>) -> Result<Box<dyn Bijector<E, D>>> {
+    fn bind(
+        &self,
+        _: &ParamStore<E, D>,
+        _: Option<&Graph<E, D>>,
+    ) -> Result<Box<dyn Bijector<E, D>>> {
         Ok(Box::new(self.bijector.clone()))
     }
 }
 
 /// Reads parameter `name` onto `graph` (or as a constant without one).
-pub(crate) fn read<E: Real, D: Backend<E>>(store: &ParamStore<E, D>, graph: Option<&Graph<E, D>>, name: &str) -> Result<crate::backend::Var<E, D>> {
+pub(crate) fn read<E: Real, D: Backend<E>>(
+    store: &ParamStore<E, D>,
+    graph: Option<&Graph<E, D>>,
+    name: &str,
+) -> Result<crate::backend::Var<E, D>> {
     match graph {
         Some(g) => store.var(g, name),
         None => store.value(name),

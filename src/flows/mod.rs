@@ -7,10 +7,12 @@
 //! (MAF and IAF), [`AffineCoupling`](crate::transforms::AffineCoupling) (RealNVP) and the fixed
 //! [`Reverse`](crate::transforms::Reverse) permutation.
 
+mod builder;
 mod flow;
 mod layer;
 pub mod training;
 
+pub use builder::{build_flow, FlowKind};
 pub use flow::{BoundFlow, Flow};
-pub use layer::{FlowLayer, Fixed};
 pub(crate) use layer::read;
+pub use layer::{Fixed, FlowLayer};

@@ -1,0 +1,254 @@
+//! Training flows: density estimation by maximum likelihood and fitting an unnormalised
+//! density by reverse KL.
+
+use super::flow::Flow;
+use crate::backend::rng::seeded;
+use crate::backend::{Backend, Graph, Real, Var};
+use crate::error::{Error, Result};
+use crate::params::{Adam, Optimizer, ParamStore, Schedule};
+use rand::seq::SliceRandom;
+
+/// Settings of [`fit_density`].
+#[derive(Debug, Clone)]
+pub struct DensityOptions {
+    /// Optimisation steps (minibatches).
+    pub steps: usize,
+    /// Rows per minibatch.
+    pub batch_size: usize,
+    /// Adam's learning rate.
+    pub learning_rate: f64,
+    /// Fraction of the data held out for validation (0 for none).
+    pub validation_fraction: f64,
+    /// Evaluate the validation log-likelihood every this many steps.
+    pub validate_every: usize,
+    /// Stop after this many validations without improvement, restoring the best parameters
+    /// (`None`: train for all steps).
+    pub patience: Option<usize>,
+    /// Random seed (initialisation, shuffling).
+    pub seed: u64,
+}
+
+impl Default for DensityOptions {
+    fn default() -> Self {
+        DensityOptions {
+            steps: 2000,
+            batch_size: 512,
+            learning_rate: 1e-3,
+            validation_fraction: 0.0,
+            validate_every: 100,
+            patience: None,
+            seed: 0,
+        }
+    }
+}
+
+/// What a training run did.
+#[derive(Debug, Clone, Default)]
+pub struct TrainingReport {
+    /// The loss of every step.
+    pub losses: Vec<f64>,
+    /// `(step, mean validation log-likelihood)` at each validation.
+    pub validation: Vec<(usize, f64)>,
+    /// Steps taken (fewer than asked when stopped early).
+    pub steps: usize,
+}
+
+/// Mean `ln q(x)` of `data` under the flow with the store's parameters, in chunks.
+///
+/// # Errors
+/// Errors of the flow.
+pub fn mean_log_likelihood<E: Real, D: Backend<E>>(
+    flow: &Flow<E, D>,
+    store: &ParamStore<E, D>,
+    data: &Var<E, D>,
+) -> Result<f64> {
+    let bound = flow.bind(store, None)?;
+    let mut total = 0.0;
+    let mut start = 0;
+    while start < data.rows() {
+        let end = (start + 4096).min(data.rows());
+        total += bound
+            .log_prob(&data.slice_rows(start, end)?, None)?
+            .sum()
+            .item()?
+            .to_f64();
+        start = end;
+    }
+    Ok(total / data.rows() as f64)
+}
+
+/// Fits `flow` to `data` (`(n, d)`) by maximising the mean log-likelihood of random
+/// minibatches with Adam; optionally holds out a validation split and stops early.
+///
+/// # Errors
+/// [`Error::InvalidConfig`] for bad options; [`Error::NonFinite`] when the loss is not finite.
+pub fn fit_density<E: Real, D: Backend<E>>(
+    flow: &Flow<E, D>,
+    store: &mut ParamStore<E, D>,
+    data: &Var<E, D>,
+    options: &DensityOptions,
+) -> Result<TrainingReport> {
+    let n = data.rows();
+    if options.batch_size == 0 || !(0.0..1.0).contains(&options.validation_fraction) || n < 2 {
+        return Err(Error::InvalidConfig {
+            what: "fit_density".into(),
+            message:
+                "need a positive batch size, a validation fraction in [0, 1) and at least 2 rows"
+                    .into(),
+        });
+    }
+    let mut rng = seeded(options.seed);
+    flow.initialize(store, &mut rng)?;
+    let mut order: Vec<usize> = (0..n).collect();
+    order.shuffle(&mut rng);
+    let held_out = ((n as f64) * options.validation_fraction).round() as usize;
+    let (validation_rows, training_rows) = order.split_at(held_out);
+    let validation = if held_out > 0 {
+        Some(data.gather_rows(validation_rows)?)
+    } else {
+        None
+    };
+    let mut training: Vec<usize> = training_rows.to_vec();
+    let mut adam = Adam::new(options.learning_rate)?;
+    let mut report = TrainingReport::default();
+    let mut best = (f64::NEG_INFINITY, store.snapshot(), 0usize);
+    let mut cursor = training.len();
+    for step in 0..options.steps {
+        if cursor + options.batch_size > training.len() {
+            training.shuffle(&mut rng);
+            cursor = 0;
+        }
+        let end = (cursor + options.batch_size).min(training.len());
+        let batch = data.gather_rows(&training[cursor..end])?;
+        cursor = end;
+        let graph = Graph::new(store.device());
+        let loss = -flow
+            .bind(store, Some(&graph))?
+            .log_prob(&batch, None)?
+            .mean();
+        let value = loss.item()?.to_f64();
+        if !value.is_finite() {
+            return Err(Error::NonFinite {
+                what: format!("the density-estimation loss at step {step}"),
+            });
+        }
+        let mut grads = loss.backward()?;
+        adam.step(store, &mut grads)?;
+        report.losses.push(value);
+        report.steps = step + 1;
+        if let Some(validation) = &validation {
+            if (step + 1) % options.validate_every.max(1) == 0 {
+                let score = mean_log_likelihood(flow, store, validation)?;
+                report.validation.push((step + 1, score));
+                if score > best.0 {
+                    best = (score, store.snapshot(), 0);
+                } else {
+                    best.2 += 1;
+                    if options.patience.is_some_and(|p| best.2 >= p) {
+                        store.restore(&best.1)?;
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// Settings of [`fit_energy`].
+#[derive(Debug, Clone)]
+pub struct EnergyOptions {
+    /// Optimisation steps.
+    pub steps: usize,
+    /// Draws per step.
+    pub batch_size: usize,
+    /// Adam's learning rate.
+    pub learning_rate: f64,
+    /// Anneal the energy's weight linearly from `0.01` to 1 over this many steps (Rezende &
+    /// Mohamed 2015 used `min(1, 0.01 + t / 10000)`); 0 for no annealing. Starting with a
+    /// flattened target lets the flow spread over every mode before committing.
+    pub annealing_steps: usize,
+    /// Random seed.
+    pub seed: u64,
+}
+
+impl Default for EnergyOptions {
+    fn default() -> Self {
+        EnergyOptions {
+            steps: 5000,
+            batch_size: 256,
+            learning_rate: 5e-3,
+            annealing_steps: 0,
+            seed: 0,
+        }
+    }
+}
+
+/// Fits `flow` to the unnormalised density `exp(-U(x))` by minimising the reverse KL
+/// `E_q[ln q(x) + beta_t U(x)]` (up to the unknown `ln Z`) with reparameterised draws.
+/// `energy` maps `(n, d)` points to `(n, 1)` energies.
+///
+/// # Errors
+/// [`Error::NonFinite`] when the loss is not finite; errors of `energy` or the flow.
+pub fn fit_energy<E: Real, D: Backend<E>>(
+    flow: &Flow<E, D>,
+    store: &mut ParamStore<E, D>,
+    energy: impl Fn(&Var<E, D>) -> Result<Var<E, D>>,
+    options: &EnergyOptions,
+) -> Result<TrainingReport> {
+    let mut rng = seeded(options.seed);
+    flow.initialize(store, &mut rng)?;
+    let mut adam = Adam::new(options.learning_rate)?.with_schedule(Schedule::Constant)?;
+    let mut report = TrainingReport::default();
+    let device = store.device().clone();
+    for step in 0..options.steps {
+        let weight = if options.annealing_steps == 0 {
+            1.0
+        } else {
+            (0.01 + step as f64 / options.annealing_steps as f64).min(1.0)
+        };
+        let graph = Graph::new(&device);
+        let (x, log_q) = flow.bind(store, Some(&graph))?.sample_and_log_prob(
+            options.batch_size,
+            &mut rng,
+            &device,
+            None,
+        )?;
+        let loss = log_q.add(&(energy(&x)? * weight))?.mean();
+        let value = loss.item()?.to_f64();
+        if !value.is_finite() {
+            return Err(Error::NonFinite {
+                what: format!("the reverse-KL loss at step {step}"),
+            });
+        }
+        let mut grads = loss.backward()?;
+        adam.step(store, &mut grads)?;
+        report.losses.push(value);
+        report.steps = step + 1;
+    }
+    Ok(report)
+}
+
+/// `E_q[ln q(x) + U(x)]` from `draws` fresh draws in chunks; adding `ln Z` gives `KL(q || p)`.
+///
+/// # Errors
+/// Errors of `energy` or the flow.
+pub fn energy_gap<E: Real, D: Backend<E>>(
+    flow: &Flow<E, D>,
+    store: &ParamStore<E, D>,
+    energy: impl Fn(&Var<E, D>) -> Result<Var<E, D>>,
+    draws: usize,
+    seed: u64,
+) -> Result<f64> {
+    let bound = flow.bind(store, None)?;
+    let mut rng = seeded(seed);
+    let mut total = 0.0;
+    let mut done = 0;
+    while done < draws {
+        let n = (draws - done).min(10_000);
+        let (x, log_q) = bound.sample_and_log_prob(n, &mut rng, store.device(), None)?;
+        total += log_q.add(&energy(&x)?)?.sum().item()?.to_f64();
+        done += n;
+    }
+    Ok(total / draws as f64)
+}

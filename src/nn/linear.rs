@@ -40,16 +40,36 @@ impl Linear {
     ///
     /// # Errors
     /// Shape conflicts with existing parameters.
-    pub fn initialize<E: Real, D: Backend<E>>(&self, store: &mut ParamStore<E, D>, rng: &mut Rng) -> Result<()> {
-        store.get_or_init(&format!("{}.weight", self.name), self.inputs, self.outputs, &Init::XavierUniform, rng)?;
-        store.get_or_init(&format!("{}.bias", self.name), 1, self.outputs, &Init::Zeros, rng)
+    pub fn initialize<E: Real, D: Backend<E>>(
+        &self,
+        store: &mut ParamStore<E, D>,
+        rng: &mut Rng,
+    ) -> Result<()> {
+        store.get_or_init(
+            &format!("{}.weight", self.name),
+            self.inputs,
+            self.outputs,
+            &Init::XavierUniform,
+            rng,
+        )?;
+        store.get_or_init(
+            &format!("{}.bias", self.name),
+            1,
+            self.outputs,
+            &Init::Zeros,
+            rng,
+        )
     }
 
     /// Sets the bias (for example to start a flow at the identity).
     ///
     /// # Errors
     /// Unknown parameter or wrong length.
-    pub fn set_bias<E: Real, D: Backend<E>>(&self, store: &mut ParamStore<E, D>, bias: &[f64]) -> Result<()> {
+    pub fn set_bias<E: Real, D: Backend<E>>(
+        &self,
+        store: &mut ParamStore<E, D>,
+        bias: &[f64],
+    ) -> Result<()> {
         store.insert(&format!("{}.bias", self.name), 1, self.outputs, bias)
     }
 
@@ -57,9 +77,17 @@ impl Linear {
     ///
     /// # Errors
     /// Unknown parameter.
-    pub fn scale_weights<E: Real, D: Backend<E>>(&self, store: &mut ParamStore<E, D>, factor: f64) -> Result<()> {
+    pub fn scale_weights<E: Real, D: Backend<E>>(
+        &self,
+        store: &mut ParamStore<E, D>,
+        factor: f64,
+    ) -> Result<()> {
         let name = format!("{}.weight", self.name);
-        let values: Vec<f64> = store.values(&name)?.into_iter().map(|w| w.to_f64() * factor).collect();
+        let values: Vec<f64> = store
+            .values(&name)?
+            .into_iter()
+            .map(|w| w.to_f64() * factor)
+            .collect();
         store.insert(&name, self.inputs, self.outputs, &values)
     }
 
@@ -67,14 +95,23 @@ impl Linear {
     ///
     /// # Errors
     /// Missing parameters.
-    pub fn bind<E: Real, D: Backend<E>>(&self, store: &ParamStore<E, D>, graph: Option<&Graph<E, D>>) -> Result<BoundLinear<E, D>> {
+    pub fn bind<E: Real, D: Backend<E>>(
+        &self,
+        store: &ParamStore<E, D>,
+        graph: Option<&Graph<E, D>>,
+    ) -> Result<BoundLinear<E, D>> {
         let read = |n: &str| match graph {
             Some(g) => store.var(g, n),
             None => store.value(n),
         };
         let mut weight = read(&format!("{}.weight", self.name))?;
         if let Some(mask) = &self.mask {
-            let mask = Var::from_vec(store.device(), mask.iter().map(|&m| crate::backend::real(m)).collect(), self.inputs, self.outputs)?;
+            let mask = Var::from_vec(
+                store.device(),
+                mask.iter().map(|&m| crate::backend::real(m)).collect(),
+                self.inputs,
+                self.outputs,
+            )?;
             weight = weight.mul(&mask)?;
         }
         Ok(BoundLinear {

@@ -31,16 +31,38 @@ impl Made {
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] for no hidden layer or zero sizes.
-    pub fn autoregressive(name: &str, inputs: usize, hidden: &[usize], multiplier: usize, context: usize) -> Result<Self> {
-        let adjacency: Vec<Vec<bool>> = (0..inputs).map(|i| (0..inputs).map(|j| j < i).collect()).collect();
-        Self::build(name, inputs, hidden, multiplier, context, Masks::Degrees, &adjacency)
+    pub fn autoregressive(
+        name: &str,
+        inputs: usize,
+        hidden: &[usize],
+        multiplier: usize,
+        context: usize,
+    ) -> Result<Self> {
+        let adjacency: Vec<Vec<bool>> = (0..inputs)
+            .map(|i| (0..inputs).map(|j| j < i).collect())
+            .collect();
+        Self::build(
+            name,
+            inputs,
+            hidden,
+            multiplier,
+            context,
+            Masks::Degrees,
+            &adjacency,
+        )
     }
 
     /// MADE for a DAG: `adjacency[i][j]` is true when input `j` is a parent of output `i`.
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] for a non-square adjacency, a cycle-free check is the caller's.
-    pub fn with_adjacency(name: &str, adjacency: &[Vec<bool>], hidden: &[usize], multiplier: usize, context: usize) -> Result<Self> {
+    pub fn with_adjacency(
+        name: &str,
+        adjacency: &[Vec<bool>],
+        hidden: &[usize],
+        multiplier: usize,
+        context: usize,
+    ) -> Result<Self> {
         let d = adjacency.len();
         if adjacency.iter().any(|row| row.len() != d) {
             return Err(Error::InvalidConfig {
@@ -48,7 +70,15 @@ impl Made {
                 message: "the adjacency matrix must be square".into(),
             });
         }
-        Self::build(name, d, hidden, multiplier, context, Masks::Groups, adjacency)
+        Self::build(
+            name,
+            d,
+            hidden,
+            multiplier,
+            context,
+            Masks::Groups,
+            adjacency,
+        )
     }
 
     fn build(
@@ -70,7 +100,9 @@ impl Made {
         let labels: Vec<Vec<usize>> = hidden
             .iter()
             .map(|&h| match kind {
-                Masks::Degrees => (0..h).map(|u| u % inputs.saturating_sub(1).max(1)).collect(),
+                Masks::Degrees => (0..h)
+                    .map(|u| u % inputs.saturating_sub(1).max(1))
+                    .collect(),
                 Masks::Groups => (0..h).map(|u| u % inputs).collect(),
             })
             .collect();
@@ -94,14 +126,24 @@ impl Made {
         for r in 0..first_inputs {
             for c in 0..hidden[0] {
                 // Context rows are unmasked.
-                mask[r * hidden[0] + c] = if r >= inputs || input_to_hidden(r, labels[0][c]) { 1.0 } else { 0.0 };
+                mask[r * hidden[0] + c] = if r >= inputs || input_to_hidden(r, labels[0][c]) {
+                    1.0
+                } else {
+                    0.0
+                };
             }
         }
         layers.push(Linear::new(&format!("{name}.0"), first_inputs, hidden[0]).masked(mask));
         for l in 1..hidden.len() {
             let (a, b) = (hidden[l - 1], hidden[l]);
             let mask = (0..a * b)
-                .map(|k| if hidden_to_hidden(labels[l - 1][k / b], labels[l][k % b]) { 1.0 } else { 0.0 })
+                .map(|k| {
+                    if hidden_to_hidden(labels[l - 1][k / b], labels[l][k % b]) {
+                        1.0
+                    } else {
+                        0.0
+                    }
+                })
                 .collect();
             layers.push(Linear::new(&format!("{name}.{l}"), a, b).masked(mask));
         }
@@ -110,10 +152,16 @@ impl Made {
         let mask = (0..hidden[last] * outputs)
             .map(|k| {
                 let (unit, out) = (k / outputs, k % outputs);
-                if hidden_to_output(labels[last][unit], out % inputs) { 1.0 } else { 0.0 }
+                if hidden_to_output(labels[last][unit], out % inputs) {
+                    1.0
+                } else {
+                    0.0
+                }
             })
             .collect();
-        layers.push(Linear::new(&format!("{name}.{}", hidden.len()), hidden[last], outputs).masked(mask));
+        layers.push(
+            Linear::new(&format!("{name}.{}", hidden.len()), hidden[last], outputs).masked(mask),
+        );
         Ok(Made {
             inputs,
             context,
@@ -127,8 +175,16 @@ impl Made {
     ///
     /// # Errors
     /// Shape conflicts.
-    pub fn initialize<E: Real, D: Backend<E>>(&self, store: &mut ParamStore<E, D>, rng: &mut Rng, output_scale: f64) -> Result<()> {
-        let fresh = !store.contains(&format!("{}.weight", self.layer_name(self.layers.len() - 1)));
+    pub fn initialize<E: Real, D: Backend<E>>(
+        &self,
+        store: &mut ParamStore<E, D>,
+        rng: &mut Rng,
+        output_scale: f64,
+    ) -> Result<()> {
+        let fresh = !store.contains(&format!(
+            "{}.weight",
+            self.layer_name(self.layers.len() - 1)
+        ));
         for layer in &self.layers {
             layer.initialize(store, rng)?;
         }
@@ -161,8 +217,17 @@ impl Made {
     ///
     /// # Errors
     /// Missing parameters.
-    pub fn bind<E: Real, D: Backend<E>>(&self, store: &ParamStore<E, D>, graph: Option<&Graph<E, D>>) -> Result<BoundMlp<E, D>> {
-        BoundMlp::from_layers(self.layers.iter().map(|l| l.bind(store, graph)).collect::<Result<_>>()?)
+    pub fn bind<E: Real, D: Backend<E>>(
+        &self,
+        store: &ParamStore<E, D>,
+        graph: Option<&Graph<E, D>>,
+    ) -> Result<BoundMlp<E, D>> {
+        BoundMlp::from_layers(
+            self.layers
+                .iter()
+                .map(|l| l.bind(store, graph))
+                .collect::<Result<_>>()?,
+        )
     }
 
     /// The network applied to `x` (with `context` appended when the MADE has one): output block
@@ -176,7 +241,10 @@ impl Made {
         context: Option<&Var<E, D>>,
     ) -> Result<Var<E, D>> {
         match context {
-            Some(c) => network.forward(&Var::concat_columns(&[x, &c.broadcast_to(x.rows(), c.columns())?])?),
+            Some(c) => network.forward(&Var::concat_columns(&[
+                x,
+                &c.broadcast_to(x.rows(), c.columns())?,
+            ])?),
             None => network.forward(x),
         }
     }

@@ -30,8 +30,14 @@ impl Mlp {
     ///
     /// # Errors
     /// Shape conflicts.
-    pub fn initialize<E: Real, D: Backend<E>>(&self, store: &mut ParamStore<E, D>, rng: &mut Rng) -> Result<()> {
-        self.layers.iter().try_for_each(|l| l.initialize(store, rng))
+    pub fn initialize<E: Real, D: Backend<E>>(
+        &self,
+        store: &mut ParamStore<E, D>,
+        rng: &mut Rng,
+    ) -> Result<()> {
+        self.layers
+            .iter()
+            .try_for_each(|l| l.initialize(store, rng))
     }
 
     /// The output layer (to start it near zero).
@@ -43,9 +49,17 @@ impl Mlp {
     ///
     /// # Errors
     /// Missing parameters.
-    pub fn bind<E: Real, D: Backend<E>>(&self, store: &ParamStore<E, D>, graph: Option<&Graph<E, D>>) -> Result<BoundMlp<E, D>> {
+    pub fn bind<E: Real, D: Backend<E>>(
+        &self,
+        store: &ParamStore<E, D>,
+        graph: Option<&Graph<E, D>>,
+    ) -> Result<BoundMlp<E, D>> {
         Ok(BoundMlp {
-            layers: self.layers.iter().map(|l| l.bind(store, graph)).collect::<Result<_>>()?,
+            layers: self
+                .layers
+                .iter()
+                .map(|l| l.bind(store, graph))
+                .collect::<Result<_>>()?,
         })
     }
 }

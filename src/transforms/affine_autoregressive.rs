@@ -74,7 +74,11 @@ impl<E: Real, D: Backend<E>> FlowLayer<E, D> for AffineAutoregressive {
     fn initialize(&self, store: &mut ParamStore<E, D>, rng: &mut Rng) -> Result<()> {
         self.made.initialize(store, rng, 0.01)
     }
-    fn bind(&self, store: &ParamStore<E, D>, graph: Option<&Graph<E, D>>) -> Result<Box<dyn Bijector<E, D>>> {
+    fn bind(
+        &self,
+        store: &ParamStore<E, D>,
+        graph: Option<&Graph<E, D>>,
+    ) -> Result<Box<dyn Bijector<E, D>>> {
         Ok(Box::new(BoundAffineAutoregressive {
             network: self.made.bind(store, graph)?,
             dimension: self.made.inputs(),
@@ -92,7 +96,11 @@ pub struct BoundAffineAutoregressive<E: Real, D: Backend<E>> {
 
 impl<E: Real, D: Backend<E>> BoundAffineAutoregressive<E, D> {
     /// `(shift or m, s)` from the conditioner at `input`.
-    fn parameters(&self, input: &Var<E, D>, context: Option<&Var<E, D>>) -> Result<(Var<E, D>, Var<E, D>)> {
+    fn parameters(
+        &self,
+        input: &Var<E, D>,
+        context: Option<&Var<E, D>>,
+    ) -> Result<(Var<E, D>, Var<E, D>)> {
         let d = self.dimension;
         let out = Made::apply(&self.network, input, context)?;
         let shift = out.slice_columns(0, d)?;
@@ -133,7 +141,11 @@ impl<E: Real, D: Backend<E>> BoundAffineAutoregressive<E, D> {
             let parts: Vec<&Var<E, D>> = columns.iter().collect();
             let current = Var::concat_columns(&parts)?;
             let (a, s) = self.parameters(&current, context)?;
-            columns[i] = solve(&target.slice_columns(i, i + 1)?, &a.slice_columns(i, i + 1)?, &s.slice_columns(i, i + 1)?)?;
+            columns[i] = solve(
+                &target.slice_columns(i, i + 1)?,
+                &a.slice_columns(i, i + 1)?,
+                &s.slice_columns(i, i + 1)?,
+            )?;
             if i + 1 == d {
                 // Output i depends only on the first i columns, which are final by now.
                 last_s = Some(s);
@@ -153,17 +165,26 @@ impl<E: Real, D: Backend<E>> Bijector<E, D> for BoundAffineAutoregressive<E, D> 
             Autoregression::Inverse => "IAF",
         }
     }
-    fn forward(&self, z: &Var<E, D>, context: Option<&Var<E, D>>) -> Result<(Var<E, D>, Var<E, D>)> {
+    fn forward(
+        &self,
+        z: &Var<E, D>,
+        context: Option<&Var<E, D>>,
+    ) -> Result<(Var<E, D>, Var<E, D>)> {
         match self.kind {
             Autoregression::Inverse => self.gated(z, context),
             Autoregression::Masked => {
                 // x_i = z_i exp(s_i) + mu_i, with (mu, s) from x_<i.
-                let (x, s) = self.sequential(z, context, |z_i, mu_i, s_i| z_i.mul(&s_i.exp())?.add(mu_i))?;
+                let (x, s) =
+                    self.sequential(z, context, |z_i, mu_i, s_i| z_i.mul(&s_i.exp())?.add(mu_i))?;
                 Ok((x, s.sum_columns()))
             }
         }
     }
-    fn inverse(&self, x: &Var<E, D>, context: Option<&Var<E, D>>) -> Result<(Var<E, D>, Var<E, D>)> {
+    fn inverse(
+        &self,
+        x: &Var<E, D>,
+        context: Option<&Var<E, D>>,
+    ) -> Result<(Var<E, D>, Var<E, D>)> {
         match self.kind {
             Autoregression::Masked => self.whiten(x, context),
             Autoregression::Inverse => {

@@ -38,7 +38,12 @@ impl AffineCoupling {
             name: name.to_string(),
             dimension,
             split,
-            net: Mlp::new(&format!("{name}.net"), split + context, hidden, 2 * (dimension - split)),
+            net: Mlp::new(
+                &format!("{name}.net"),
+                split + context,
+                hidden,
+                2 * (dimension - split),
+            ),
         })
     }
 }
@@ -55,7 +60,11 @@ impl<E: Real, D: Backend<E>> FlowLayer<E, D> for AffineCoupling {
         }
         Ok(())
     }
-    fn bind(&self, store: &ParamStore<E, D>, graph: Option<&Graph<E, D>>) -> Result<Box<dyn Bijector<E, D>>> {
+    fn bind(
+        &self,
+        store: &ParamStore<E, D>,
+        graph: Option<&Graph<E, D>>,
+    ) -> Result<Box<dyn Bijector<E, D>>> {
         Ok(Box::new(BoundAffineCoupling {
             net: self.net.bind(store, graph)?,
             dimension: self.dimension,
@@ -72,7 +81,11 @@ pub struct BoundAffineCoupling<E: Real, D: Backend<E>> {
 }
 
 impl<E: Real, D: Backend<E>> BoundAffineCoupling<E, D> {
-    fn shift_and_scale(&self, kept: &Var<E, D>, context: Option<&Var<E, D>>) -> Result<(Var<E, D>, Var<E, D>)> {
+    fn shift_and_scale(
+        &self,
+        kept: &Var<E, D>,
+        context: Option<&Var<E, D>>,
+    ) -> Result<(Var<E, D>, Var<E, D>)> {
         let input = match context {
             Some(c) => Var::concat_columns(&[kept, &c.broadcast_to(kept.rows(), c.columns())?])?,
             None => kept.clone(),
@@ -89,16 +102,30 @@ impl<E: Real, D: Backend<E>> Bijector<E, D> for BoundAffineCoupling<E, D> {
     fn name(&self) -> &'static str {
         "AffineCoupling"
     }
-    fn forward(&self, x: &Var<E, D>, context: Option<&Var<E, D>>) -> Result<(Var<E, D>, Var<E, D>)> {
+    fn forward(
+        &self,
+        x: &Var<E, D>,
+        context: Option<&Var<E, D>>,
+    ) -> Result<(Var<E, D>, Var<E, D>)> {
         let kept = x.slice_columns(0, self.split)?;
         let (t, s) = self.shift_and_scale(&kept, context)?;
-        let moved = x.slice_columns(self.split, self.dimension)?.mul(&s.exp())?.add(&t)?;
+        let moved = x
+            .slice_columns(self.split, self.dimension)?
+            .mul(&s.exp())?
+            .add(&t)?;
         Ok((Var::concat_columns(&[&kept, &moved])?, s.sum_columns()))
     }
-    fn inverse(&self, y: &Var<E, D>, context: Option<&Var<E, D>>) -> Result<(Var<E, D>, Var<E, D>)> {
+    fn inverse(
+        &self,
+        y: &Var<E, D>,
+        context: Option<&Var<E, D>>,
+    ) -> Result<(Var<E, D>, Var<E, D>)> {
         let kept = y.slice_columns(0, self.split)?;
         let (t, s) = self.shift_and_scale(&kept, context)?;
-        let moved = y.slice_columns(self.split, self.dimension)?.sub(&t)?.mul(&(-&s).exp())?;
+        let moved = y
+            .slice_columns(self.split, self.dimension)?
+            .sub(&t)?
+            .mul(&(-&s).exp())?;
         Ok((Var::concat_columns(&[&kept, &moved])?, -s.sum_columns()))
     }
 }

@@ -38,12 +38,31 @@ impl<E: Real, D: Backend<E>> FlowLayer<E, D> for Planar {
     }
     fn initialize(&self, store: &mut ParamStore<E, D>, rng: &mut Rng) -> Result<()> {
         let bound = std::f64::consts::FRAC_1_SQRT_2;
-        let uniform = Init::Uniform { low: -bound, high: bound };
-        store.get_or_init(&format!("{}.u", self.name), 1, self.dimension, &uniform, rng)?;
-        store.get_or_init(&format!("{}.w", self.name), 1, self.dimension, &uniform, rng)?;
+        let uniform = Init::Uniform {
+            low: -bound,
+            high: bound,
+        };
+        store.get_or_init(
+            &format!("{}.u", self.name),
+            1,
+            self.dimension,
+            &uniform,
+            rng,
+        )?;
+        store.get_or_init(
+            &format!("{}.w", self.name),
+            1,
+            self.dimension,
+            &uniform,
+            rng,
+        )?;
         store.get_or_init(&format!("{}.b", self.name), 1, 1, &Init::Zeros, rng)
     }
-    fn bind(&self, store: &ParamStore<E, D>, graph: Option<&Graph<E, D>>) -> Result<Box<dyn Bijector<E, D>>> {
+    fn bind(
+        &self,
+        store: &ParamStore<E, D>,
+        graph: Option<&Graph<E, D>>,
+    ) -> Result<Box<dyn Bijector<E, D>>> {
         let u = read(store, graph, &format!("{}.u", self.name))?;
         let w = read(store, graph, &format!("{}.w", self.name))?;
         let b = read(store, graph, &format!("{}.b", self.name))?;
@@ -52,7 +71,12 @@ impl<E: Real, D: Backend<E>> FlowLayer<E, D> for Planar {
         let w_norm = w.square().sum();
         let u_hat = u.add(&w.mul(&m.sub(&wu)?.div(&w_norm)?)?)?;
         let w_dot_u_hat = w.mul(&u_hat)?.sum();
-        Ok(Box::new(BoundPlanar { u_hat, w, b, w_dot_u_hat }))
+        Ok(Box::new(BoundPlanar {
+            u_hat,
+            w,
+            b,
+            w_dot_u_hat,
+        }))
     }
 }
 
@@ -76,7 +100,11 @@ impl<E: Real, D: Backend<E>> Bijector<E, D> for BoundPlanar<E, D> {
         let log_det = slope.mul(&self.w_dot_u_hat)?.add_scalar(1.0).abs().ln();
         Ok((y, log_det))
     }
-    fn inverse(&self, y: &Var<E, D>, context: Option<&Var<E, D>>) -> Result<(Var<E, D>, Var<E, D>)> {
+    fn inverse(
+        &self,
+        y: &Var<E, D>,
+        context: Option<&Var<E, D>>,
+    ) -> Result<(Var<E, D>, Var<E, D>)> {
         let target = y.dot(&self.w)?.transpose().to_f64_vec();
         let c = self.w_dot_u_hat.item()?.to_f64();
         let b = self.b.item()?.to_f64();

@@ -32,14 +32,47 @@ impl<E: Real, D: Backend<E>> FlowLayer<E, D> for Radial {
     }
     fn initialize(&self, store: &mut ParamStore<E, D>, rng: &mut Rng) -> Result<()> {
         let bound = 1.0 / (self.dimension as f64).sqrt();
-        store.get_or_init(&format!("{}.z0", self.name), 1, self.dimension, &Init::Uniform { low: -bound, high: bound }, rng)?;
-        store.get_or_init(&format!("{}.alpha_raw", self.name), 1, 1, &Init::Uniform { low: -bound, high: bound }, rng)?;
-        store.get_or_init(&format!("{}.beta_raw", self.name), 1, 1, &Init::Uniform { low: -bound, high: bound }, rng)
+        store.get_or_init(
+            &format!("{}.z0", self.name),
+            1,
+            self.dimension,
+            &Init::Uniform {
+                low: -bound,
+                high: bound,
+            },
+            rng,
+        )?;
+        store.get_or_init(
+            &format!("{}.alpha_raw", self.name),
+            1,
+            1,
+            &Init::Uniform {
+                low: -bound,
+                high: bound,
+            },
+            rng,
+        )?;
+        store.get_or_init(
+            &format!("{}.beta_raw", self.name),
+            1,
+            1,
+            &Init::Uniform {
+                low: -bound,
+                high: bound,
+            },
+            rng,
+        )
     }
-    fn bind(&self, store: &ParamStore<E, D>, graph: Option<&Graph<E, D>>) -> Result<Box<dyn Bijector<E, D>>> {
+    fn bind(
+        &self,
+        store: &ParamStore<E, D>,
+        graph: Option<&Graph<E, D>>,
+    ) -> Result<Box<dyn Bijector<E, D>>> {
         let z0 = read(store, graph, &format!("{}.z0", self.name))?;
         let alpha = read(store, graph, &format!("{}.alpha_raw", self.name))?.softplus();
-        let beta = read(store, graph, &format!("{}.beta_raw", self.name))?.softplus().sub(&alpha)?;
+        let beta = read(store, graph, &format!("{}.beta_raw", self.name))?
+            .softplus()
+            .sub(&alpha)?;
         Ok(Box::new(BoundRadial { z0, alpha, beta }))
     }
 }

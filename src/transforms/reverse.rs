@@ -17,7 +17,11 @@ impl<E: Real, D: Backend<E>> Bijector<E, D> for Reverse {
         let order: Vec<usize> = (0..x.columns()).rev().collect();
         Ok((x.gather_columns(&order)?, zero_log_det(x)))
     }
-    fn inverse(&self, y: &Var<E, D>, context: Option<&Var<E, D>>) -> Result<(Var<E, D>, Var<E, D>)> {
+    fn inverse(
+        &self,
+        y: &Var<E, D>,
+        context: Option<&Var<E, D>>,
+    ) -> Result<(Var<E, D>, Var<E, D>)> {
         Bijector::<E, D>::forward(self, y, context)
     }
 }

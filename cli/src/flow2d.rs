@@ -1,0 +1,103 @@
+//! `flowppl flow2d`: fit a flow to a 2-D energy (reverse KL) or to 2-D data (maximum likelihood).
+
+use crate::args::Flow2dOptions;
+use flowppl::backend::Cpu;
+use flowppl::flows::training::{
+    energy_gap, fit_density, fit_energy, mean_log_likelihood, DensityOptions, EnergyOptions,
+};
+use flowppl::flows::{build_flow, FlowKind};
+use flowppl::prelude::*;
+use flowppl_models::energies::{two_moons, Energy};
+use flowppl_models::zoo::logistic::parse_csv;
+use std::time::Instant;
+
+fn read_points(path: &str) -> Result<Vec<f64>> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+        path: path.to_string(),
+        source,
+    })?;
+    // Skip a header line if the first line is not numeric.
+    let body = match text.lines().next() {
+        Some(first) if first.split(',').any(|f| f.trim().parse::<f64>().is_err()) => {
+            text.split_once('\n').map(|x| x.1).unwrap_or("")
+        }
+        _ => text.as_str(),
+    };
+    let rows = parse_csv(path, body)?;
+    if let Some((i, _)) = rows.iter().enumerate().find(|(_, r)| r.len() != 2) {
+        return Err(Error::Parse {
+            path: path.to_string(),
+            message: format!("data row {} does not have 2 columns", i + 1),
+        });
+    }
+    Ok(rows.into_iter().flatten().collect())
+}
+
+/// Runs `flowppl flow2d`.
+pub fn run(options: &Flow2dOptions) -> Result<()> {
+    let kind = FlowKind::parse(&options.flow)?;
+    let device = Cpu::default();
+    let flow = build_flow::<f32, Cpu>("flow", kind, 2, options.layers, &options.hidden, 0)?;
+    let mut store = ParamStore::new(&device);
+    let started = Instant::now();
+    let report = if options.target == "moons" || options.data.is_some() {
+        let (train, test) =
+            match (&options.data, &options.test) {
+                (Some(train), Some(test)) => (read_points(train)?, read_points(test)?),
+                (None, None) => two_moons()?,
+                _ => return Err(Error::InvalidConfig {
+                    what: "--data/--test".into(),
+                    message:
+                        "give both a training and a test file, or neither for the bundled two moons"
+                            .into(),
+                }),
+            };
+        let to_var = |v: Vec<f64>| {
+            Var::<f32, Cpu>::from_vec(
+                &device,
+                v.iter().map(|&x| x as f32).collect(),
+                v.len() / 2,
+                2,
+            )
+        };
+        let (train, test) = (to_var(train)?, to_var(test)?);
+        let settings = DensityOptions {
+            steps: options.steps,
+            batch_size: options.batch.unwrap_or(512),
+            learning_rate: options.learning_rate.unwrap_or(1e-3),
+            seed: options.seed,
+            ..DensityOptions::default()
+        };
+        fit_density(&flow, &mut store, &train, &settings)?;
+        let seconds = started.elapsed().as_secs_f64();
+        let test_loglik = mean_log_likelihood(&flow, &store, &test)?;
+        serde_json::json!({"target": options.target, "flow": options.flow, "layers": options.layers, "steps": options.steps, "seconds": seconds, "test_loglik": test_loglik})
+    } else {
+        let energy = Energy::parse(&options.target)?;
+        let settings = EnergyOptions {
+            steps: options.steps,
+            batch_size: options.batch.unwrap_or(256),
+            learning_rate: options.learning_rate.unwrap_or(5e-3),
+            annealing_steps: options.anneal,
+            seed: options.seed,
+        };
+        fit_energy(&flow, &mut store, |z| energy.evaluate(z), &settings)?;
+        let seconds = started.elapsed().as_secs_f64();
+        let gap = energy_gap(
+            &flow,
+            &store,
+            |z| energy.evaluate(z),
+            100_000,
+            options.seed.wrapping_add(1),
+        )?;
+        serde_json::json!({"target": options.target, "flow": options.flow, "layers": options.layers, "steps": options.steps, "seconds": seconds, "kl": gap + energy.log_normaliser()})
+    };
+    if options.json {
+        println!("{report}");
+    } else {
+        for (key, value) in report.as_object().into_iter().flatten() {
+            println!("{key:<12} {value}");
+        }
+    }
+    Ok(())
+}

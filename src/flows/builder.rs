@@ -1,0 +1,88 @@
+//! One typed builder for the common flow stacks.
+
+use super::flow::Flow;
+use super::layer::Fixed;
+use crate::backend::{Backend, Real};
+use crate::error::{Error, Result};
+use crate::transforms::{AffineAutoregressive, AffineCoupling, Planar, Radial, Reverse};
+
+/// The layer type of a stack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlowKind {
+    /// Planar layers.
+    Planar,
+    /// Radial layers.
+    Radial,
+    /// IAF layers, reversed in between.
+    Iaf,
+    /// MAF layers, reversed in between.
+    Maf,
+    /// Affine coupling layers (RealNVP), reversed in between.
+    RealNvp,
+}
+
+impl FlowKind {
+    /// By name: `planar`, `radial`, `iaf`, `maf`, `realnvp`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] listing the names.
+    pub fn parse(name: &str) -> Result<Self> {
+        Ok(match name {
+            "planar" => FlowKind::Planar,
+            "radial" => FlowKind::Radial,
+            "iaf" => FlowKind::Iaf,
+            "maf" => FlowKind::Maf,
+            "realnvp" => FlowKind::RealNvp,
+            other => {
+                return Err(Error::InvalidConfig {
+                    what: format!("flow `{other}`"),
+                    message: "expected planar, radial, iaf, maf or realnvp (sylvester and nsf are not built yet)".into(),
+                })
+            }
+        })
+    }
+}
+
+/// Builds `layers` layers of `kind` on `R^dimension` (networks with `hidden` units, an optional
+/// context of width `context`), with a [`Reverse`] between autoregressive or coupling layers.
+/// Parameter names start with `prefix`.
+///
+/// # Errors
+/// [`Error::InvalidConfig`] for zero layers or invalid sizes.
+pub fn build_flow<E: Real, D: Backend<E>>(
+    prefix: &str,
+    kind: FlowKind,
+    dimension: usize,
+    layers: usize,
+    hidden: &[usize],
+    context: usize,
+) -> Result<Flow<E, D>> {
+    if layers == 0 || dimension == 0 {
+        return Err(Error::InvalidConfig {
+            what: "build_flow".into(),
+            message: "needs at least one layer and one dimension".into(),
+        });
+    }
+    let mut flow = Flow::new(dimension);
+    for k in 0..layers {
+        let name = format!("{prefix}.{k}");
+        let permuted = k > 0 && matches!(kind, FlowKind::Iaf | FlowKind::Maf | FlowKind::RealNvp);
+        if permuted {
+            flow = flow.layer(Fixed::new(&format!("{name}.reverse"), Reverse));
+        }
+        flow = match kind {
+            FlowKind::Planar => flow.layer(Planar::new(&name, dimension)),
+            FlowKind::Radial => flow.layer(Radial::new(&name, dimension)),
+            FlowKind::Iaf => flow.layer(AffineAutoregressive::iaf(
+                &name, dimension, hidden, context,
+            )?),
+            FlowKind::Maf => flow.layer(AffineAutoregressive::maf(
+                &name, dimension, hidden, context,
+            )?),
+            FlowKind::RealNvp => {
+                flow.layer(AffineCoupling::new(&name, dimension, hidden, context)?)
+            }
+        };
+    }
+    Ok(flow)
+}
