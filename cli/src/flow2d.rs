@@ -66,6 +66,10 @@ pub fn run(options: &Flow2dOptions) -> Result<()> {
             batch_size: options.batch.unwrap_or(512),
             learning_rate: options.learning_rate.unwrap_or(1e-3),
             seed: options.seed,
+            schedule: flowppl::params::Schedule::Cosine {
+                total: options.steps as u64,
+                final_fraction: 0.01,
+            },
             ..DensityOptions::default()
         };
         fit_density(&flow, &mut store, &train, &settings)?;

@@ -26,6 +26,9 @@ pub struct DensityOptions {
     pub patience: Option<usize>,
     /// Random seed (initialisation, shuffling).
     pub seed: u64,
+    /// The learning-rate schedule (cosine annealing to a fraction of `learning_rate` helps the
+    /// final fit; default constant).
+    pub schedule: Schedule,
 }
 
 impl Default for DensityOptions {
@@ -38,6 +41,7 @@ impl Default for DensityOptions {
             validate_every: 100,
             patience: None,
             seed: 0,
+            schedule: Schedule::Constant,
         }
     }
 }
@@ -109,7 +113,7 @@ pub fn fit_density<E: Real, D: Backend<E>>(
         None
     };
     let mut training: Vec<usize> = training_rows.to_vec();
-    let mut adam = Adam::new(options.learning_rate)?;
+    let mut adam = Adam::new(options.learning_rate)?.with_schedule(options.schedule)?;
     let mut report = TrainingReport::default();
     let mut best = (f64::NEG_INFINITY, store.snapshot(), 0usize);
     let mut cursor = training.len();
