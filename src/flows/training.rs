@@ -55,6 +55,9 @@ pub struct TrainingReport {
     pub validation: Vec<(usize, f64)>,
     /// Steps taken (fewer than asked when stopped early).
     pub steps: usize,
+    /// After early stopping: `(step of the best validation, its score, the validation score of
+    /// the restored parameters)`.
+    pub restored: Option<(usize, f64, f64)>,
 }
 
 /// Mean `ln q(x)` of `data` under the flow with the store's parameters, in chunks.
@@ -115,7 +118,8 @@ pub fn fit_density<E: Real, D: Backend<E>>(
     let mut training: Vec<usize> = training_rows.to_vec();
     let mut adam = Adam::new(options.learning_rate)?.with_schedule(options.schedule)?;
     let mut report = TrainingReport::default();
-    let mut best = (f64::NEG_INFINITY, store.snapshot(), 0usize);
+    // (best score, its parameters, validations since, its step)
+    let mut best = (f64::NEG_INFINITY, store.snapshot(), 0usize, 0usize);
     let mut cursor = training.len();
     for step in 0..options.steps {
         if cursor + options.batch_size > training.len() {
@@ -145,11 +149,13 @@ pub fn fit_density<E: Real, D: Backend<E>>(
                 let score = mean_log_likelihood(flow, store, validation)?;
                 report.validation.push((step + 1, score));
                 if score > best.0 {
-                    best = (score, store.snapshot(), 0);
+                    best = (score, store.snapshot(), 0, step + 1);
                 } else {
                     best.2 += 1;
                     if options.patience.is_some_and(|p| best.2 >= p) {
                         store.restore(&best.1)?;
+                        let check = mean_log_likelihood(flow, store, validation)?;
+                        report.restored = Some((best.3, best.0, check));
                         break;
                     }
                 }
