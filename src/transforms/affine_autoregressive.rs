@@ -16,7 +16,8 @@ pub enum Autoregression {
     /// `d` sequential evaluations. `s` is clamped to `[-5, 3]`.
     Masked,
     /// Inverse autoregressive flow (Kingma et al. 2016, arXiv:1606.04934) with the gated update
-    /// `x = sigma * z + (1 - sigma) * m`, `sigma = sigmoid(s + 2)`, `(m, s)` from `z_<i`:
+    /// `x = sigma * z + (1 - sigma) * m`, `sigma = sigmoid(s + 2)` with `s` clamped to
+    /// `[-10, 10]`, `(m, s)` from `z_<i`:
     /// sampling is one network evaluation, `log |det J| = sum ln sigma`; the density pass is
     /// sequential.
     Inverse,
@@ -118,7 +119,8 @@ impl<E: Real, D: Backend<E>> BoundAffineAutoregressive<E, D> {
         let raw = out.slice_columns(d, 2 * d)?;
         Ok(match self.kind {
             Autoregression::Masked => (shift, raw.clamp(-5.0, 3.0)),
-            Autoregression::Inverse => (shift, raw.add_scalar(2.0)),
+            // Bounded so the gate sigma >= sigmoid(-8) and the inverse stays finite.
+            Autoregression::Inverse => (shift, raw.clamp(-10.0, 10.0).add_scalar(2.0)),
         })
     }
 
