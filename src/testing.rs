@@ -116,3 +116,63 @@ where
 pub fn test_device() -> TestDevice {
     <TestDevice as Backend<f32>>::open().expect("the test device (CPU, or CUDA GPU 0) must open")
 }
+
+/// `ln |det A|` of a row-major `n x n` matrix by Gaussian elimination with partial pivoting
+/// (for checking log-determinants of bijections against a numerical Jacobian).
+pub fn log_abs_det(mut a: Vec<f64>, n: usize) -> f64 {
+    let mut total = 0.0;
+    for col in 0..n {
+        let pivot = (col..n)
+            .max_by(|&i, &j| a[i * n + col].abs().total_cmp(&a[j * n + col].abs()))
+            .unwrap_or(col);
+        for k in 0..n {
+            a.swap(col * n + k, pivot * n + k);
+        }
+        let p = a[col * n + col];
+        total += p.abs().ln();
+        for i in col + 1..n {
+            let factor = a[i * n + col] / p;
+            for k in col..n {
+                a[i * n + k] -= factor * a[col * n + k];
+            }
+        }
+    }
+    total
+}
+
+/// The central finite-difference Jacobian `(m, n)` of `f: R^n -> R^m` at `x` with step `h`,
+/// row-major.
+pub fn numerical_jacobian(x: &[f64], h: f64, f: impl Fn(&[f64]) -> Vec<f64>) -> Vec<f64> {
+    let n = x.len();
+    let mut columns = Vec::with_capacity(n);
+    for j in 0..n {
+        let (mut up, mut down) = (x.to_vec(), x.to_vec());
+        up[j] += h;
+        down[j] -= h;
+        let (fu, fd) = (f(&up), f(&down));
+        columns.push(
+            fu.iter()
+                .zip(&fd)
+                .map(|(a, b)| (a - b) / (2.0 * h))
+                .collect::<Vec<f64>>(),
+        );
+    }
+    let m = columns.first().map(Vec::len).unwrap_or(0);
+    (0..m * n).map(|k| columns[k % n][k / n]).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn determinant_and_jacobian_helpers() {
+        // [[2, 1], [1, 3]] has determinant 5.
+        assert!((log_abs_det(vec![2.0, 1.0, 1.0, 3.0], 2) - 5f64.ln()).abs() < 1e-12);
+        let j = numerical_jacobian(&[1.0, 2.0], 1e-6, |v| vec![v[0] * v[1], v[0] + 3.0 * v[1]]);
+        let want = [2.0, 1.0, 1.0, 3.0];
+        for (a, b) in j.iter().zip(want) {
+            assert!((a - b).abs() < 1e-6);
+        }
+    }
+}

@@ -4,35 +4,11 @@
 
 use flowppl::constraints::{biject_to, Constraint};
 use flowppl::prelude::*;
-use flowppl::testing::{test_device, TestDevice};
+use flowppl::testing::{log_abs_det, numerical_jacobian, test_device, TestDevice};
 use flowppl::transforms::Bijector;
 use proptest::prelude::*;
 
 type V = Var<f64, TestDevice>;
-
-/// `ln |det A|` by Gaussian elimination with partial pivoting.
-fn log_abs_det(mut a: Vec<f64>, n: usize) -> f64 {
-    let mut total = 0.0;
-    for col in 0..n {
-        let pivot = (col..n)
-            .max_by(|&i, &j| a[i * n + col].abs().total_cmp(&a[j * n + col].abs()))
-            .unwrap();
-        if pivot != col {
-            for k in 0..n {
-                a.swap(col * n + k, pivot * n + k);
-            }
-        }
-        let p = a[col * n + col];
-        total += p.abs().ln();
-        for i in col + 1..n {
-            let factor = a[i * n + col] / p;
-            for k in col..n {
-                a[i * n + k] -= factor * a[col * n + k];
-            }
-        }
-    }
-    total
-}
 
 /// The coordinates of `y` the log-determinant refers to.
 fn canonical(constraint: &Constraint, y: &[f64]) -> Vec<f64> {
@@ -83,17 +59,7 @@ fn check(constraint: Constraint, x: &[f64]) {
             &bijector.forward(&var, None).unwrap().0.to_vec(),
         )
     };
-    let mut jacobian = vec![0.0; n * n];
-    for j in 0..n {
-        let mut up = x.to_vec();
-        up[j] += h;
-        let mut down = x.to_vec();
-        down[j] -= h;
-        let (fu, fd) = (forward(&up), forward(&down));
-        for i in 0..n {
-            jacobian[i * n + j] = (fu[i] - fd[i]) / (2.0 * h);
-        }
-    }
+    let jacobian = numerical_jacobian(x, h, forward);
     let numeric = log_abs_det(jacobian, n);
     assert!(
         (numeric - log_det).abs() < 1e-5 * (1.0 + numeric.abs()),

@@ -6,32 +6,11 @@
 use flowppl::backend::rng::seeded;
 use flowppl::flows::FlowLayer;
 use flowppl::prelude::*;
-use flowppl::testing::{test_device, TestDevice};
+use flowppl::testing::{log_abs_det, numerical_jacobian, test_device, TestDevice};
 use flowppl::transforms::{AffineAutoregressive, AffineCoupling, Planar, Radial};
 use proptest::prelude::*;
 
 type V = Var<f64, TestDevice>;
-
-fn log_abs_det(mut a: Vec<f64>, n: usize) -> f64 {
-    let mut total = 0.0;
-    for col in 0..n {
-        let pivot = (col..n)
-            .max_by(|&i, &j| a[i * n + col].abs().total_cmp(&a[j * n + col].abs()))
-            .unwrap();
-        for k in 0..n {
-            a.swap(col * n + k, pivot * n + k);
-        }
-        let p = a[col * n + col];
-        total += p.abs().ln();
-        for i in col + 1..n {
-            let f = a[i * n + col] / p;
-            for k in col..n {
-                a[i * n + k] -= f * a[col * n + k];
-            }
-        }
-    }
-    total
-}
 
 struct Row {
     name: &'static str,
@@ -142,16 +121,7 @@ fn every_layer_round_trips_and_matches_a_numerical_jacobian() {
                 .0
                 .to_vec()
         };
-        let mut jacobian = vec![0.0; D * D];
-        for j in 0..D {
-            let (mut up, mut down) = (x.clone(), x.clone());
-            up[j] += h;
-            down[j] -= h;
-            let (fu, fd) = (f(&up), f(&down));
-            for i in 0..D {
-                jacobian[i * D + j] = (fu[i] - fd[i]) / (2.0 * h);
-            }
-        }
+        let jacobian = numerical_jacobian(&x, h, f);
         let numeric = log_abs_det(jacobian, D);
         assert!(
             (numeric - log_det).abs() < 1e-5,
