@@ -164,3 +164,38 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn the_health_check_reports_every_layer() {
+    use flowppl::flows::{build_flow, health_check, FlowKind};
+    let dev = test_device();
+    for kind in [
+        FlowKind::Planar,
+        FlowKind::Maf,
+        FlowKind::Iaf,
+        FlowKind::RealNvp,
+        FlowKind::Radial,
+    ] {
+        let flow = build_flow::<f64, TestDevice>("f", kind, 2, 3, &[8], 0).unwrap();
+        let mut store = ParamStore::new(&dev);
+        flow.initialize(&mut store, &mut seeded(1)).unwrap();
+        let bound = flow.bind(&store, None).unwrap();
+        let points = V::from_rows(&dev, &[[0.3, -0.2], [1.5, 2.0], [-3.0, 0.1]]).unwrap();
+        let report = health_check(&bound, &points, None).unwrap();
+        assert_eq!(report.len(), flow.layers().len());
+        for layer in &report {
+            assert!(layer.finite, "{kind:?} {}", layer.layer);
+            match (kind, layer.round_trip_error, layer.log_det_mismatch) {
+                (FlowKind::Radial, None, None) => {}
+                (_, Some(round), Some(mismatch)) => {
+                    assert!(
+                        round < 1e-9 && mismatch < 1e-9,
+                        "{kind:?} {}: {round} {mismatch}",
+                        layer.layer
+                    )
+                }
+                other => panic!("unexpected report {other:?}"),
+            }
+        }
+    }
+}

@@ -9,10 +9,12 @@
 
 mod builder;
 mod flow;
+mod health;
 mod layer;
 pub mod training;
 
 pub use builder::{build_flow, FlowKind};
 pub use flow::{BoundFlow, Flow};
+pub use health::{health_check, LayerHealth};
 pub(crate) use layer::read;
 pub use layer::{Fixed, FlowLayer};
