@@ -7,7 +7,7 @@ use flowppl::backend::rng::seeded;
 use flowppl::flows::FlowLayer;
 use flowppl::prelude::*;
 use flowppl::testing::{log_abs_det, numerical_jacobian, test_device, TestDevice};
-use flowppl::transforms::{AffineAutoregressive, AffineCoupling, Planar, Radial};
+use flowppl::transforms::{ActNorm, AffineAutoregressive, AffineCoupling, Planar, Radial};
 use proptest::prelude::*;
 
 type V = Var<f64, TestDevice>;
@@ -127,6 +127,36 @@ fn every_layer_round_trips_and_matches_a_numerical_jacobian() {
             (numeric - log_det).abs() < 1e-5,
             "{}: log-det {log_det} vs finite differences {numeric}",
             row.name
+        );
+    }
+}
+
+#[test]
+fn actnorm_standardises_the_data_it_is_initialised_on() {
+    use flowppl::flows::Flow;
+    let dev = test_device();
+    let data = V::from_rows(
+        &dev,
+        &[[1.0, 10.0, -2.0], [3.0, 14.0, -2.5], [5.0, 18.0, -1.5]],
+    )
+    .unwrap();
+    let flow = Flow::<f64, TestDevice>::new(D).layer(ActNorm::new("norm", D));
+    let mut store = ParamStore::new(&dev);
+    flow.initialize_from_data(&mut store, &mut seeded(0), &data)
+        .unwrap();
+    let (z, _) = flow
+        .bind(&store, None)
+        .unwrap()
+        .inverse(&data, None)
+        .unwrap();
+    let z = z.to_vec();
+    for j in 0..D {
+        let column: Vec<f64> = (0..3).map(|i| z[i * D + j]).collect();
+        let mean = column.iter().sum::<f64>() / 3.0;
+        let var = column.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / 3.0;
+        assert!(
+            mean.abs() < 1e-9 && (var - 1.0).abs() < 1e-9,
+            "column {j}: mean {mean}, var {var}"
         );
     }
 }

@@ -51,6 +51,31 @@ impl<E: Real, D: Backend<E>> Flow<E, D> {
             .try_for_each(|l| l.initialize(store, rng))
     }
 
+    /// Creates the parameters, then runs data-dependent initialisation: `data` is pulled back
+    /// from the last layer to the first, each layer initialising itself from what reaches it
+    /// (only layers without an inverse stop the pass).
+    ///
+    /// # Errors
+    /// Shape conflicts; errors of a layer.
+    pub fn initialize_from_data(
+        &self,
+        store: &mut ParamStore<E, D>,
+        rng: &mut Rng,
+        data: &Var<E, D>,
+    ) -> Result<()> {
+        self.initialize(store, rng)?;
+        let mut x = data.detach();
+        for layer in self.layers.iter().rev() {
+            layer.initialize_from_data(store, &x)?;
+            let bound = layer.bind(store, None)?;
+            if !bound.has_inverse() {
+                break;
+            }
+            x = bound.inverse(&x, None)?.0.detach();
+        }
+        Ok(())
+    }
+
     /// The flow with this step's parameters.
     ///
     /// # Errors

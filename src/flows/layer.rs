@@ -19,6 +19,21 @@ pub trait FlowLayer<E: Real, D: Backend<E>> {
     /// Shape conflicts with existing parameters.
     fn initialize(&self, store: &mut ParamStore<E, D>, rng: &mut Rng) -> Result<()>;
 
+    /// Sets data-dependent initial values from `x`, the data as it reaches this layer's output
+    /// (the density direction runs from the last layer back to the first). Most layers keep
+    /// their initialisation; ActNorm standardises.
+    ///
+    /// # Errors
+    /// Backend or shape errors.
+    fn initialize_from_data(
+        &self,
+        store: &mut ParamStore<E, D>,
+        x: &crate::backend::Var<E, D>,
+    ) -> Result<()> {
+        let _ = (store, x);
+        Ok(())
+    }
+
     /// The bijector with this step's parameters.
     ///
     /// # Errors

@@ -105,7 +105,8 @@ pub fn fit_density<E: Real, D: Backend<E>>(
         });
     }
     let mut rng = seeded(options.seed);
-    flow.initialize(store, &mut rng)?;
+    let initial = data.gather_rows(&(0..n.min(1024)).collect::<Vec<_>>())?;
+    flow.initialize_from_data(store, &mut rng, &initial)?;
     let mut order: Vec<usize> = (0..n).collect();
     order.shuffle(&mut rng);
     let held_out = ((n as f64) * options.validation_fraction).round() as usize;

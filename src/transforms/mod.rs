@@ -6,6 +6,7 @@
 //! (see [`crate::constraints::biject_to`]), the combinators [`Chain`] and [`Inverse`], and the
 //! learnable flow layers (planar, radial, MAF/IAF, affine coupling; see [`crate::flows`]).
 
+mod act_norm;
 mod affine;
 mod affine_autoregressive;
 mod affine_coupling;
@@ -23,6 +24,7 @@ mod reverse;
 mod sigmoid;
 mod stick_breaking;
 
+pub use act_norm::{ActNorm, BoundActNorm};
 pub use affine::Affine;
 pub use affine_autoregressive::{AffineAutoregressive, Autoregression, BoundAffineAutoregressive};
 pub use affine_coupling::{AffineCoupling, BoundAffineCoupling};
