@@ -7,7 +7,9 @@ use flowppl::backend::rng::seeded;
 use flowppl::flows::FlowLayer;
 use flowppl::prelude::*;
 use flowppl::testing::{log_abs_det, numerical_jacobian, test_device, TestDevice};
-use flowppl::transforms::{ActNorm, AffineAutoregressive, AffineCoupling, Planar, Radial};
+use flowppl::transforms::{
+    ActNorm, AffineAutoregressive, AffineCoupling, LuLinear, Planar, Radial,
+};
 use proptest::prelude::*;
 
 type V = Var<f64, TestDevice>;
@@ -51,6 +53,16 @@ fn table() -> Vec<Row> {
             name: "iaf | context",
             layer: Box::new(AffineAutoregressive::iaf("ciaf", D, &[8], 2).unwrap()),
             context: Some(vec![0.3, -1.1]),
+        },
+        Row {
+            name: "actnorm",
+            layer: Box::new(ActNorm::new("actnorm", D)),
+            context: None,
+        },
+        Row {
+            name: "lu_linear",
+            layer: Box::new(LuLinear::new("lu", D)),
+            context: None,
         },
         Row {
             name: "coupling",
