@@ -4,7 +4,9 @@ use super::flow::Flow;
 use super::layer::Fixed;
 use crate::backend::{Backend, Real};
 use crate::error::{Error, Result};
-use crate::transforms::{AffineAutoregressive, AffineCoupling, Planar, Radial, Reverse};
+use crate::transforms::{
+    AffineAutoregressive, AffineCoupling, Planar, Radial, Reverse, SplineCoupling,
+};
 
 /// The layer type of a stack.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,6 +21,8 @@ pub enum FlowKind {
     Maf,
     /// Affine coupling layers (RealNVP), reversed in between.
     RealNvp,
+    /// Rational-quadratic spline coupling layers (8 bins on [-5, 5]), reversed in between.
+    Nsf,
 }
 
 impl FlowKind {
@@ -33,12 +37,13 @@ impl FlowKind {
             "iaf" => FlowKind::Iaf,
             "maf" => FlowKind::Maf,
             "realnvp" => FlowKind::RealNvp,
-            other => {
-                return Err(Error::InvalidConfig {
-                    what: format!("flow `{other}`"),
-                    message: "expected planar, radial, iaf, maf or realnvp (sylvester and nsf are not built yet)".into(),
-                })
-            }
+            "nsf" => FlowKind::Nsf,
+            other => return Err(Error::InvalidConfig {
+                what: format!("flow `{other}`"),
+                message:
+                    "expected planar, radial, iaf, maf, realnvp or nsf (sylvester is not built yet)"
+                        .into(),
+            }),
         })
     }
 }
@@ -66,7 +71,11 @@ pub fn build_flow<E: Real, D: Backend<E>>(
     let mut flow = Flow::new(dimension);
     for k in 0..layers {
         let name = format!("{prefix}.{k}");
-        let permuted = k > 0 && matches!(kind, FlowKind::Iaf | FlowKind::Maf | FlowKind::RealNvp);
+        let permuted = k > 0
+            && matches!(
+                kind,
+                FlowKind::Iaf | FlowKind::Maf | FlowKind::RealNvp | FlowKind::Nsf
+            );
         if permuted {
             flow = flow.layer(Fixed::new(&format!("{name}.reverse"), Reverse));
         }
@@ -82,6 +91,9 @@ pub fn build_flow<E: Real, D: Backend<E>>(
             FlowKind::RealNvp => {
                 flow.layer(AffineCoupling::new(&name, dimension, hidden, context)?)
             }
+            FlowKind::Nsf => flow.layer(SplineCoupling::new(
+                &name, dimension, hidden, context, 8, 5.0,
+            )?),
         };
     }
     Ok(flow)

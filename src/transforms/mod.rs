@@ -23,6 +23,8 @@ mod positive_ordered;
 mod radial;
 mod reverse;
 mod sigmoid;
+pub mod spline;
+mod spline_coupling;
 mod stick_breaking;
 
 pub use act_norm::{ActNorm, BoundActNorm};
@@ -42,4 +44,5 @@ pub use positive_ordered::PositiveOrdered;
 pub use radial::{BoundRadial, Radial};
 pub use reverse::Reverse;
 pub use sigmoid::Sigmoid;
+pub use spline_coupling::{BoundSplineCoupling, SplineCoupling};
 pub use stick_breaking::StickBreaking;

@@ -141,3 +141,37 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
         Ok(self.record(|t| mask.choose(t, fill)))
     }
 }
+
+impl<E: Real, D: Backend<E>> Var<E, D> {
+    /// Entry-wise choice: `on_true` where `mask` (row-major) is true, else `on_false`; both of
+    /// the same shape. Gradients flow only to the chosen entries, so NaN in the unchosen branch
+    /// does not leak (compute that branch on clamped inputs anyway: NaN in its *backward* would).
+    ///
+    /// # Errors
+    /// [`Error::InvalidShape`](crate::Error::InvalidShape) for mismatched shapes or mask length.
+    pub fn select_where(mask: &[bool], on_true: &Self, on_false: &Self) -> crate::Result<Self> {
+        use dfdx::prelude::{ChooseFrom, TryGt};
+        let (rows, columns) = on_true.shape();
+        if on_false.shape() != (rows, columns) || mask.len() != rows * columns {
+            return Err(crate::Error::invalid_shape(
+                "select_where",
+                format!(
+                    "branches {:?} and {:?} with a mask of {}",
+                    on_true.shape(),
+                    on_false.shape(),
+                    mask.len()
+                ),
+            ));
+        }
+        let dev = on_true.device();
+        let flags: Vec<E> = mask
+            .iter()
+            .map(|&k| if k { E::one() } else { E::zero() })
+            .collect();
+        let flags: Tensor<(usize, usize), E, D> = dev.tensor_from_vec(flags, (rows, columns));
+        let choice = flags.gt(real::<E>(0.5));
+        Self::record_pair("select_where", on_true, on_false, |t, f| {
+            choice.choose(t, f)
+        })
+    }
+}
