@@ -226,6 +226,7 @@ fn the_health_check_reports_every_layer() {
         FlowKind::Maf,
         FlowKind::Iaf,
         FlowKind::RealNvp,
+        FlowKind::Nsf,
         FlowKind::Radial,
     ] {
         let flow = build_flow::<f64, TestDevice>("f", kind, 2, 3, &[8], 0).unwrap();
