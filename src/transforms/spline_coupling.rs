@@ -38,7 +38,7 @@ impl SplineCoupling {
         bins: usize,
         bound: f64,
     ) -> Result<Self> {
-        if dimension < 2 || bins == 0 || !(bound > 0.0) {
+        if dimension < 2 || bins == 0 || bound.is_nan() || bound <= 0.0 {
             return Err(Error::InvalidConfig {
                 what: format!("SplineCoupling `{name}`"),
                 message: "needs at least 2 dimensions, 1 bin and a positive bound".into(),
