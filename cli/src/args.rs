@@ -236,11 +236,13 @@ pub struct Flow2dOptions {
     pub test: Option<String>,
     /// Print one JSON object.
     pub json: bool,
+    /// Write the target and the fitted density side by side to this PNG.
+    pub plot: Option<String>,
 }
 
 impl Flow2dOptions {
     /// Parses `<target> --flow F [--layers K] [--hidden 64,64] [--steps N] [--batch B] [--lr X]
-    /// [--anneal N] [--seed S] [--data TRAIN.csv --test TEST.csv] [--json]`.
+    /// [--anneal N] [--seed S] [--data TRAIN.csv --test TEST.csv] [--plot OUT.png] [--json]`.
     pub fn parse(arguments: &[String]) -> Result<Self, String> {
         let mut iter = arguments.iter();
         let target = match iter.next() {
@@ -260,6 +262,7 @@ impl Flow2dOptions {
             data: None,
             test: None,
             json: false,
+            plot: None,
         };
         while let Some(flag) = iter.next() {
             match flag.as_str() {
@@ -293,6 +296,7 @@ impl Flow2dOptions {
                 }
                 "--data" => options.data = Some(value(flag, &mut iter)?.clone()),
                 "--test" => options.test = Some(value(flag, &mut iter)?.clone()),
+                "--plot" => options.plot = Some(value(flag, &mut iter)?.clone()),
                 "--json" => options.json = true,
                 other => return Err(format!("unknown option `{other}` for `flow2d`")),
             }

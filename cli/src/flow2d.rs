@@ -1,6 +1,7 @@
 //! `flowppl flow2d`: fit a flow to a 2-D energy (reverse KL) or to 2-D data (maximum likelihood).
 
 use crate::args::Flow2dOptions;
+use crate::plot::{write_side_by_side, Grid};
 use flowppl::backend::Cpu;
 use flowppl::flows::training::{
     energy_gap, fit_density, fit_energy, mean_log_likelihood, DensityOptions, EnergyOptions,
@@ -33,8 +34,44 @@ fn read_points(path: &str) -> Result<Vec<f64>> {
     Ok(rows.into_iter().flatten().collect())
 }
 
+/// The learned density on the grid: `exp(ln q)` where the flow can evaluate densities,
+/// otherwise a histogram of 200 000 draws.
+fn learned_density(
+    flow: &flowppl::flows::Flow<f32, Cpu>,
+    store: &ParamStore<f32, Cpu>,
+    grid: &Grid,
+    seed: u64,
+) -> Result<Vec<f64>> {
+    let bound = flow.bind(store, None)?;
+    let centres = grid.centres();
+    let points = Var::<f32, Cpu>::from_vec(
+        store.device(),
+        centres.iter().map(|&v| v as f32).collect(),
+        centres.len() / 2,
+        2,
+    )?;
+    match bound.log_prob(&points, None) {
+        Ok(lp) => Ok(lp.to_f64_vec().into_iter().map(f64::exp).collect()),
+        Err(_) => {
+            let mut rng = flowppl::backend::rng::seeded(seed);
+            let draws = bound
+                .sample(200_000, &mut rng, store.device(), None)?
+                .to_f64_vec();
+            Ok(grid.histogram(&draws))
+        }
+    }
+}
+
 /// Runs `flowppl flow2d`.
 pub fn run(options: &Flow2dOptions) -> Result<()> {
+    if let Some(path) = &options.plot {
+        if std::path::Path::new(path).exists() {
+            return Err(Error::InvalidConfig {
+                what: format!("--plot {path}"),
+                message: "the file exists; choose another name or remove it first".into(),
+            });
+        }
+    }
     let kind = FlowKind::parse(&options.flow)?;
     let device = Cpu::default();
     let flow = build_flow::<f32, Cpu>("flow", kind, 2, options.layers, &options.hidden, 0)?;
@@ -75,6 +112,20 @@ pub fn run(options: &Flow2dOptions) -> Result<()> {
         fit_density(&flow, &mut store, &train, &settings)?;
         let seconds = started.elapsed().as_secs_f64();
         let test_loglik = mean_log_likelihood(&flow, &store, &test)?;
+        if let Some(path) = &options.plot {
+            let grid = Grid {
+                size: 200,
+                low: -3.0,
+                high: 3.0,
+            };
+            let target = grid.histogram(&train.to_f64_vec());
+            write_side_by_side(
+                path,
+                grid.size,
+                &target,
+                &learned_density(&flow, &store, &grid, options.seed)?,
+            )?;
+        }
         serde_json::json!({"target": options.target, "flow": options.flow, "layers": options.layers, "steps": options.steps, "seconds": seconds, "test_loglik": test_loglik})
     } else {
         let energy = Energy::parse(&options.target)?;
@@ -94,6 +145,32 @@ pub fn run(options: &Flow2dOptions) -> Result<()> {
             100_000,
             options.seed.wrapping_add(1),
         )?;
+        if let Some(path) = &options.plot {
+            let grid = Grid {
+                size: 200,
+                low: -4.0,
+                high: 4.0,
+            };
+            let centres = grid.centres();
+            let points = Var::<f32, Cpu>::from_vec(
+                &device,
+                centres.iter().map(|&v| v as f32).collect(),
+                centres.len() / 2,
+                2,
+            )?;
+            let target: Vec<f64> = energy
+                .evaluate(&points)?
+                .to_f64_vec()
+                .into_iter()
+                .map(|u| (-u).exp())
+                .collect();
+            write_side_by_side(
+                path,
+                grid.size,
+                &target,
+                &learned_density(&flow, &store, &grid, options.seed)?,
+            )?;
+        }
         serde_json::json!({"target": options.target, "flow": options.flow, "layers": options.layers, "steps": options.steps, "seconds": seconds, "kl": gap + energy.log_normaliser()})
     };
     if options.json {

@@ -18,6 +18,7 @@ mod args;
 mod demo;
 mod fit;
 mod flow2d;
+mod plot;
 
 use std::process::ExitCode;
 
@@ -30,7 +31,7 @@ USAGE:
                 [--json] [--save FILE] [--compare-reference]
     flowppl flow2d <u1|u2|u3|u4|moons> [--flow planar|radial|iaf|maf|realnvp] [--layers K]
                 [--hidden 64,64] [--steps N] [--batch B] [--lr X] [--anneal N] [--seed S]
-                [--data TRAIN.csv --test TEST.csv] [--json]
+                [--data TRAIN.csv --test TEST.csv] [--plot OUT.png] [--json]
     flowppl models
     flowppl demo [--steps N] [--particles S] [--lr X] [--seed N] [--json]
     flowppl distributions

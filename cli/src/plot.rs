@@ -1,0 +1,122 @@
+//! Side-by-side density heatmaps as PNG (no fonts, no plotting dependency beyond `png`).
+
+use flowppl::{Error, Result};
+use std::path::Path;
+
+/// A square grid of `size x size` cells over `[low, high]^2`; cell `(row, column)` has
+/// `x = column`, `y = size - 1 - row` (so up is +y).
+#[derive(Debug, Clone, Copy)]
+pub struct Grid {
+    /// Cells per side.
+    pub size: usize,
+    /// Lower bound of both axes.
+    pub low: f64,
+    /// Upper bound of both axes.
+    pub high: f64,
+}
+
+impl Grid {
+    /// Cell centres, row-major from the top-left, as `(x, y)` pairs flattened.
+    pub fn centres(&self) -> Vec<f64> {
+        let h = (self.high - self.low) / self.size as f64;
+        (0..self.size * self.size)
+            .flat_map(|k| {
+                let (row, column) = (k / self.size, k % self.size);
+                [
+                    self.low + h * (column as f64 + 0.5),
+                    self.low + h * ((self.size - 1 - row) as f64 + 0.5),
+                ]
+            })
+            .collect()
+    }
+
+    /// Counts of `points` (flattened `(x, y)`) per cell, row-major like [`Grid::centres`].
+    pub fn histogram(&self, points: &[f64]) -> Vec<f64> {
+        let mut counts = vec![0.0; self.size * self.size];
+        let scale = self.size as f64 / (self.high - self.low);
+        for p in points.chunks(2) {
+            let column = ((p[0] - self.low) * scale).floor();
+            let row_from_bottom = ((p[1] - self.low) * scale).floor();
+            if column >= 0.0
+                && row_from_bottom >= 0.0
+                && (column as usize) < self.size
+                && (row_from_bottom as usize) < self.size
+            {
+                counts[(self.size - 1 - row_from_bottom as usize) * self.size + column as usize] +=
+                    1.0;
+            }
+        }
+        counts
+    }
+}
+
+/// Maps `t` in [0, 1] to a perceptually ordered colour (dark blue -> teal -> yellow).
+fn colour(t: f64) -> [u8; 3] {
+    const STOPS: [[f64; 3]; 5] = [
+        [0.05, 0.03, 0.2],
+        [0.23, 0.32, 0.55],
+        [0.13, 0.57, 0.55],
+        [0.37, 0.79, 0.38],
+        [0.99, 0.91, 0.14],
+    ];
+    let t = t.clamp(0.0, 1.0) * (STOPS.len() - 1) as f64;
+    let i = (t.floor() as usize).min(STOPS.len() - 2);
+    let f = t - i as f64;
+    let mix = |c: usize| ((STOPS[i][c] * (1.0 - f) + STOPS[i + 1][c] * f) * 255.0).round() as u8;
+    [mix(0), mix(1), mix(2)]
+}
+
+/// Writes two heatmaps side by side (each scaled to its own maximum), separated by a white
+/// column. Refuses to overwrite an existing file.
+///
+/// # Errors
+/// [`Error::InvalidConfig`] when the file exists; [`Error::Io`] for write failures.
+pub fn write_side_by_side(path: &str, size: usize, left: &[f64], right: &[f64]) -> Result<()> {
+    if Path::new(path).exists() {
+        return Err(Error::InvalidConfig {
+            what: format!("--plot {path}"),
+            message: "the file exists; choose another name or remove it first".into(),
+        });
+    }
+    let gap = 4;
+    let width = 2 * size + gap;
+    let normalise = |v: &[f64]| {
+        let top = v
+            .iter()
+            .cloned()
+            .filter(|x| x.is_finite())
+            .fold(0.0f64, f64::max)
+            .max(f64::MIN_POSITIVE);
+        v.iter()
+            .map(|x| if x.is_finite() { x / top } else { 0.0 })
+            .collect::<Vec<f64>>()
+    };
+    let (left, right) = (normalise(left), normalise(right));
+    let mut pixels = Vec::with_capacity(width * size * 3);
+    for row in 0..size {
+        for column in 0..width {
+            let rgb = if column < size {
+                colour(left[row * size + column])
+            } else if column < size + gap {
+                [255, 255, 255]
+            } else {
+                colour(right[row * size + column - size - gap])
+            };
+            pixels.extend_from_slice(&rgb);
+        }
+    }
+    let io = |e: std::io::Error| Error::Io {
+        path: path.to_string(),
+        source: e,
+    };
+    let file = std::fs::File::create(path).map_err(io)?;
+    let mut encoder = png::Encoder::new(std::io::BufWriter::new(file), width as u32, size as u32);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder
+        .write_header()
+        .map_err(|e| io(std::io::Error::other(e.to_string())))?;
+    writer
+        .write_image_data(&pixels)
+        .map_err(|e| io(std::io::Error::other(e.to_string())))
+}
