@@ -9,6 +9,7 @@ use flowppl::prelude::*;
 use flowppl::testing::{log_abs_det, numerical_jacobian, test_device, TestDevice};
 use flowppl::transforms::{
     ActNorm, AffineAutoregressive, AffineCoupling, LuLinear, Planar, Radial, SplineCoupling,
+    Sylvester,
 };
 use proptest::prelude::*;
 
@@ -53,6 +54,11 @@ fn table() -> Vec<Row> {
             name: "iaf | context",
             layer: Box::new(AffineAutoregressive::iaf("ciaf", D, &[8], 2).unwrap()),
             context: Some(vec![0.3, -1.1]),
+        },
+        Row {
+            name: "sylvester",
+            layer: Box::new(Sylvester::new("sylvester", D, 2).unwrap()),
+            context: None,
         },
         Row {
             name: "actnorm",

@@ -5,7 +5,7 @@ use super::layer::Fixed;
 use crate::backend::{Backend, Real};
 use crate::error::{Error, Result};
 use crate::transforms::{
-    AffineAutoregressive, AffineCoupling, Planar, Radial, Reverse, SplineCoupling,
+    AffineAutoregressive, AffineCoupling, Planar, Radial, Reverse, SplineCoupling, Sylvester,
 };
 
 /// The layer type of a stack.
@@ -23,6 +23,8 @@ pub enum FlowKind {
     RealNvp,
     /// Rational-quadratic spline coupling layers (8 bins on [-5, 5]), reversed in between.
     Nsf,
+    /// Householder Sylvester layers (as many reflections as dimensions).
+    Sylvester,
 }
 
 impl FlowKind {
@@ -38,12 +40,13 @@ impl FlowKind {
             "maf" => FlowKind::Maf,
             "realnvp" => FlowKind::RealNvp,
             "nsf" => FlowKind::Nsf,
-            other => return Err(Error::InvalidConfig {
-                what: format!("flow `{other}`"),
-                message:
-                    "expected planar, radial, iaf, maf, realnvp or nsf (sylvester is not built yet)"
-                        .into(),
-            }),
+            "sylvester" => FlowKind::Sylvester,
+            other => {
+                return Err(Error::InvalidConfig {
+                    what: format!("flow `{other}`"),
+                    message: "expected planar, radial, sylvester, iaf, maf, realnvp or nsf".into(),
+                })
+            }
         })
     }
 }
@@ -94,6 +97,7 @@ pub fn build_flow<E: Real, D: Backend<E>>(
             FlowKind::Nsf => flow.layer(SplineCoupling::new(
                 &name, dimension, hidden, context, 8, 5.0,
             )?),
+            FlowKind::Sylvester => flow.layer(Sylvester::new(&name, dimension, dimension)?),
         };
     }
     Ok(flow)

@@ -26,6 +26,7 @@ mod sigmoid;
 pub mod spline;
 mod spline_coupling;
 mod stick_breaking;
+mod sylvester;
 
 pub use act_norm::{ActNorm, BoundActNorm};
 pub use affine::Affine;
@@ -46,3 +47,4 @@ pub use reverse::Reverse;
 pub use sigmoid::Sigmoid;
 pub use spline_coupling::{BoundSplineCoupling, SplineCoupling};
 pub use stick_breaking::StickBreaking;
+pub use sylvester::{BoundSylvester, Sylvester};
