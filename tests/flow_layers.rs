@@ -8,8 +8,8 @@ use flowppl::flows::FlowLayer;
 use flowppl::prelude::*;
 use flowppl::testing::{log_abs_det, numerical_jacobian, test_device, TestDevice};
 use flowppl::transforms::{
-    ActNorm, AffineAutoregressive, AffineCoupling, LuLinear, Planar, Radial, SplineCoupling,
-    Sylvester,
+    ActNorm, AffineAutoregressive, AffineCoupling, LuLinear, Planar, Radial, SplineAutoregressive,
+    SplineCoupling, Sylvester,
 };
 use proptest::prelude::*;
 
@@ -74,6 +74,16 @@ fn table() -> Vec<Row> {
             name: "coupling",
             layer: Box::new(AffineCoupling::new("coupling", D, &[8], 0).unwrap()),
             context: None,
+        },
+        Row {
+            name: "spline autoregressive",
+            layer: Box::new(SplineAutoregressive::new("sar", D, &[8], 0, 5, 3.0).unwrap()),
+            context: None,
+        },
+        Row {
+            name: "spline autoregressive | context",
+            layer: Box::new(SplineAutoregressive::new("csar", D, &[8], 2, 5, 3.0).unwrap()),
+            context: Some(vec![0.3, -1.1]),
         },
         Row {
             name: "spline coupling",
@@ -207,7 +217,7 @@ proptest! {
     #[test]
     fn coupling_and_autoregressive_stay_finite_for_large_inputs(values in prop::collection::vec(-1e3..1e3f64, D)) {
         let dev = test_device();
-        for row in table().into_iter().filter(|r| r.name.contains("coupling") || r.name == "maf" || r.name == "iaf") {
+        for row in table().into_iter().filter(|r| r.name.contains("coupling") || r.name.contains("spline") || r.name == "maf" || r.name == "iaf") {
             let store = perturbed_store(row.layer.as_ref());
             let bijector = row.layer.bind(&store, None).unwrap();
             let context = row.context.as_ref().map(|c| V::from_vec(&dev, c.clone(), 1, c.len()).unwrap());
