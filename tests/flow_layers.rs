@@ -8,8 +8,8 @@ use flowppl::flows::FlowLayer;
 use flowppl::prelude::*;
 use flowppl::testing::{log_abs_det, numerical_jacobian, test_device, TestDevice};
 use flowppl::transforms::{
-    ActNorm, AffineAutoregressive, AffineCoupling, LuLinear, Planar, Radial, SplineAutoregressive,
-    SplineCoupling, Sylvester,
+    ActNorm, AffineAutoregressive, AffineCoupling, ConditionalPlanar, LuLinear, Planar, Radial,
+    SplineAutoregressive, SplineCoupling, Sylvester,
 };
 use proptest::prelude::*;
 
@@ -53,6 +53,11 @@ fn table() -> Vec<Row> {
         Row {
             name: "iaf | context",
             layer: Box::new(AffineAutoregressive::iaf("ciaf", D, &[8], 2).unwrap()),
+            context: Some(vec![0.3, -1.1]),
+        },
+        Row {
+            name: "planar | context",
+            layer: Box::new(ConditionalPlanar::new("cplanar", D, 2).unwrap()),
             context: Some(vec![0.3, -1.1]),
         },
         Row {
@@ -266,5 +271,40 @@ fn the_health_check_reports_every_layer() {
                 other => panic!("unexpected report {other:?}"),
             }
         }
+    }
+}
+
+#[test]
+fn conditional_layers_use_each_rows_own_context() {
+    let dev = test_device();
+    let layers: Vec<Box<dyn FlowLayer<f64, TestDevice>>> = vec![
+        Box::new(ConditionalPlanar::new("cp", D, 2).unwrap()),
+        Box::new(AffineAutoregressive::maf("cm", D, &[8], 2).unwrap()),
+        Box::new(AffineCoupling::new("cc", D, &[8], 2).unwrap()),
+        Box::new(SplineCoupling::new("cs", D, &[8], 2, 5, 3.0).unwrap()),
+    ];
+    let x = V::from_rows(&dev, &[[0.4, -1.3, 0.9], [0.4, -1.3, 0.9]]).unwrap();
+    let contexts = V::from_rows(&dev, &[[0.3, -1.1], [2.0, 0.5]]).unwrap();
+    for layer in layers {
+        let store = perturbed_store(layer.as_ref());
+        let bound = layer.bind(&store, None).unwrap();
+        let (both, _) = bound.forward(&x, Some(&contexts)).unwrap();
+        let both = both.to_vec();
+        for i in 0..2 {
+            let (one, _) = bound
+                .forward(
+                    &x.slice_rows(i, i + 1).unwrap(),
+                    Some(&contexts.slice_rows(i, i + 1).unwrap()),
+                )
+                .unwrap();
+            for (a, b) in one.to_vec().iter().zip(&both[i * D..(i + 1) * D]) {
+                assert!((a - b).abs() < 1e-12, "{}: row {i}", layer.name());
+            }
+        }
+        assert!(
+            both[..D] != both[D..],
+            "{}: different contexts must give different outputs",
+            layer.name()
+        );
     }
 }

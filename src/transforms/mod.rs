@@ -12,6 +12,7 @@ mod affine_autoregressive;
 mod affine_coupling;
 mod bijector;
 mod chain;
+mod conditional_planar;
 mod corr_cholesky;
 mod exp;
 mod identity;
@@ -36,6 +37,7 @@ pub use affine_autoregressive::{AffineAutoregressive, Autoregression, BoundAffin
 pub use affine_coupling::{AffineCoupling, BoundAffineCoupling};
 pub use bijector::Bijector;
 pub use chain::Chain;
+pub use conditional_planar::{BoundConditionalPlanar, ConditionalPlanar};
 pub use corr_cholesky::CorrCholesky;
 pub use exp::Exp;
 pub use identity::Identity;
