@@ -16,7 +16,7 @@ mod program_guide;
 mod summary;
 mod svi;
 
-pub use autoguide::{AutoDelta, AutoLowRank, AutoMvn, AutoNormal};
+pub use autoguide::{AutoDelta, AutoFlow, AutoLowRank, AutoMvn, AutoNormal};
 pub use elbo::{elbo_terms, ElboTerms, Objective, TraceElbo};
 pub use guide::{Guide, GuideDraw};
 pub use init::InitStrategy;

@@ -6,11 +6,13 @@
 //! `ln q(z) = ln q(theta) - ln |det J_T(theta)|`.
 
 mod delta;
+mod flow;
 mod low_rank;
 mod mvn;
 mod normal;
 
 pub use delta::AutoDelta;
+pub use flow::AutoFlow;
 pub use low_rank::AutoLowRank;
 pub use mvn::AutoMvn;
 pub use normal::AutoNormal;
