@@ -76,15 +76,3 @@ impl<E: Real, D: Backend<E>, B: Bijector<E, D> + Clone + 'static> FlowLayer<E, D
         Ok(Box::new(self.bijector.clone()))
     }
 }
-
-/// Reads parameter `name` onto `graph` (or as a constant without one).
-pub(crate) fn read<E: Real, D: Backend<E>>(
-    store: &ParamStore<E, D>,
-    graph: Option<&Graph<E, D>>,
-    name: &str,
-) -> Result<crate::backend::Var<E, D>> {
-    match graph {
-        Some(g) => store.var(g, name),
-        None => store.value(name),
-    }
-}

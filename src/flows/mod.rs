@@ -16,5 +16,4 @@ pub mod training;
 pub use builder::{build_flow, FlowKind};
 pub use flow::{BoundFlow, Flow};
 pub use health::{health_check, LayerHealth};
-pub(crate) use layer::read;
 pub use layer::{Fixed, FlowLayer};

@@ -7,6 +7,7 @@
 
 use super::layout::LatentLayout;
 use crate::backend::ops::host_cholesky;
+use crate::backend::ops::host_linalg::solve_spd;
 use crate::backend::rng::seeded;
 use crate::backend::{real, Backend, Graph, Real, Var};
 use crate::error::{Error, Result};
@@ -76,21 +77,6 @@ fn hessian<E: Real, D: Backend<E>>(
         }
     }
     Ok(h)
-}
-
-/// Solves `A x = b` for symmetric positive-definite `A` (row-major) by Cholesky, or `None`.
-fn solve_spd(a: &[f64], b: &[f64]) -> Option<Vec<f64>> {
-    let d = b.len();
-    let l = host_cholesky(a, d).ok()?;
-    let mut y = vec![0.0; d];
-    for i in 0..d {
-        y[i] = (b[i] - (0..i).map(|k| l[i * d + k] * y[k]).sum::<f64>()) / l[i * d + i];
-    }
-    let mut x = vec![0.0; d];
-    for i in (0..d).rev() {
-        x[i] = (y[i] - (i + 1..d).map(|k| l[k * d + i] * x[k]).sum::<f64>()) / l[i * d + i];
-    }
-    Some(x)
 }
 
 /// Damped Newton ascent from `start` to the mode of the unconstrained log density.

@@ -100,10 +100,7 @@ impl Linear {
         store: &ParamStore<E, D>,
         graph: Option<&Graph<E, D>>,
     ) -> Result<BoundLinear<E, D>> {
-        let read = |n: &str| match graph {
-            Some(g) => store.var(g, n),
-            None => store.value(n),
-        };
+        let read = |n: &str| store.read(n, graph);
         let mut weight = read(&format!("{}.weight", self.name))?;
         if let Some(mask) = &self.mask {
             let mask = Var::from_vec(

@@ -228,6 +228,17 @@ impl<E: Real, D: Backend<E>> ParamStore<E, D> {
         Ok(graph.leaf(&e.tensor, e.uid))
     }
 
+    /// Parameter `name` recorded on `graph` when there is one, else its value as a constant.
+    ///
+    /// # Errors
+    /// [`Error::UnknownParameter`] when absent.
+    pub fn read(&self, name: &str, graph: Option<&Graph<E, D>>) -> Result<Var<E, D>> {
+        match graph {
+            Some(g) => self.var(g, name),
+            None => self.value(name),
+        }
+    }
+
     /// The current value of `name` as a constant.
     ///
     /// # Errors

@@ -298,10 +298,7 @@ impl<'a, E: Real, D: Backend<E>> Ctx<'a, E, D> {
                 found: (rows, raw_columns),
             }));
         }
-        let raw = match graph {
-            Some(g) => store.var(g, name)?,
-            None => store.value(name)?,
-        };
+        let raw = store.read(name, graph)?;
         let (value, _) = bijector.forward(&raw, None).map_err(at_site)?;
         let mut site = Site::new(name, SiteKind::Param, self.particles);
         site.value = Some(value);

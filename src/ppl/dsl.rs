@@ -95,29 +95,11 @@ impl DataMatrix {
     }
 }
 
-/// A numeric type a data vector can hold.
-pub trait DataElement: Copy {
-    /// Widens to `f64`.
-    fn to_f64(self) -> f64;
-}
-
-impl DataElement for f64 {
-    fn to_f64(self) -> f64 {
-        self
-    }
-}
-
-impl DataElement for f32 {
-    fn to_f64(self) -> f64 {
-        self as f64
-    }
-}
-
 /// A data vector as a `(1, n)` value on the context's device.
 ///
 /// # Errors
 /// [`Error::InvalidShape`] for an empty vector.
-pub fn vector<E: Real, D: Backend<E>, T: DataElement>(
+pub fn vector<E: Real, D: Backend<E>, T: Real>(
     ctx: &Ctx<'_, E, D>,
     data: &[T],
 ) -> Result<Var<E, D>> {
@@ -126,7 +108,7 @@ pub fn vector<E: Real, D: Backend<E>, T: DataElement>(
     }
     Var::from_vec(
         ctx.device(),
-        data.iter().map(|&v| real(v.to_f64())).collect(),
+        data.iter().map(|&v| real(Real::to_f64(v))).collect(),
         1,
         data.len(),
     )

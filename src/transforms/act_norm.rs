@@ -3,7 +3,7 @@
 use super::bijector::Bijector;
 use crate::backend::{Backend, Graph, Real, Rng, Var};
 use crate::error::Result;
-use crate::flows::{read, FlowLayer};
+use crate::flows::FlowLayer;
 use crate::params::{Init, ParamStore};
 
 /// A learnable elementwise affine map `x = z exp(log_scale) + loc` (sampling direction),
@@ -71,8 +71,8 @@ impl<E: Real, D: Backend<E>> FlowLayer<E, D> for ActNorm {
         graph: Option<&Graph<E, D>>,
     ) -> Result<Box<dyn Bijector<E, D>>> {
         Ok(Box::new(BoundActNorm {
-            loc: read(store, graph, &format!("{}.loc", self.name))?,
-            log_scale: read(store, graph, &format!("{}.log_scale", self.name))?,
+            loc: store.read(&format!("{}.loc", self.name), graph)?,
+            log_scale: store.read(&format!("{}.log_scale", self.name), graph)?,
         }))
     }
 }

@@ -1,9 +1,10 @@
 //! Conditional planar flow: planar parameters as affine functions of a context vector.
 
 use super::bijector::Bijector;
+use super::planar::planar_root;
 use crate::backend::{real, Backend, Graph, Real, Rng, Var};
 use crate::error::{Error, Result};
-use crate::flows::{read, FlowLayer};
+use crate::flows::FlowLayer;
 use crate::params::{Init, ParamStore};
 
 /// [`Planar`](super::Planar) with `u = u0 + c U`, `w = w0 + c W`, `b = b0 + c B` for a context
@@ -64,7 +65,7 @@ impl<E: Real, D: Backend<E>> FlowLayer<E, D> for ConditionalPlanar {
         store: &ParamStore<E, D>,
         graph: Option<&Graph<E, D>>,
     ) -> Result<Box<dyn Bijector<E, D>>> {
-        let get = |n: &str| read(store, graph, &format!("{}.{n}", self.name));
+        let get = |n: &str| store.read(&format!("{}.{n}", self.name), graph);
         Ok(Box::new(BoundConditionalPlanar {
             u0: get("u0")?,
             w0: get("w0")?,
@@ -144,20 +145,7 @@ impl<E: Real, D: Backend<E>> Bijector<E, D> for BoundConditionalPlanar<E, D> {
         let target = y.mul(&w)?.sum_columns().to_f64_vec();
         let (c, offset) = (w_dot_u_hat.to_f64_vec(), b.to_f64_vec());
         let roots: Vec<E> = (0..y.rows())
-            .map(|i| {
-                // a + c tanh(a + b) = t is increasing in a when c >= -1; bisect.
-                let (t, c, b) = (target[i], c[i], offset[i]);
-                let (mut low, mut high) = (t - c.abs() - 1.0, t + c.abs() + 1.0);
-                for _ in 0..200 {
-                    let mid = 0.5 * (low + high);
-                    if mid + c * (mid + b).tanh() < t {
-                        low = mid;
-                    } else {
-                        high = mid;
-                    }
-                }
-                real(0.5 * (low + high))
-            })
+            .map(|i| real(planar_root(target[i], c[i], offset[i])))
             .collect();
         let a = Var::from_vec(&y.device(), roots, y.rows(), 1)?;
         let z = y.sub(&a.add(&b)?.tanh().mul(&u_hat)?)?;

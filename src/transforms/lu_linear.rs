@@ -3,7 +3,7 @@
 use super::bijector::Bijector;
 use crate::backend::{Backend, Graph, Real, Rng, Var};
 use crate::error::Result;
-use crate::flows::{read, FlowLayer};
+use crate::flows::FlowLayer;
 use crate::params::{Init, ParamStore};
 
 /// `x = z W^T` with `W = L U`: `L` unit lower-triangular, `U` upper-triangular with diagonal
@@ -48,12 +48,14 @@ impl<E: Real, D: Backend<E>> FlowLayer<E, D> for LuLinear {
     ) -> Result<Box<dyn Bijector<E, D>>> {
         let d = self.dimension;
         let eye = Var::identity(store.device(), d);
-        let lower = read(store, graph, &format!("{}.lower", self.name))?
+        let lower = store
+            .read(&format!("{}.lower", self.name), graph)?
             .lower_triangle(-1)
             .add(&eye)?;
-        let log_diagonal = read(store, graph, &format!("{}.log_diagonal", self.name))?;
+        let log_diagonal = store.read(&format!("{}.log_diagonal", self.name), graph)?;
         let diagonal = eye.mul(&log_diagonal.exp())?;
-        let upper = read(store, graph, &format!("{}.upper", self.name))?
+        let upper = store
+            .read(&format!("{}.upper", self.name), graph)?
             .upper_triangle(1)
             .add(&diagonal)?;
         Ok(Box::new(BoundLuLinear {

@@ -3,7 +3,7 @@
 use super::bijector::Bijector;
 use crate::backend::{real, Backend, Graph, Real, Rng, Var};
 use crate::error::{Error, Result};
-use crate::flows::{read, FlowLayer};
+use crate::flows::FlowLayer;
 use crate::params::{Init, ParamStore};
 
 /// `f(z) = z + u_hat tanh(w . z + b)`, with `u_hat = u + (m(w . u) - w . u) w / |w|^2`,
@@ -63,9 +63,9 @@ impl<E: Real, D: Backend<E>> FlowLayer<E, D> for Planar {
         store: &ParamStore<E, D>,
         graph: Option<&Graph<E, D>>,
     ) -> Result<Box<dyn Bijector<E, D>>> {
-        let u = read(store, graph, &format!("{}.u", self.name))?;
-        let w = read(store, graph, &format!("{}.w", self.name))?;
-        let b = read(store, graph, &format!("{}.b", self.name))?;
+        let u = store.read(&format!("{}.u", self.name), graph)?;
+        let w = store.read(&format!("{}.w", self.name), graph)?;
+        let b = store.read(&format!("{}.b", self.name), graph)?;
         let wu = w.mul(&u)?.sum();
         let m = wu.softplus().add_scalar(-1.0);
         let w_norm = w.square().sum();
@@ -78,6 +78,21 @@ impl<E: Real, D: Backend<E>> FlowLayer<E, D> for Planar {
             w_dot_u_hat,
         }))
     }
+}
+
+/// The `a` with `a + c tanh(a + b) = target`, by bisection: for `c >= -1` the left side is
+/// increasing in `a`, and `|c tanh| <= |c|` brackets the root.
+pub(crate) fn planar_root(target: f64, c: f64, b: f64) -> f64 {
+    let (mut low, mut high) = (target - c.abs() - 1.0, target + c.abs() + 1.0);
+    for _ in 0..200 {
+        let mid = 0.5 * (low + high);
+        if mid + c * (mid + b).tanh() < target {
+            low = mid;
+        } else {
+            high = mid;
+        }
+    }
+    0.5 * (low + high)
 }
 
 /// A [`Planar`] layer with its parameters for one step.
@@ -114,22 +129,7 @@ impl<E: Real, D: Backend<E>> Bijector<E, D> for BoundPlanar<E, D> {
                 message: format!("w . u_hat = {c} < -1: the layer is not invertible"),
             });
         }
-        let roots: Vec<E> = target
-            .iter()
-            .map(|&t| {
-                // g(a) = a + c tanh(a + b) - t is increasing; |c tanh| <= |c| brackets the root.
-                let (mut low, mut high) = (t - c.abs() - 1.0, t + c.abs() + 1.0);
-                for _ in 0..200 {
-                    let mid = 0.5 * (low + high);
-                    if mid + c * (mid + b).tanh() < t {
-                        low = mid;
-                    } else {
-                        high = mid;
-                    }
-                }
-                real(0.5 * (low + high))
-            })
-            .collect();
+        let roots: Vec<E> = target.iter().map(|&t| real(planar_root(t, c, b))).collect();
         let a = Var::from_vec(&y.device(), roots, y.rows(), 1)?;
         let h = a.add(&self.b)?.tanh();
         let z = y.sub(&h.mul(&self.u_hat)?)?;

@@ -3,7 +3,7 @@
 use super::bijector::Bijector;
 use crate::backend::{Backend, Graph, Real, Rng, Var};
 use crate::error::Result;
-use crate::flows::{read, FlowLayer};
+use crate::flows::FlowLayer;
 use crate::params::{Init, ParamStore};
 
 /// `f(z) = z + beta h(r) (z - z0)`, `r = |z - z0|`, `h = 1 / (alpha + r)`, with
@@ -68,9 +68,12 @@ impl<E: Real, D: Backend<E>> FlowLayer<E, D> for Radial {
         store: &ParamStore<E, D>,
         graph: Option<&Graph<E, D>>,
     ) -> Result<Box<dyn Bijector<E, D>>> {
-        let z0 = read(store, graph, &format!("{}.z0", self.name))?;
-        let alpha = read(store, graph, &format!("{}.alpha_raw", self.name))?.softplus();
-        let beta = read(store, graph, &format!("{}.beta_raw", self.name))?
+        let z0 = store.read(&format!("{}.z0", self.name), graph)?;
+        let alpha = store
+            .read(&format!("{}.alpha_raw", self.name), graph)?
+            .softplus();
+        let beta = store
+            .read(&format!("{}.beta_raw", self.name), graph)?
             .softplus()
             .sub(&alpha)?;
         Ok(Box::new(BoundRadial { z0, alpha, beta }))

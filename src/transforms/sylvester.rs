@@ -3,7 +3,7 @@
 use super::bijector::Bijector;
 use crate::backend::{Backend, Graph, Real, Rng, Var};
 use crate::error::{Error, Result};
-use crate::flows::{read, FlowLayer};
+use crate::flows::FlowLayer;
 use crate::params::{Init, ParamStore};
 
 /// `f(z) = z + Q R tanh(R~ Q^T z + b)` with `Q` orthogonal, a product of `reflections`
@@ -68,7 +68,7 @@ impl<E: Real, D: Backend<E>> FlowLayer<E, D> for Sylvester {
         graph: Option<&Graph<E, D>>,
     ) -> Result<Box<dyn Bijector<E, D>>> {
         let d = self.dimension;
-        let get = |n: &str| read(store, graph, &format!("{}.{n}", self.name));
+        let get = |n: &str| store.read(&format!("{}.{n}", self.name), graph);
         let eye = Var::identity(store.device(), d);
         let vectors = get("householder")?;
         let mut q = eye.clone();

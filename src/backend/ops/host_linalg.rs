@@ -56,3 +56,32 @@ pub(crate) fn transpose(a: &[f64], n: usize) -> Vec<f64> {
     }
     t
 }
+
+/// Solves `A x = b` for symmetric positive-definite `A` by Cholesky, or `None` when `A` is not
+/// positive definite.
+pub(crate) fn solve_spd(a: &[f64], b: &[f64]) -> Option<Vec<f64>> {
+    let n = b.len();
+    let l = cholesky(a, n).ok()?;
+    let y = forward_substitute(&l, b, n);
+    // Back substitution with L^T.
+    let mut x = vec![0.0; n];
+    for i in (0..n).rev() {
+        x[i] = (y[i] - (i + 1..n).map(|k| l[k * n + i] * x[k]).sum::<f64>()) / l[i * n + i];
+    }
+    Some(x)
+}
+
+/// The inverse of a symmetric positive-definite matrix, `(L^-1)^T L^-1`, or `None`.
+pub(crate) fn invert_spd(a: &[f64], n: usize) -> Option<Vec<f64>> {
+    let inverse_factor = invert_lower(&cholesky(a, n).ok()?, n);
+    Some(
+        (0..n * n)
+            .map(|k| {
+                let (i, j) = (k / n, k % n);
+                (0..n)
+                    .map(|r| inverse_factor[r * n + i] * inverse_factor[r * n + j])
+                    .sum()
+            })
+            .collect(),
+    )
+}

@@ -5,7 +5,7 @@
 
 mod cholesky;
 mod cumsum;
-mod host_linalg;
+pub(crate) mod host_linalg;
 mod log1p;
 mod searchsorted;
 mod softplus;

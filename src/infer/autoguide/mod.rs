@@ -82,10 +82,7 @@ impl<E: Real, D: Backend<E>> AutoBase<E, D> {
             model: self.prefix.clone(),
             message: "drawing from an autoguide needs its parameter store".into(),
         })?;
-        match graph {
-            Some(g) => store.var(g, &name),
-            None => store.value(&name),
-        }
+        store.read(&name, graph)
     }
 
     /// Pushes an unconstrained draw `theta` with `ln q(theta)` through the layout.

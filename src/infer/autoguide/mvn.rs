@@ -52,26 +52,8 @@ impl<E: Real, D: Backend<E>> AutoMvn<E, D> {
 
 /// The lower Cholesky factor of `P^-1` for a precision `P`, or `None` if `P` is not SPD.
 fn covariance_factor(precision: &[f64], d: usize) -> Option<Vec<f64>> {
-    use crate::backend::ops::host_cholesky;
-    // P = L L^T  =>  P^-1 = L^-T L^-1; its Cholesky factor comes from inverting P first.
-    let l = host_cholesky(precision, d).ok()?;
-    let mut inverse = vec![0.0; d * d];
-    for column in 0..d {
-        let mut y = vec![0.0; d];
-        for i in 0..d {
-            let b = if i == column { 1.0 } else { 0.0 };
-            y[i] = (b - (0..i).map(|k| l[i * d + k] * y[k]).sum::<f64>()) / l[i * d + i];
-        }
-        for i in (0..d).rev() {
-            let value = (y[i]
-                - (i + 1..d)
-                    .map(|k| l[k * d + i] * inverse[k * d + column])
-                    .sum::<f64>())
-                / l[i * d + i];
-            inverse[i * d + column] = value;
-        }
-    }
-    host_cholesky(&inverse, d).ok()
+    use crate::backend::ops::host_linalg::{cholesky, invert_spd};
+    cholesky(&invert_spd(precision, d)?, d).ok()
 }
 
 impl<E: Real, D: Backend<E>> Guide<E, D> for AutoMvn<E, D> {
