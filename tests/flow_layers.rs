@@ -8,8 +8,8 @@ use flowppl::flows::FlowLayer;
 use flowppl::prelude::*;
 use flowppl::testing::{log_abs_det, numerical_jacobian, test_device, TestDevice};
 use flowppl::transforms::{
-    ActNorm, AffineAutoregressive, AffineCoupling, ConditionalPlanar, LuLinear, Planar, Radial,
-    SplineAutoregressive, SplineCoupling, Sylvester,
+    ActNorm, AffineAutoregressive, AffineCoupling, BatchNorm, ConditionalPlanar, ConditionalRadial,
+    LuLinear, Planar, Radial, SplineAutoregressive, SplineCoupling, Sylvester,
 };
 use proptest::prelude::*;
 
@@ -99,6 +99,21 @@ fn table() -> Vec<Row> {
             name: "spline coupling | context",
             layer: Box::new(SplineCoupling::new("cspline", D, &[8], 2, 5, 3.0).unwrap()),
             context: Some(vec![0.3, -1.1]),
+        },
+        Row {
+            name: "additive coupling",
+            layer: Box::new(AffineCoupling::additive("nice", D, &[8], 0).unwrap()),
+            context: None,
+        },
+        Row {
+            name: "radial | context",
+            layer: Box::new(ConditionalRadial::new("cradial", D, 2).unwrap()),
+            context: Some(vec![0.3, -1.1]),
+        },
+        Row {
+            name: "batch_norm",
+            layer: Box::new(BatchNorm::new("bn", D)),
+            context: None,
         },
         Row {
             name: "coupling | context",
@@ -279,6 +294,7 @@ fn conditional_layers_use_each_rows_own_context() {
     let dev = test_device();
     let layers: Vec<Box<dyn FlowLayer<f64, TestDevice>>> = vec![
         Box::new(ConditionalPlanar::new("cp", D, 2).unwrap()),
+        Box::new(ConditionalRadial::new("cr", D, 2).unwrap()),
         Box::new(AffineAutoregressive::maf("cm", D, &[8], 2).unwrap()),
         Box::new(AffineCoupling::new("cc", D, &[8], 2).unwrap()),
         Box::new(SplineCoupling::new("cs", D, &[8], 2, 5, 3.0).unwrap()),

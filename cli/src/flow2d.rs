@@ -101,7 +101,7 @@ pub fn run(options: &Flow2dOptions) -> Result<()> {
         let settings = DensityOptions {
             steps: options.steps,
             batch_size: options.batch.unwrap_or(512),
-            learning_rate: options.learning_rate.unwrap_or(1e-3),
+            learning_rate: options.learning_rate.unwrap_or(3e-3),
             seed: options.seed,
             schedule: flowppl::params::Schedule::Cosine {
                 total: options.steps as u64,

@@ -5,7 +5,8 @@ use super::layer::Fixed;
 use crate::backend::{Backend, Real};
 use crate::error::{Error, Result};
 use crate::transforms::{
-    AffineAutoregressive, AffineCoupling, Planar, Radial, Reverse, SplineCoupling, Sylvester,
+    AffineAutoregressive, AffineCoupling, BatchNorm, Planar, Radial, Reverse, SplineCoupling,
+    Sylvester,
 };
 
 /// The layer type of a stack.
@@ -19,6 +20,9 @@ pub enum FlowKind {
     Iaf,
     /// MAF layers, reversed in between.
     Maf,
+    /// MAF layers with a [`BatchNorm`] layer and a reversal in between (the MAF paper's stack,
+    /// Papamakarios et al. 2017).
+    MafBatchNorm,
     /// Affine coupling layers (RealNVP), reversed in between.
     RealNvp,
     /// Rational-quadratic spline coupling layers (8 bins on [-5, 5]), reversed in between.
@@ -28,7 +32,7 @@ pub enum FlowKind {
 }
 
 impl FlowKind {
-    /// By name: `planar`, `radial`, `iaf`, `maf`, `realnvp`.
+    /// By name: `planar`, `radial`, `sylvester`, `iaf`, `maf`, `maf-bn`, `realnvp`, `nsf`.
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] listing the names.
@@ -38,13 +42,15 @@ impl FlowKind {
             "radial" => FlowKind::Radial,
             "iaf" => FlowKind::Iaf,
             "maf" => FlowKind::Maf,
+            "maf-bn" => FlowKind::MafBatchNorm,
             "realnvp" => FlowKind::RealNvp,
             "nsf" => FlowKind::Nsf,
             "sylvester" => FlowKind::Sylvester,
             other => {
                 return Err(Error::InvalidConfig {
                     what: format!("flow `{other}`"),
-                    message: "expected planar, radial, sylvester, iaf, maf, realnvp or nsf".into(),
+                    message: "expected planar, radial, sylvester, iaf, maf, maf-bn, realnvp or nsf"
+                        .into(),
                 })
             }
         })
@@ -77,10 +83,17 @@ pub fn build_flow<E: Real, D: Backend<E>>(
         let permuted = k > 0
             && matches!(
                 kind,
-                FlowKind::Iaf | FlowKind::Maf | FlowKind::RealNvp | FlowKind::Nsf
+                FlowKind::Iaf
+                    | FlowKind::Maf
+                    | FlowKind::MafBatchNorm
+                    | FlowKind::RealNvp
+                    | FlowKind::Nsf
             );
         if permuted {
             flow = flow.layer(Fixed::new(&format!("{name}.reverse"), Reverse));
+        }
+        if k > 0 && kind == FlowKind::MafBatchNorm {
+            flow = flow.layer(BatchNorm::new(&format!("{name}.batch_norm"), dimension));
         }
         flow = match kind {
             FlowKind::Planar => flow.layer(Planar::new(&name, dimension)),
@@ -88,7 +101,7 @@ pub fn build_flow<E: Real, D: Backend<E>>(
             FlowKind::Iaf => flow.layer(AffineAutoregressive::iaf(
                 &name, dimension, hidden, context,
             )?),
-            FlowKind::Maf => flow.layer(AffineAutoregressive::maf(
+            FlowKind::Maf | FlowKind::MafBatchNorm => flow.layer(AffineAutoregressive::maf(
                 &name, dimension, hidden, context,
             )?),
             FlowKind::RealNvp => {

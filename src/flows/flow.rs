@@ -76,6 +76,15 @@ impl<E: Real, D: Backend<E>> Flow<E, D> {
         Ok(())
     }
 
+    /// Lets every layer fold the last training step's records into its state (see
+    /// [`FlowLayer::update_state`]); call it after each optimizer step of a hand-written loop.
+    ///
+    /// # Errors
+    /// Missing parameters.
+    pub fn update_state(&self, store: &mut ParamStore<E, D>) -> Result<()> {
+        self.layers.iter().try_for_each(|l| l.update_state(store))
+    }
+
     /// The flow with this step's parameters.
     ///
     /// # Errors

@@ -34,6 +34,17 @@ pub trait FlowLayer<E: Real, D: Backend<E>> {
         Ok(())
     }
 
+    /// Folds what the last training step recorded into the layer's non-trained state (the
+    /// running moments of [`BatchNorm`](crate::transforms::BatchNorm)); called by the training
+    /// loops after each optimizer step. Most layers have no such state.
+    ///
+    /// # Errors
+    /// Missing parameters.
+    fn update_state(&self, store: &mut ParamStore<E, D>) -> Result<()> {
+        let _ = store;
+        Ok(())
+    }
+
     /// The bijector with this step's parameters.
     ///
     /// # Errors

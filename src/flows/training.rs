@@ -143,6 +143,7 @@ pub fn fit_density<E: Real, D: Backend<E>>(
         }
         let mut grads = loss.backward()?;
         adam.step(store, &mut grads)?;
+        flow.update_state(store)?;
         report.losses.push(value);
         report.steps = step + 1;
         if let Some(validation) = &validation {

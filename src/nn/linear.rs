@@ -5,7 +5,8 @@ use crate::error::Result;
 use crate::params::{Init, ParamStore};
 
 /// `y = x W + b` with `W` of shape `(inputs, outputs)`; with a mask `M`, `y = x (W * M) + b`
-/// (MADE). Weights start Glorot-uniform, biases at zero (or as given).
+/// (MADE). Weights and biases start `U(-1/sqrt(inputs), 1/sqrt(inputs))` (PyTorch's default;
+/// random biases spread the ReLU kinks over the inputs), or as given.
 #[derive(Debug, Clone)]
 pub struct Linear {
     name: String,
@@ -49,14 +50,18 @@ impl Linear {
             &format!("{}.weight", self.name),
             self.inputs,
             self.outputs,
-            &Init::XavierUniform,
+            &Init::FanInUniform,
             rng,
         )?;
+        let bound = 1.0 / (self.inputs.max(1) as f64).sqrt();
         store.get_or_init(
             &format!("{}.bias", self.name),
             1,
             self.outputs,
-            &Init::Zeros,
+            &Init::Uniform {
+                low: -bound,
+                high: bound,
+            },
             rng,
         )
     }

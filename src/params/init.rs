@@ -26,6 +26,9 @@ pub enum Init {
     /// Glorot/Xavier uniform for a `(fan_in, fan_out)` weight: `U(-a, a)`,
     /// `a = sqrt(6 / (fan_in + fan_out))` (Glorot & Bengio 2010).
     XavierUniform,
+    /// `U(-a, a)` with `a = 1 / sqrt(fan_in)` for a `(fan_in, fan_out)` weight: PyTorch's
+    /// default for linear layers (He et al. 2015's uniform rule with negative slope `sqrt(5)`).
+    FanInUniform,
     /// Explicit row-major values.
     Values(Vec<f64>),
 }
@@ -72,6 +75,13 @@ impl Init {
             }
             Init::XavierUniform => {
                 let a = (6.0 / (rows + columns) as f64).sqrt();
+                open_uniforms(rng, n)
+                    .into_iter()
+                    .map(|u| a * (2.0 * u - 1.0))
+                    .collect()
+            }
+            Init::FanInUniform => {
+                let a = 1.0 / (rows.max(1) as f64).sqrt();
                 open_uniforms(rng, n)
                     .into_iter()
                     .map(|u| a * (2.0 * u - 1.0))

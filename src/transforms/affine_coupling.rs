@@ -1,4 +1,5 @@
-//! Affine coupling (RealNVP, Dinh et al. 2017, arXiv:1605.08803).
+//! Affine coupling (RealNVP, Dinh et al. 2017, arXiv:1605.08803) and its additive special case
+//! (NICE, Dinh et al. 2015, arXiv:1410.8516).
 
 use super::bijector::Bijector;
 use crate::backend::{Backend, Graph, Real, Rng, Var};
@@ -13,11 +14,15 @@ use crate::params::ParamStore;
 /// `s = 2 tanh(s_raw / 2)` (so outputs stay finite for any input). `log |det J| = sum s`. Both
 /// directions are one network evaluation. Put a [`Reverse`](super::Reverse) between layers so
 /// every coordinate gets transformed.
+///
+/// [`AffineCoupling::additive`] is NICE's volume-preserving coupling: `y_b = x_b + t`,
+/// `log |det J| = 0` (the net outputs only `t`).
 #[derive(Debug, Clone)]
 pub struct AffineCoupling {
     name: String,
     dimension: usize,
     split: usize,
+    additive: bool,
     net: Mlp,
 }
 
@@ -27,6 +32,29 @@ impl AffineCoupling {
     /// # Errors
     /// [`Error::InvalidConfig`] for `dimension < 2`.
     pub fn new(name: &str, dimension: usize, hidden: &[usize], context: usize) -> Result<Self> {
+        Self::build(name, dimension, hidden, context, false)
+    }
+
+    /// The additive (NICE) coupling: a shift only, volume preserving.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] for `dimension < 2`.
+    pub fn additive(
+        name: &str,
+        dimension: usize,
+        hidden: &[usize],
+        context: usize,
+    ) -> Result<Self> {
+        Self::build(name, dimension, hidden, context, true)
+    }
+
+    fn build(
+        name: &str,
+        dimension: usize,
+        hidden: &[usize],
+        context: usize,
+        additive: bool,
+    ) -> Result<Self> {
         if dimension < 2 {
             return Err(Error::InvalidConfig {
                 what: format!("AffineCoupling `{name}`"),
@@ -34,16 +62,13 @@ impl AffineCoupling {
             });
         }
         let split = dimension / 2;
+        let outputs = if additive { 1 } else { 2 } * (dimension - split);
         Ok(AffineCoupling {
             name: name.to_string(),
             dimension,
             split,
-            net: Mlp::new(
-                &format!("{name}.net"),
-                split + context,
-                hidden,
-                2 * (dimension - split),
-            ),
+            additive,
+            net: Mlp::new(&format!("{name}.net"), split + context, hidden, outputs),
         })
     }
 }
@@ -69,6 +94,7 @@ impl<E: Real, D: Backend<E>> FlowLayer<E, D> for AffineCoupling {
             net: self.net.bind(store, graph)?,
             dimension: self.dimension,
             split: self.split,
+            additive: self.additive,
         }))
     }
 }
@@ -78,23 +104,29 @@ pub struct BoundAffineCoupling<E: Real, D: Backend<E>> {
     net: BoundMlp<E, D>,
     dimension: usize,
     split: usize,
+    additive: bool,
 }
 
 impl<E: Real, D: Backend<E>> BoundAffineCoupling<E, D> {
+    /// The shift and, unless additive, the log-scale for the moved coordinates.
+    #[allow(clippy::type_complexity)]
     fn shift_and_scale(
         &self,
         kept: &Var<E, D>,
         context: Option<&Var<E, D>>,
-    ) -> Result<(Var<E, D>, Var<E, D>)> {
+    ) -> Result<(Var<E, D>, Option<Var<E, D>>)> {
         let input = match context {
             Some(c) => Var::concat_columns(&[kept, &c.broadcast_to(kept.rows(), c.columns())?])?,
             None => kept.clone(),
         };
         let out = self.net.forward(&input)?;
+        if self.additive {
+            return Ok((out, None));
+        }
         let width = self.dimension - self.split;
         let shift = out.slice_columns(0, width)?;
         let scale = (out.slice_columns(width, 2 * width)? * 0.5).tanh() * 2.0;
-        Ok((shift, scale))
+        Ok((shift, Some(scale)))
     }
 }
 
@@ -109,11 +141,12 @@ impl<E: Real, D: Backend<E>> Bijector<E, D> for BoundAffineCoupling<E, D> {
     ) -> Result<(Var<E, D>, Var<E, D>)> {
         let kept = x.slice_columns(0, self.split)?;
         let (t, s) = self.shift_and_scale(&kept, context)?;
-        let moved = x
-            .slice_columns(self.split, self.dimension)?
-            .mul(&s.exp())?
-            .add(&t)?;
-        Ok((Var::concat_columns(&[&kept, &moved])?, s.sum_columns()))
+        let moved = x.slice_columns(self.split, self.dimension)?;
+        let (moved, log_det) = match s {
+            Some(s) => (moved.mul(&s.exp())?.add(&t)?, s.sum_columns()),
+            None => (moved.add(&t)?, Var::zeros(&x.device(), x.rows(), 1)),
+        };
+        Ok((Var::concat_columns(&[&kept, &moved])?, log_det))
     }
     fn inverse(
         &self,
@@ -122,10 +155,11 @@ impl<E: Real, D: Backend<E>> Bijector<E, D> for BoundAffineCoupling<E, D> {
     ) -> Result<(Var<E, D>, Var<E, D>)> {
         let kept = y.slice_columns(0, self.split)?;
         let (t, s) = self.shift_and_scale(&kept, context)?;
-        let moved = y
-            .slice_columns(self.split, self.dimension)?
-            .sub(&t)?
-            .mul(&(-&s).exp())?;
-        Ok((Var::concat_columns(&[&kept, &moved])?, -s.sum_columns()))
+        let moved = y.slice_columns(self.split, self.dimension)?.sub(&t)?;
+        let (moved, log_det) = match s {
+            Some(s) => (moved.mul(&(-&s).exp())?, -s.sum_columns()),
+            None => (moved, Var::zeros(&y.device(), y.rows(), 1)),
+        };
+        Ok((Var::concat_columns(&[&kept, &moved])?, log_det))
     }
 }

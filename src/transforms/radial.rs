@@ -92,17 +92,28 @@ impl<E: Real, D: Backend<E>> Bijector<E, D> for BoundRadial<E, D> {
         "Radial"
     }
     fn forward(&self, z: &Var<E, D>, _: Option<&Var<E, D>>) -> Result<(Var<E, D>, Var<E, D>)> {
-        let d = z.columns() as f64;
-        let offset = z.sub(&self.z0)?;
-        let r = offset.square().sum_columns().sqrt();
-        let h = r.add(&self.alpha)?.recip();
-        let beta_h = h.mul(&self.beta)?;
-        let y = z.add(&offset.mul(&beta_h)?)?;
-        let first = beta_h.add_scalar(1.0).ln() * (d - 1.0);
-        let second = beta_h.sub(&beta_h.mul(&h)?.mul(&r)?)?.add_scalar(1.0).ln();
-        Ok((y, first.add(&second)?))
+        radial_forward(z, &self.z0, &self.alpha, &self.beta)
     }
     fn has_inverse(&self) -> bool {
         false
     }
+}
+
+/// The radial map and its log-determinant for a centre `z0` (`(1, d)` or one per row), and
+/// `alpha > 0`, `beta >= -alpha` (`(1, 1)` or one per row).
+pub(super) fn radial_forward<E: Real, D: Backend<E>>(
+    z: &Var<E, D>,
+    z0: &Var<E, D>,
+    alpha: &Var<E, D>,
+    beta: &Var<E, D>,
+) -> Result<(Var<E, D>, Var<E, D>)> {
+    let d = z.columns() as f64;
+    let offset = z.sub(z0)?;
+    let r = offset.square().sum_columns().sqrt();
+    let h = r.add(alpha)?.recip();
+    let beta_h = h.mul(beta)?;
+    let y = z.add(&offset.mul(&beta_h)?)?;
+    let first = beta_h.add_scalar(1.0).ln() * (d - 1.0);
+    let second = beta_h.sub(&beta_h.mul(&h)?.mul(&r)?)?.add_scalar(1.0).ln();
+    Ok((y, first.add(&second)?))
 }

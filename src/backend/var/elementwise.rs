@@ -76,6 +76,13 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
         self.record(|t| t.clamp(low, high))
     }
 
+    /// Clamps into `[low, high]` but passes the gradient through unchanged ("straight-through",
+    /// Pyro's `clamp_preserve_gradients`): the value is `clamp(x)`, the derivative 1 everywhere,
+    /// so a unit pushed past a bound can come back.
+    pub fn clamp_straight_through(&self, low: f64, high: f64) -> Self {
+        self + &(&self.clamp(low, high) - self).detach()
+    }
+
     /// Elementwise function evaluated on the host, with its derivative: the value is `f(x)` and
     /// the gradient is `f'(x) * upstream`. Used for special functions that dfdx lacks (lgamma,
     /// digamma, log1p...).
