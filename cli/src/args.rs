@@ -112,11 +112,35 @@ pub struct FitOptions {
     pub init: String,
     /// Reuse tensor buffers across steps (`--cache`).
     pub cache: bool,
+    /// Layers of a flow guide.
+    pub layers: usize,
+    /// Hidden sizes of a flow guide's networks.
+    pub hidden: Vec<usize>,
+    /// `elbo`, `iwae:K` or `renyi:ALPHA`.
+    pub objective: String,
+    /// Sticking-the-landing gradients.
+    pub stl: bool,
 }
 
+/// The guides `fit` accepts.
+pub const GUIDES: [&str; 11] = [
+    "normal",
+    "mvn",
+    "lowrank",
+    "delta",
+    "iaf",
+    "planar",
+    "radial",
+    "sylvester",
+    "nsf",
+    "realnvp",
+    "maf",
+];
+
 impl FitOptions {
-    /// Parses `<model> [--data F] [--guide G] [--rank R] [--init I] [--steps N] [--particles S]
-    /// [--lr X] [--decay F] [--seed N] [--draws N] [--json] [--save F] [--compare-reference]`.
+    /// Parses `<model> [--data F] [--guide G] [--rank R] [--layers K] [--hidden 32,32]
+    /// [--objective elbo|iwae:K|renyi:A] [--stl] [--init I] [--steps N] [--particles S] [--lr X]
+    /// [--decay F] [--seed N] [--draws N] [--json] [--save F] [--compare-reference]`.
     pub fn parse(arguments: &[String]) -> Result<Self, String> {
         let mut iter = arguments.iter();
         let model = match iter.next() {
@@ -139,6 +163,10 @@ impl FitOptions {
             compare_reference: false,
             init: "median".into(),
             cache: false,
+            layers: 3,
+            hidden: vec![32, 32],
+            objective: "elbo".into(),
+            stl: false,
         };
         while let Some(flag) = iter.next() {
             match flag.as_str() {
@@ -165,19 +193,37 @@ impl FitOptions {
                 }
                 "--draws" => {
                     options.draws =
-                        number(flag, value(flag, &mut iter)?, "an integer of at least 2")?
+                        number(flag, value(flag, &mut iter)?, "an integer of at least 20")?
                 }
                 "--save" => options.save = Some(value(flag, &mut iter)?.clone()),
                 "--init" => options.init = value(flag, &mut iter)?.clone(),
                 "--json" => options.json = true,
                 "--cache" => options.cache = true,
                 "--compare-reference" => options.compare_reference = true,
+                "--stl" => options.stl = true,
+                "--objective" => options.objective = value(flag, &mut iter)?.clone(),
+                "--layers" => {
+                    options.layers = number(flag, value(flag, &mut iter)?, "a positive integer")?
+                }
+                "--hidden" => {
+                    options.hidden = value(flag, &mut iter)?
+                        .split(',')
+                        .map(|h| number::<usize>(flag, h, "comma-separated positive integers"))
+                        .collect::<Result<_, _>>()?
+                }
                 other => return Err(format!("unknown option `{other}` for `fit`")),
             }
         }
-        if options.steps == 0 || options.particles == 0 || options.rank == 0 || options.draws < 2 {
+        if options.steps == 0
+            || options.particles == 0
+            || options.rank == 0
+            || options.layers == 0
+            || options.hidden.contains(&0)
+            || options.draws < 20
+        {
             return Err(
-                "`--steps`, `--particles` and `--rank` must be at least 1, `--draws` at least 2"
+                "`--steps`, `--particles`, `--rank`, `--layers` and every `--hidden` size must be \
+                 at least 1, `--draws` at least 20"
                     .into(),
             );
         }
@@ -199,10 +245,11 @@ impl FitOptions {
                 options.init
             ));
         }
-        if !["normal", "mvn", "lowrank", "delta"].contains(&options.guide.as_str()) {
+        if !GUIDES.contains(&options.guide.as_str()) {
             return Err(format!(
-                "unknown guide `{}`; expected normal, mvn, lowrank or delta",
-                options.guide
+                "unknown guide `{}`; expected one of {}",
+                options.guide,
+                GUIDES.join(", ")
             ));
         }
         Ok(options)

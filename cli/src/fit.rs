@@ -1,7 +1,8 @@
 //! `flowppl fit`: SVI on a zoo model, with summaries, reference comparison and saving.
 
 use crate::args::FitOptions;
-use flowppl::infer::{Fit, Guide, Summary};
+use flowppl::flows::FlowKind;
+use flowppl::infer::{AutoFlow, Bound, Diagnostics, Fit, Guide, Summary};
 use flowppl::params::Schedule;
 use flowppl::ppl::Model;
 use flowppl::prelude::*;
@@ -33,7 +34,7 @@ pub fn run(options: &FitOptions) -> Result<()> {
         "laplace" => InitStrategy::Laplace,
         _ => InitStrategy::PriorMedian,
     };
-    let (summary, seconds, params) = match options.guide.as_str() {
+    let outcome = match options.guide.as_str() {
         "normal" => fit_with(model, AutoNormal::new().with_init(init), options)?,
         "mvn" => fit_with(model, AutoMvn::new().with_init(init), options)?,
         "lowrank" => fit_with(
@@ -42,13 +43,18 @@ pub fn run(options: &FitOptions) -> Result<()> {
             options,
         )?,
         "delta" => fit_with(model, AutoDelta::new().with_init(init), options)?,
-        other => {
-            return Err(Error::InvalidConfig {
-                what: "--guide".into(),
-                message: format!("unknown guide `{other}`; expected normal, mvn, lowrank or delta"),
-            })
-        }
+        flow => fit_with(
+            model,
+            AutoFlow::new(FlowKind::parse(flow)?, options.layers, &options.hidden).with_init(init),
+            options,
+        )?,
     };
+    let Outcome {
+        summary,
+        seconds,
+        params,
+        diagnostics,
+    } = outcome;
     let reference = if options.compare_reference {
         Some(entry.reference()?.ok_or_else(|| Error::InvalidConfig {
             what: "--compare-reference".into(),
@@ -65,13 +71,39 @@ pub fn run(options: &FitOptions) -> Result<()> {
         save(path, options, &summary, &params)?;
     }
     if options.json {
-        print_json(options, &summary, seconds, comparison.as_deref());
+        print_json(
+            options,
+            &summary,
+            seconds,
+            comparison.as_deref(),
+            diagnostics.as_ref(),
+        );
     } else {
         println!("{summary}");
         println!(
-            "{} steps x {} particles, guide {}, {:.2} s",
-            options.steps, options.particles, options.guide, seconds
+            "{} steps x {} particles, guide {}, objective {}{}, {:.2} s",
+            options.steps,
+            options.particles,
+            options.guide,
+            options.objective,
+            if options.stl {
+                " (sticking the landing)"
+            } else {
+                ""
+            },
+            seconds
         );
+        match &diagnostics {
+            Some(d) => println!(
+                "PSIS k-hat {:.2} ({}); log-evidence {:.3} +- {:.3} ({} draws)",
+                d.khat,
+                d.reading.as_str(),
+                d.log_evidence,
+                d.log_evidence_se,
+                d.draws
+            ),
+            None => println!("PSIS k-hat: not defined for a point-mass (delta) guide"),
+        }
         if let Some(rows) = &comparison {
             println!();
             println!(
@@ -89,18 +121,44 @@ pub fn run(options: &FitOptions) -> Result<()> {
     Ok(())
 }
 
+/// What a fit produced.
+struct Outcome {
+    summary: Summary,
+    seconds: f64,
+    params: flowppl::params::ParamSnapshot,
+    /// `None` for the delta guide (no density to weight by).
+    diagnostics: Option<Diagnostics>,
+}
+
 fn fit_with<G: Guide<f32, Cpu>>(
     model: Box<dyn Model<f32, Cpu>>,
     guide: G,
     options: &FitOptions,
-) -> Result<(Summary, f64, flowppl::params::ParamSnapshot)> {
+) -> Result<Outcome> {
+    let (objective, particles) = Bound::parse(&options.objective)?;
+    let particles = match particles {
+        Some(k) if options.particles != 8 && options.particles != k => {
+            return Err(Error::InvalidConfig {
+                what: format!(
+                    "--objective {} with --particles {}",
+                    options.objective, options.particles
+                ),
+                message: "iwae:K sets the particles to K; give one or the other".into(),
+            })
+        }
+        Some(k) => k,
+        None => options.particles,
+    };
     let adam = Adam::new(options.learning_rate)?.with_schedule(Schedule::exponential_to(
         options.decay,
         options.steps as u64,
     ))?;
+    let delta = guide.name() == "delta";
     let mut svi = Svi::new(model, guide)
         .optimizer(adam)
-        .particles(options.particles)
+        .objective(objective)
+        .sticking_the_landing(options.stl)
+        .particles(particles)
         .steps(options.steps)
         .seed(options.seed)
         .allocation_cache(options.cache);
@@ -128,7 +186,17 @@ fn fit_with<G: Guide<f32, Cpu>>(
     }
     let fit: Fit<_, _, f32, Cpu> = svi.run()?;
     let summary = fit.summary(options.draws, options.seed.wrapping_add(1))?;
-    Ok((summary, fit.seconds(), fit.params().snapshot()))
+    let diagnostics = if delta {
+        None
+    } else {
+        Some(fit.diagnostics(options.draws, options.seed.wrapping_add(2))?)
+    };
+    Ok(Outcome {
+        summary,
+        seconds: fit.seconds(),
+        params: fit.params().snapshot(),
+        diagnostics,
+    })
 }
 
 fn options_steps(bar: &ProgressBar) -> usize {
@@ -158,6 +226,7 @@ fn print_json(
     summary: &Summary,
     seconds: f64,
     comparison: Option<&[Comparison]>,
+    diagnostics: Option<&Diagnostics>,
 ) {
     let latents: serde_json::Map<String, serde_json::Value> = summary
         .rows
@@ -176,8 +245,16 @@ fn print_json(
         "particles": options.particles,
         "seconds": seconds,
         "elbo": summary.elbo,
+        "objective": options.objective,
+        "stl": options.stl,
         "latents": latents,
     });
+    if let Some(d) = diagnostics {
+        report["psis_khat"] = serde_json::json!(d.khat);
+        report["khat_reading"] = serde_json::json!(d.reading.as_str());
+        report["log_evidence"] = serde_json::json!(d.log_evidence);
+        report["log_evidence_se"] = serde_json::json!(d.log_evidence_se);
+    }
     if let Some(rows) = comparison {
         let table: serde_json::Map<String, serde_json::Value> = rows
             .iter()

@@ -6,7 +6,7 @@
 //! - the 13 posteriors of posteriordb bundled in `data/` (Stan models translated to the
 //!   `model!` DSL, with their reference posterior summaries; BSD-3, see `data/README.md`);
 //! - Bayesian logistic regression on the data of benchmark task T1;
-//! - Neal's funnel and the banana;
+//! - Neal's funnel, the banana and a bimodal 2-D mixture;
 //! - [`normal_mean`]: a conjugate model with a closed-form posterior.
 //!
 //! [`zoo()`] lists them; [`find`] looks one up by name.
@@ -196,6 +196,12 @@ pub fn zoo() -> Vec<ZooEntry> {
             "twisted Gaussian, curvature 0.03",
             (None, None),
             |_| Ok(Box::new(zoo::synthetic::banana(0.03))),
+        ),
+        entry(
+            "bimodal",
+            "two unit Gaussians at (-3, 0) and (3, 0), equal weights",
+            (None, None),
+            |_| Ok(Box::new(zoo::synthetic::bimodal(3.0))),
         ),
         entry(
             "normal_mean",

@@ -98,9 +98,11 @@ pub fn build_flow<E: Real, D: Backend<E>>(
         flow = match kind {
             FlowKind::Planar => flow.layer(Planar::new(&name, dimension)),
             FlowKind::Radial => flow.layer(Radial::new(&name, dimension)),
-            FlowKind::Iaf => flow.layer(AffineAutoregressive::iaf(
-                &name, dimension, hidden, context,
-            )?),
+            // Near the identity, so a flow guide starts as its Gaussian base.
+            FlowKind::Iaf => flow.layer(
+                AffineAutoregressive::iaf(&name, dimension, hidden, context)?
+                    .with_output_scale(0.01),
+            ),
             FlowKind::Maf | FlowKind::MafBatchNorm => flow.layer(AffineAutoregressive::maf(
                 &name, dimension, hidden, context,
             )?),

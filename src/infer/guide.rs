@@ -37,6 +37,13 @@ pub trait Guide<E: Real, D: Backend<E>> {
         seed: u64,
     ) -> Result<()>;
 
+    /// Whether [`draw`](Self::draw) honours [`Ctx::stops_guide_parameters`] (the
+    /// sticking-the-landing estimator). [`Svi`](super::Svi) refuses the estimator for guides
+    /// that answer `false` (the default).
+    fn supports_sticking_the_landing(&self) -> bool {
+        false
+    }
+
     /// Draws `ctx.particles()` particles of every latent site, recorded on `ctx`'s graph.
     ///
     /// # Errors

@@ -6,6 +6,7 @@
 //! - [`Svi`]: the optimisation loop, returning a [`Fit`] with its [`Summary`].
 
 pub mod autoguide;
+mod diagnostics;
 pub mod elbo;
 mod guide;
 mod init;
@@ -13,15 +14,18 @@ pub mod laplace;
 mod layout;
 mod predictive;
 mod program_guide;
+pub mod psis;
 mod summary;
 mod svi;
 
 pub use autoguide::{AutoDelta, AutoFlow, AutoLowRank, AutoMvn, AutoNormal};
-pub use elbo::{elbo_terms, ElboTerms, Objective, TraceElbo};
+pub use diagnostics::Diagnostics;
+pub use elbo::{elbo_terms, Bound, ElboTerms, Objective, RenyiElbo, TraceElbo};
 pub use guide::{Guide, GuideDraw};
 pub use init::InitStrategy;
 pub use layout::{LatentLayout, LatentSlot};
 pub use predictive::Predictive;
 pub use program_guide::ProgramGuide;
+pub use psis::{psis_khat, KhatReading};
 pub use summary::{Summary, SummaryRow};
-pub use svi::{Fit, NonFinitePolicy, Svi};
+pub use svi::{Fit, NonFinitePolicy, Plateau, Svi};

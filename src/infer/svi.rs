@@ -1,6 +1,6 @@
 //! Stochastic variational inference: the training loop.
 
-use super::elbo::{elbo_terms, non_finite_site, Objective, TraceElbo};
+use super::elbo::{elbo_terms, non_finite_site, Bound, Objective};
 use super::guide::Guide;
 use super::summary::{describe, flattened_names, Summary};
 use crate::backend::rng::seeded;
@@ -47,6 +47,33 @@ pub struct Svi<M, G, E: Real = f32, D: Backend<E> = Cpu> {
     seed: u64,
     policy: NonFinitePolicy,
     on_step: Option<Box<dyn FnMut(usize, f64)>>,
+    objective: Bound,
+    sticking_the_landing: bool,
+    plateau: Option<Plateau>,
+}
+
+/// Early stopping on an ELBO plateau: every `window` steps the mean objective of the last
+/// `window` steps is compared with the best such mean so far; after `patience` windows in a row
+/// that improve it by less than `tolerance` nats, training stops. The parameters are those of
+/// the last step (nothing is restored or changed).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Plateau {
+    /// Steps per window.
+    pub window: usize,
+    /// The smallest improvement of a window's mean that counts, in nats.
+    pub tolerance: f64,
+    /// Windows without improvement before stopping.
+    pub patience: usize,
+}
+
+impl Default for Plateau {
+    fn default() -> Self {
+        Plateau {
+            window: 100,
+            tolerance: 0.01,
+            patience: 3,
+        }
+    }
 }
 
 impl<M: Model<f32, Cpu>, G: Guide<f32, Cpu>> Svi<M, G, f32, Cpu> {
@@ -70,6 +97,9 @@ impl<E: Real, D: Backend<E>, M: Model<E, D>, G: Guide<E, D>> Svi<M, G, E, D> {
             seed: 0,
             policy: NonFinitePolicy::Stop,
             on_step: None,
+            objective: Bound::Elbo,
+            sticking_the_landing: false,
+            plateau: None,
         }
     }
 
@@ -131,13 +161,59 @@ impl<E: Real, D: Backend<E>, M: Model<E, D>, G: Guide<E, D>> Svi<M, G, E, D> {
     /// # Errors
     /// [`Error::NonFinite`] naming the site (under [`NonFinitePolicy::Stop`]); errors of the
     /// model, guide or optimiser.
+    /// The objective: the ELBO (default) or a Rényi bound over each step's particles
+    /// (`Bound::Renyi { alpha: 0.0 }` with `K` particles is IWAE). The reported history is the
+    /// chosen bound.
+    pub fn objective(mut self, objective: Bound) -> Self {
+        self.objective = objective;
+        self
+    }
+
+    /// Uses the sticking-the-landing gradient (Roeder et al. 2017, arXiv:1703.09194): the guide
+    /// scores its draws with constant parameters, removing a zero-mean score term whose variance
+    /// does not vanish as the guide approaches the posterior. Needs a guide that supports it
+    /// ([`Guide::supports_sticking_the_landing`]); `run` refuses others.
+    pub fn sticking_the_landing(mut self, enabled: bool) -> Self {
+        self.sticking_the_landing = enabled;
+        self
+    }
+
+    /// Stops early when the objective plateaus (see [`Plateau`]).
+    pub fn stop_on_plateau(mut self, plateau: Plateau) -> Self {
+        self.plateau = Some(plateau);
+        self
+    }
+
     pub fn run(mut self) -> Result<Fit<M, G, E, D>> {
         let mut optimizer = match self.optimizer.take() {
             Some(o) => o,
             None => Box::new(Adam::new(0.01)?),
         };
+        if self.sticking_the_landing && !self.guide.supports_sticking_the_landing() {
+            return Err(Error::InvalidConfig {
+                what: format!(
+                    "sticking the landing with the guide `{}`",
+                    self.guide.name()
+                ),
+                message: "this guide cannot score its draws with constant parameters (supported: \
+                          normal, mvn, lowrank, and flow guides with exact inverses: iaf, maf, \
+                          realnvp, nsf)"
+                    .into(),
+            });
+        }
+        if let Some(p) = self.plateau {
+            if p.window == 0 || p.patience == 0 || p.tolerance.is_nan() || p.tolerance < 0.0 {
+                return Err(Error::InvalidConfig {
+                    what: "the plateau rule".into(),
+                    message: "needs window >= 1, patience >= 1 and tolerance >= 0".into(),
+                });
+            }
+        }
         self.guide
             .setup(&self.model, &mut self.store, &self.device, self.seed)?;
+        // (best window mean, windows without improvement)
+        let mut plateau_state = (f64::NEG_INFINITY, 0usize);
+        let mut stopped_at = None;
         let mut rng = seeded(self.seed);
         let started = Instant::now();
         let mut history = Vec::with_capacity(self.steps);
@@ -148,9 +224,10 @@ impl<E: Real, D: Backend<E>, M: Model<E, D>, G: Guide<E, D>> Svi<M, G, E, D> {
                 let mut ctx = Ctx::new(&self.device, &mut rng)
                     .with_graph(&graph)
                     .with_store(&mut self.store)
-                    .with_particles(self.particles);
+                    .with_particles(self.particles)
+                    .with_stopped_guide_parameters(self.sticking_the_landing);
                 let terms = elbo_terms(&self.model, &self.guide, &mut ctx)?;
-                (TraceElbo.loss(&terms.log_weights)?, terms)
+                (self.objective.loss(&terms.log_weights)?, terms)
             };
             let value = -loss.item()?.to_f64();
             let outcome = if value.is_finite() {
@@ -178,6 +255,21 @@ impl<E: Real, D: Backend<E>, M: Model<E, D>, G: Guide<E, D>> Svi<M, G, E, D> {
             if let Some(callback) = self.on_step.as_mut() {
                 callback(step, value);
             }
+            if let Some(p) = self.plateau {
+                if (step + 1) % p.window == 0 && history.len() >= p.window {
+                    let recent = &history[history.len() - p.window..];
+                    let mean = recent.iter().sum::<f64>() / p.window as f64;
+                    if mean > plateau_state.0 + p.tolerance {
+                        plateau_state = (mean, 0);
+                    } else {
+                        plateau_state.1 += 1;
+                        if plateau_state.1 >= p.patience {
+                            stopped_at = Some(step + 1);
+                            break;
+                        }
+                    }
+                }
+            }
         }
         Ok(Fit {
             model: self.model,
@@ -188,6 +280,7 @@ impl<E: Real, D: Backend<E>, M: Model<E, D>, G: Guide<E, D>> Svi<M, G, E, D> {
             seconds: started.elapsed().as_secs_f64(),
             particles: self.particles,
             skipped,
+            stopped_at,
         })
     }
 }
@@ -202,6 +295,7 @@ pub struct Fit<M, G, E: Real, D: Backend<E>> {
     seconds: f64,
     particles: usize,
     skipped: usize,
+    stopped_at: Option<usize>,
 }
 
 impl<E: Real, D: Backend<E>, M: Model<E, D>, G: Guide<E, D>> Fit<M, G, E, D> {
@@ -229,6 +323,11 @@ impl<E: Real, D: Backend<E>, M: Model<E, D>, G: Guide<E, D>> Fit<M, G, E, D> {
     /// Particles per step used in the fit.
     pub fn particles(&self) -> usize {
         self.particles
+    }
+
+    /// The step after which the plateau rule stopped training, if it did.
+    pub fn stopped_early_at(&self) -> Option<usize> {
+        self.stopped_at
     }
 
     /// The fitted parameters.
@@ -333,6 +432,11 @@ impl<E: Real, D: Backend<E>, M: Model<E, D>, G: Guide<E, D>> Fit<M, G, E, D> {
     }
 
     /// The model.
+    /// The device the fit ran on.
+    pub fn device(&self) -> &D {
+        &self.device
+    }
+
     pub fn model(&self) -> &M {
         &self.model
     }

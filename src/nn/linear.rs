@@ -78,7 +78,8 @@ impl Linear {
         store.insert(&format!("{}.bias", self.name), 1, self.outputs, bias)
     }
 
-    /// Scales the weights (for example by a small factor so a flow starts near the identity).
+    /// Scales the weights and the bias (for example by a small factor so a flow starts near
+    /// the identity).
     ///
     /// # Errors
     /// Unknown parameter.
@@ -87,13 +88,18 @@ impl Linear {
         store: &mut ParamStore<E, D>,
         factor: f64,
     ) -> Result<()> {
-        let name = format!("{}.weight", self.name);
-        let values: Vec<f64> = store
-            .values(&name)?
-            .into_iter()
-            .map(|w| w.to_f64() * factor)
-            .collect();
-        store.insert(&name, self.inputs, self.outputs, &values)
+        for (name, rows) in [
+            (format!("{}.weight", self.name), self.inputs),
+            (format!("{}.bias", self.name), 1),
+        ] {
+            let values: Vec<f64> = store
+                .values(&name)?
+                .into_iter()
+                .map(|w| w.to_f64() * factor)
+                .collect();
+            store.insert(&name, rows, self.outputs, &values)?;
+        }
+        Ok(())
     }
 
     /// The layer's parameters read for one step.

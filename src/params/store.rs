@@ -239,12 +239,13 @@ impl<E: Real, D: Backend<E>> ParamStore<E, D> {
         }
     }
 
-    /// The current value of `name` as a constant.
+    /// The current value of `name` as a constant: a copy under a new tensor id, so using it
+    /// in a recorded computation never sends gradient to the parameter (see [`Var::detach`]).
     ///
     /// # Errors
     /// [`Error::UnknownParameter`] when absent.
     pub fn value(&self, name: &str) -> Result<Var<E, D>> {
-        Ok(Var::constant(self.entry(name)?.tensor.clone()))
+        Ok(Var::constant(self.entry(name)?.tensor.clone() * E::one()))
     }
 
     /// The current values of `name`, row-major, on the host.

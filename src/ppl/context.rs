@@ -19,6 +19,7 @@ pub struct Ctx<'a, E: Real, D: Backend<E>> {
     store: Option<&'a mut ParamStore<E, D>>,
     rng: &'a mut Rng,
     particles: usize,
+    stop_guide_parameters: bool,
     stack: Vec<Box<dyn Handler<E, D> + 'a>>,
 }
 
@@ -31,6 +32,7 @@ impl<'a, E: Real, D: Backend<E>> Ctx<'a, E, D> {
             store: None,
             rng,
             particles: 1,
+            stop_guide_parameters: false,
             stack: Vec::new(),
         }
     }
@@ -51,6 +53,20 @@ impl<'a, E: Real, D: Backend<E>> Ctx<'a, E, D> {
     pub fn with_particles(mut self, particles: usize) -> Self {
         self.particles = particles.max(1);
         self
+    }
+
+    /// Asks guides to report `ln q(z)` with their parameters held constant (the draw `z` still
+    /// depends on them): the sticking-the-landing estimator (Roeder et al. 2017,
+    /// arXiv:1703.09194), which drops the score term whose expectation is zero.
+    pub fn with_stopped_guide_parameters(mut self, stop: bool) -> Self {
+        self.stop_guide_parameters = stop;
+        self
+    }
+
+    /// Whether guides should score their draws with constant parameters (see
+    /// [`with_stopped_guide_parameters`](Self::with_stopped_guide_parameters)).
+    pub fn stops_guide_parameters(&self) -> bool {
+        self.stop_guide_parameters
     }
 
     /// The number of particles (rows of latent values).

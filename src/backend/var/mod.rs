@@ -229,11 +229,15 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
     }
 
     /// The same values cut off from the graph: gradients do not flow through the result.
+    ///
+    /// The result is a fresh tensor (one device copy): dfdx keys gradients by tensor id and its
+    /// binary ops accumulate into *both* operands' ids, so a detached view sharing the original's
+    /// id would still leak gradient into it (into a parameter, when detaching one).
     pub fn detach(&self) -> Self {
         Var {
-            value: self.value.clone(),
+            value: self.value.clone() * E::one(),
             tape: None,
-            uid: self.uid,
+            uid: fresh_uid(),
             poison: self.poison.clone(),
         }
     }

@@ -86,6 +86,7 @@ impl<E: Real, D: Backend<E>> Guide<E, D> for AutoFlow<E, D> {
         let log_base = (eps.square().sum_columns() * -0.5)
             .sub(&log_scale.sum())?
             .add_scalar(-0.5 * d as f64 * TAU.ln());
+        let stop = ctx.stops_guide_parameters();
         let graph = ctx.graph();
         let store = ctx.store().ok_or_else(|| crate::Error::Model {
             model: "auto_flow".into(),
@@ -93,6 +94,33 @@ impl<E: Real, D: Backend<E>> Guide<E, D> for AutoFlow<E, D> {
         })?;
         let bound = flow.bind(store, graph)?;
         let (theta, log_det) = bound.forward(&z, None)?;
-        self.base.finish(&theta, log_base.sub(&log_det)?)
+        if !stop {
+            return self.base.finish(&theta, log_base.sub(&log_det)?);
+        }
+        // Sticking the landing: score theta under the flow with constant parameters, pulling
+        // it back through the exact inverse (only flows whose inverse is exact and
+        // differentiable are accepted; see `supports_sticking_the_landing`).
+        let constant = flow.bind(store, None)?;
+        let (z_back, inverse_log_det) = constant.inverse(&theta, None)?;
+        let (loc, log_scale) = (loc.detach(), log_scale.detach());
+        let eps_back = z_back.sub(&loc)?.mul(&(-&log_scale).exp())?;
+        let log_q = (eps_back.square().sum_columns() * -0.5)
+            .sub(&log_scale.sum())?
+            .add_scalar(-0.5 * d as f64 * TAU.ln())
+            .add(&inverse_log_det)?;
+        self.base.finish(&theta, log_q)
+    }
+
+    fn supports_sticking_the_landing(&self) -> bool {
+        // Planar's inverse is a host root search (no gradient through it); radial and
+        // Sylvester have none.
+        matches!(
+            self.kind,
+            FlowKind::Iaf
+                | FlowKind::Maf
+                | FlowKind::MafBatchNorm
+                | FlowKind::RealNvp
+                | FlowKind::Nsf
+        )
     }
 }

@@ -1,6 +1,6 @@
 //! Low-rank-plus-diagonal Gaussian autoguide.
 
-use super::{insert_if_missing, standard_noise, AutoBase};
+use super::{insert_if_missing, standard_noise, stopped, AutoBase};
 use crate::backend::{Backend, Real, Var};
 use crate::dist::{Distribution, MultivariateNormal};
 use crate::error::{Error, Result};
@@ -92,8 +92,14 @@ impl<E: Real, D: Backend<E>> Guide<E, D> for AutoLowRank<E, D> {
         let covariance = factor
             .matmul(&factor.transpose())?
             .add(&Var::identity(ctx.device(), d).mul(&variance)?)?;
-        let q = MultivariateNormal::from_covariance(&loc, &covariance)?;
+        // With stopped parameters (sticking the landing) q is scored as a constant density.
+        let q =
+            MultivariateNormal::from_covariance(stopped(ctx, &loc), &stopped(ctx, &covariance))?;
         let log_q = q.log_prob_unchecked(&theta)?;
         self.base.finish(&theta, log_q)
+    }
+
+    fn supports_sticking_the_landing(&self) -> bool {
+        true
     }
 }

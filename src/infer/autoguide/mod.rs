@@ -101,6 +101,16 @@ impl<E: Real, D: Backend<E>> AutoBase<E, D> {
 
 /// Inserts a parameter unless the store already has it with that shape (so a restored fit
 /// keeps its values).
+/// `v` as a constant when the context asks for stopped guide parameters (sticking the
+/// landing), `v` itself otherwise.
+pub(crate) fn stopped<E: Real, D: Backend<E>>(ctx: &Ctx<'_, E, D>, v: &Var<E, D>) -> Var<E, D> {
+    if ctx.stops_guide_parameters() {
+        v.detach()
+    } else {
+        v.clone()
+    }
+}
+
 pub(crate) fn insert_if_missing<E: Real, D: Backend<E>>(
     store: &mut ParamStore<E, D>,
     name: &str,

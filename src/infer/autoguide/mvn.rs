@@ -1,6 +1,6 @@
 //! Full-rank Gaussian autoguide.
 
-use super::{insert_if_missing, standard_noise, AutoBase};
+use super::{insert_if_missing, standard_noise, stopped, AutoBase};
 use crate::backend::{Backend, Real, Var};
 use crate::error::Result;
 use crate::infer::guide::{Guide, GuideDraw};
@@ -108,11 +108,24 @@ impl<E: Real, D: Backend<E>> Guide<E, D> for AutoMvn<E, D> {
         let scale_tril = Self::scale_tril(&raw)?;
         let eps = standard_noise(ctx, d)?;
         let theta = eps.matmul(&scale_tril.transpose())?.add(&loc)?;
+        let (eps, raw) = if ctx.stops_guide_parameters() {
+            // eps = L^-1 (theta - loc) with constant L and loc (sticking the landing).
+            let scale_tril = stopped(ctx, &scale_tril);
+            let centred = theta.sub(&stopped(ctx, &loc))?;
+            let standardised = scale_tril.solve_lower_triangular(&centred)?;
+            (standardised, stopped(ctx, &raw))
+        } else {
+            (eps, raw)
+        };
         // ln det L = sum of the raw diagonal.
         let log_det = raw.diagonal()?.sum();
         let log_q = (eps.square().sum_columns() * -0.5)
             .sub(&log_det)?
             .add_scalar(-0.5 * d as f64 * TAU.ln());
         self.base.finish(&theta, log_q)
+    }
+
+    fn supports_sticking_the_landing(&self) -> bool {
+        true
     }
 }

@@ -1,6 +1,6 @@
 //! Mean-field normal autoguide.
 
-use super::{insert_if_missing, standard_noise, AutoBase};
+use super::{insert_if_missing, standard_noise, stopped, AutoBase};
 use crate::backend::{Backend, Real};
 use crate::error::Result;
 use crate::infer::guide::{Guide, GuideDraw};
@@ -75,9 +75,22 @@ impl<E: Real, D: Backend<E>> Guide<E, D> for AutoNormal<E, D> {
         let log_scale = self.base.parameter(ctx, "log_scale")?;
         let eps = standard_noise(ctx, d)?;
         let theta = eps.mul(&log_scale.exp())?.add(&loc)?;
+        // Standardised draw; with stopped parameters it is recomputed from theta, so the
+        // density keeps theta's dependence on the parameters but not its own.
+        let (eps, log_scale) = if ctx.stops_guide_parameters() {
+            let log_scale = stopped(ctx, &log_scale);
+            let standardised = theta.sub(&stopped(ctx, &loc))?.mul(&(-&log_scale).exp())?;
+            (standardised, log_scale)
+        } else {
+            (eps, log_scale)
+        };
         let log_q = (eps.square().sum_columns() * -0.5)
             .sub(&log_scale.sum())?
             .add_scalar(-0.5 * d as f64 * TAU.ln());
         self.base.finish(&theta, log_q)
+    }
+
+    fn supports_sticking_the_landing(&self) -> bool {
+        true
     }
 }
