@@ -1,19 +1,37 @@
-//! Criterion benchmarks of one SVI step (draw, ELBO, backward, Adam) on eight schools (task T6,
-//! AutoNormal, 1 particle) and Bayesian logistic regression 5000 x 20 (task T1, AutoNormal,
-//! 1 particle, full batch). Run with `cargo bench -p flowppl-models --bench svi_step`.
+//! Criterion benchmarks of one SVI step (draw, ELBO, backward, Adam) on eight schools (task T6:
+//! AutoNormal, and the IAF guide 2 x MADE [32, 32]; 1 particle) and Bayesian logistic
+//! regression 5000 x 20 (task T1, AutoNormal; task T2, IAF 2 x MADE [64, 64]; 1 particle, full
+//! batch). Run with `cargo bench -p flowppl-models --bench svi_step`. The tasks' final ELBOs
+//! are checked by `cargo run --release -p flowppl-models --example flow_guide_tasks`.
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use flowppl::backend::rng::seeded;
 use flowppl::backend::Graph;
-use flowppl::infer::{elbo_terms, Guide, Objective, TraceElbo};
+use flowppl::flows::FlowKind;
+use flowppl::infer::{elbo_terms, AutoFlow, Guide, Objective, TraceElbo};
 use flowppl::params::Optimizer;
 use flowppl::ppl::{Ctx, Model};
 use flowppl::prelude::*;
 
 fn bench_model<M: Model<f32, Cpu>>(c: &mut Criterion, name: &str, model: M, particles: usize) {
+    bench_guide(
+        c,
+        name,
+        model,
+        AutoNormal::new().with_init(InitStrategy::Feasible),
+        particles,
+    );
+}
+
+fn bench_guide<M: Model<f32, Cpu>, G: Guide<f32, Cpu>>(
+    c: &mut Criterion,
+    name: &str,
+    model: M,
+    mut guide: G,
+    particles: usize,
+) {
     let device = Cpu::default();
     let mut store = ParamStore::<f32, Cpu>::new(&device);
-    let mut guide = AutoNormal::new().with_init(InitStrategy::Feasible);
     guide.setup(&model, &mut store, &device, 0).unwrap();
     let mut adam = Adam::new(0.01).unwrap();
     let mut rng = seeded(0);
@@ -47,14 +65,28 @@ fn svi_steps(c: &mut Criterion) {
     bench_model(
         c,
         "svi_step_eight_schools_autonormal_64_particles",
-        schools,
+        schools.clone(),
         64,
+    );
+    bench_guide(
+        c,
+        "svi_step_eight_schools_iaf_2x32x32_1_particle",
+        schools,
+        AutoFlow::new(FlowKind::Iaf, 2, &[32, 32]),
+        1,
     );
     let logistic = flowppl_models::zoo::logistic::bundled().unwrap();
     bench_model(
         c,
         "svi_step_logistic_5000x20_autonormal_1_particle",
+        logistic.clone(),
+        1,
+    );
+    bench_guide(
+        c,
+        "svi_step_logistic_5000x20_iaf_2x64x64_1_particle",
         logistic,
+        AutoFlow::new(FlowKind::Iaf, 2, &[64, 64]),
         1,
     );
 }

@@ -2,7 +2,7 @@
 
 use super::{insert_if_missing, standard_noise, AutoBase};
 use crate::backend::rng::seeded;
-use crate::backend::{Backend, Real};
+use crate::backend::{Backend, Real, Var};
 use crate::error::Result;
 use crate::flows::{build_flow, Flow, FlowKind};
 use crate::infer::guide::{Guide, GuideDraw};
@@ -15,12 +15,21 @@ use std::f64::consts::TAU;
 /// of `layers` layers of `kind` (Pyro/NumPyro's `AutoIAFNormal` with `FlowKind::Iaf`; any other
 /// kind of the builder works the same way). `ln q(theta) = ln N(z; loc, scale) - ln |det J_f(z)|`.
 /// The base starts at the initialisation point with scale 0.1, like [`AutoNormal`](super::AutoNormal).
+///
+/// With the Laplace initialisation ([`InitStrategy::Laplace`]) the guide works in whitened
+/// coordinates: `theta = mode + L f(z)` with `L L^T` the Laplace covariance (fixed, not
+/// trained) and the base starting at `N(0, I)`, so the identity flow starts at the Laplace
+/// approximation and the learned parameters see a well-conditioned problem even when the
+/// posterior's scales differ by orders of magnitude (uncentred regressions). The affine map
+/// adds the constant `sum ln L_ii` to the log-determinant.
 pub struct AutoFlow<E: Real, D: Backend<E>> {
     base: AutoBase<E, D>,
     kind: FlowKind,
     layers: usize,
     hidden: Vec<usize>,
     flow: Option<Flow<E, D>>,
+    /// `(mode, L)` of the Laplace whitening, `(1, d)` and `(d, d)`.
+    whitening: Option<(Vec<f64>, Vec<f64>)>,
 }
 
 impl<E: Real, D: Backend<E>> AutoFlow<E, D> {
@@ -32,6 +41,7 @@ impl<E: Real, D: Backend<E>> AutoFlow<E, D> {
             layers,
             hidden: hidden.to_vec(),
             flow: None,
+            whitening: None,
         }
     }
 
@@ -39,6 +49,26 @@ impl<E: Real, D: Backend<E>> AutoFlow<E, D> {
     pub fn with_init(mut self, init: InitStrategy) -> Self {
         self.base.init = init;
         self
+    }
+}
+
+impl<E: Real, D: Backend<E>> AutoFlow<E, D> {
+    /// The whitening as constants on `device`: `(mode, L, sum ln L_ii)`.
+    #[allow(clippy::type_complexity)]
+    fn whitening_vars(&self, device: &D, d: usize) -> Result<Option<(Var<E, D>, Var<E, D>, f64)>> {
+        let Some((mode, factor)) = &self.whitening else {
+            return Ok(None);
+        };
+        let to_var = |values: &[f64], rows: usize| {
+            Var::from_vec(
+                device,
+                values.iter().map(|&v| crate::backend::real(v)).collect(),
+                rows,
+                d,
+            )
+        };
+        let log_det = (0..d).map(|i| factor[i * d + i].ln()).sum();
+        Ok(Some((to_var(mode, 1)?, to_var(factor, d)?, log_det)))
     }
 }
 
@@ -56,9 +86,19 @@ impl<E: Real, D: Backend<E>> Guide<E, D> for AutoFlow<E, D> {
     ) -> Result<()> {
         let point = self.base.setup(model, device, seed)?;
         let d = point.len();
-        insert_if_missing(store, &self.base.name("loc"), 1, d, || point)?;
+        self.whitening = self
+            .base
+            .precision
+            .as_ref()
+            .and_then(|p| super::covariance_factor(p, d))
+            .map(|factor| (point.clone(), factor));
+        let (start, log_scale) = match self.whitening {
+            Some(_) => (vec![0.0; d], 0.0),
+            None => (point, 0.1f64.ln()),
+        };
+        insert_if_missing(store, &self.base.name("loc"), 1, d, || start)?;
         insert_if_missing(store, &self.base.name("log_scale"), 1, d, || {
-            vec![0.1f64.ln(); d]
+            vec![log_scale; d]
         })?;
         let flow = build_flow(
             &self.base.name("flow"),
@@ -93,15 +133,36 @@ impl<E: Real, D: Backend<E>> Guide<E, D> for AutoFlow<E, D> {
             message: "drawing from a flow guide needs its parameter store".into(),
         })?;
         let bound = flow.bind(store, graph)?;
-        let (theta, log_det) = bound.forward(&z, None)?;
+        let (u, log_det) = bound.forward(&z, None)?;
+        let device = ctx.device().clone();
+        let whitening = self.whitening_vars(&device, d)?;
+        let (theta, log_det) = match &whitening {
+            Some((mode, factor, log_det_factor)) => (
+                u.matmul(&factor.transpose())?.add(mode)?,
+                log_det.add_scalar(*log_det_factor),
+            ),
+            None => (u, log_det),
+        };
         if !stop {
             return self.base.finish(&theta, log_base.sub(&log_det)?);
         }
         // Sticking the landing: score theta under the flow with constant parameters, pulling
         // it back through the exact inverse (only flows whose inverse is exact and
         // differentiable are accepted; see `supports_sticking_the_landing`).
+        let store = ctx.store().ok_or_else(|| crate::Error::Model {
+            model: "auto_flow".into(),
+            message: "drawing from a flow guide needs its parameter store".into(),
+        })?;
         let constant = flow.bind(store, None)?;
-        let (z_back, inverse_log_det) = constant.inverse(&theta, None)?;
+        let (u_back, unwhitening_log_det) = match &whitening {
+            Some((mode, factor, log_det_factor)) => (
+                factor.solve_lower_triangular(&theta.sub(mode)?)?,
+                -*log_det_factor,
+            ),
+            None => (theta.clone(), 0.0),
+        };
+        let (z_back, inverse_log_det) = constant.inverse(&u_back, None)?;
+        let inverse_log_det = inverse_log_det.add_scalar(unwhitening_log_det);
         let (loc, log_scale) = (loc.detach(), log_scale.detach());
         let eps_back = z_back.sub(&loc)?.mul(&(-&log_scale).exp())?;
         let log_q = (eps_back.square().sum_columns() * -0.5)

@@ -67,6 +67,21 @@ impl<E: Real, D: Backend<E>> AutoBase<E, D> {
         Ok(point)
     }
 
+    /// Initial log-scales of a diagonal guide on `R^d`: with a Laplace start, the log of each
+    /// coordinate's Laplace marginal sd `sqrt((P^-1)_ii)` (so a guide on an ill-conditioned
+    /// posterior starts at the right scale in every direction); otherwise `default` everywhere.
+    pub(crate) fn initial_log_scales(&self, d: usize, default: f64) -> Vec<f64> {
+        self.precision
+            .as_ref()
+            .and_then(|p| crate::backend::ops::host_linalg::invert_spd(p, d))
+            .map(|covariance| {
+                (0..d)
+                    .map(|i| 0.5 * covariance[i * d + i].max(1e-300).ln())
+                    .collect()
+            })
+            .unwrap_or_else(|| vec![default; d])
+    }
+
     pub(crate) fn layout(&self) -> Result<&LatentLayout<E, D>> {
         self.layout.as_ref().ok_or_else(|| Error::Model {
             model: self.prefix.clone(),
@@ -109,6 +124,12 @@ pub(crate) fn stopped<E: Real, D: Backend<E>>(ctx: &Ctx<'_, E, D>, v: &Var<E, D>
     } else {
         v.clone()
     }
+}
+
+/// `L = chol(P^-1)` for a Laplace precision `P` (`None` when `P` is not positive definite).
+pub(crate) fn covariance_factor(precision: &[f64], d: usize) -> Option<Vec<f64>> {
+    use crate::backend::ops::host_linalg::{cholesky, invert_spd};
+    cholesky(&invert_spd(precision, d)?, d).ok()
 }
 
 pub(crate) fn insert_if_missing<E: Real, D: Backend<E>>(

@@ -1,6 +1,6 @@
 //! Full-rank Gaussian autoguide.
 
-use super::{insert_if_missing, standard_noise, stopped, AutoBase};
+use super::{covariance_factor, insert_if_missing, standard_noise, stopped, AutoBase};
 use crate::backend::{Backend, Real, Var};
 use crate::error::Result;
 use crate::infer::guide::{Guide, GuideDraw};
@@ -48,12 +48,6 @@ impl<E: Real, D: Backend<E>> AutoMvn<E, D> {
         let diagonal = raw.mul(&eye)?.exp().mul(&eye)?;
         raw.lower_triangle(-1).add(&diagonal)
     }
-}
-
-/// The lower Cholesky factor of `P^-1` for a precision `P`, or `None` if `P` is not SPD.
-fn covariance_factor(precision: &[f64], d: usize) -> Option<Vec<f64>> {
-    use crate::backend::ops::host_linalg::{cholesky, invert_spd};
-    cholesky(&invert_spd(precision, d)?, d).ok()
 }
 
 impl<E: Real, D: Backend<E>> Guide<E, D> for AutoMvn<E, D> {

@@ -62,11 +62,9 @@ impl<E: Real, D: Backend<E>> Guide<E, D> for AutoNormal<E, D> {
     ) -> Result<()> {
         let point = self.base.setup(model, device, seed)?;
         let d = point.len();
-        let log_scale = self.initial_scale.ln();
+        let log_scales = self.base.initial_log_scales(d, self.initial_scale.ln());
         insert_if_missing(store, &self.base.name("loc"), 1, d, || point)?;
-        insert_if_missing(store, &self.base.name("log_scale"), 1, d, || {
-            vec![log_scale; d]
-        })
+        insert_if_missing(store, &self.base.name("log_scale"), 1, d, || log_scales)
     }
 
     fn draw(&self, ctx: &mut Ctx<'_, E, D>) -> Result<GuideDraw<E, D>> {
