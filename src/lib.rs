@@ -30,7 +30,10 @@
 //! - [`model!`] and [`ppl`]: the model DSL and the effect-handler runtime;
 //! - [`handlers`]: trace, replay, condition, intervene (`do`), block, scale, mask, seed,
 //!   substitute;
-//! - [`infer`]: the ELBO, autoguides, `Svi`, summaries and predictive distributions;
+//! - [`infer`]: the ELBO and Rényi bounds, autoguides (flow guides included), `Svi`,
+//!   summaries, predictive distributions and PSIS diagnostics;
+//! - [`flows`]: normalising flows, density estimation and reverse-KL fitting;
+//! - [`causal`]: causal normalising flows with `do`, counterfactual and ATE queries;
 //!
 //! and the foundation underneath:
 //! - [`backend`]: differentiable values ([`Var`](backend::Var)) that can be reused freely, the
@@ -43,6 +46,7 @@
 //! - [`testing`]: gradient checks against finite differences, for your own code too.
 
 pub mod backend;
+pub mod causal;
 pub mod constraints;
 pub mod dist;
 pub mod error;

@@ -168,6 +168,7 @@ impl FitOptions {
             objective: "elbo".into(),
             stl: false,
         };
+        let mut particles_given = false;
         while let Some(flag) = iter.next() {
             match flag.as_str() {
                 "--data" => options.data = Some(value(flag, &mut iter)?.clone()),
@@ -179,7 +180,9 @@ impl FitOptions {
                     options.steps = number(flag, value(flag, &mut iter)?, "a positive integer")?
                 }
                 "--particles" => {
-                    options.particles = number(flag, value(flag, &mut iter)?, "a positive integer")?
+                    options.particles =
+                        number(flag, value(flag, &mut iter)?, "a positive integer")?;
+                    particles_given = true;
                 }
                 "--lr" => {
                     options.learning_rate =
@@ -244,6 +247,18 @@ impl FitOptions {
                 "unknown init `{}`; expected median, mean, feasible or laplace",
                 options.init
             ));
+        }
+        // `iwae:K` sets the particles to K.
+        match flowppl::infer::Bound::parse(&options.objective) {
+            Err(e) => return Err(format!("`--objective`: {e}")),
+            Ok((_, Some(k))) if particles_given && k != options.particles => {
+                return Err(format!(
+                    "`--objective {}` uses {k} particles but `--particles` says {}; give one",
+                    options.objective, options.particles
+                ))
+            }
+            Ok((_, Some(k))) => options.particles = k,
+            Ok((_, None)) => {}
         }
         if !GUIDES.contains(&options.guide.as_str()) {
             return Err(format!(
@@ -377,6 +392,48 @@ mod tests {
 
     fn strings(items: &[&str]) -> Vec<String> {
         items.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn fit_takes_flow_guides_objectives_and_stl() {
+        let o = FitOptions::parse(&strings(&[
+            "banana",
+            "--guide",
+            "nsf",
+            "--layers",
+            "4",
+            "--hidden",
+            "64,64",
+            "--objective",
+            "iwae:16",
+            "--stl",
+        ]))
+        .unwrap();
+        assert_eq!(
+            (
+                o.guide.as_str(),
+                o.layers,
+                o.hidden.clone(),
+                o.particles,
+                o.stl
+            ),
+            ("nsf", 4, vec![64, 64], 16, true)
+        );
+        let o = FitOptions::parse(&strings(&["banana", "--objective", "renyi:0.5"])).unwrap();
+        assert_eq!((o.objective.as_str(), o.particles), ("renyi:0.5", 8));
+        for (bad, named) in [
+            (vec!["banana", "--guide", "flowy"], "flowy"),
+            (vec!["banana", "--objective", "kl"], "kl"),
+            (
+                vec!["banana", "--objective", "iwae:4", "--particles", "8"],
+                "iwae:4",
+            ),
+            (vec!["banana", "--hidden", "64,0"], "--hidden"),
+            (vec!["banana", "--draws", "5"], "--draws"),
+        ] {
+            let error = FitOptions::parse(&strings(&bad)).unwrap_err();
+            assert!(error.contains(named), "{bad:?}: {error}");
+        }
     }
 
     #[test]

@@ -135,20 +135,8 @@ fn fit_with<G: Guide<f32, Cpu>>(
     guide: G,
     options: &FitOptions,
 ) -> Result<Outcome> {
-    let (objective, particles) = Bound::parse(&options.objective)?;
-    let particles = match particles {
-        Some(k) if options.particles != 8 && options.particles != k => {
-            return Err(Error::InvalidConfig {
-                what: format!(
-                    "--objective {} with --particles {}",
-                    options.objective, options.particles
-                ),
-                message: "iwae:K sets the particles to K; give one or the other".into(),
-            })
-        }
-        Some(k) => k,
-        None => options.particles,
-    };
+    let (objective, _) = Bound::parse(&options.objective)?;
+    let particles = options.particles;
     let adam = Adam::new(options.learning_rate)?.with_schedule(Schedule::exponential_to(
         options.decay,
         options.steps as u64,

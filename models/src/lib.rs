@@ -14,6 +14,7 @@
 pub mod energies;
 pub mod normal_mean;
 pub mod reference;
+pub mod scm;
 pub mod stan_data;
 pub mod zoo;
 

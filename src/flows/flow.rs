@@ -1,19 +1,20 @@
 //! [`Flow`]: a standard normal base pushed through a stack of layers.
 
+use super::base::Base;
 use super::layer::FlowLayer;
-use crate::backend::rng::standard_normals;
 use crate::backend::{real, Backend, Graph, Real, Rng, Var};
 use crate::error::{Error, Result};
 use crate::params::ParamStore;
 use crate::transforms::Bijector;
-use std::f64::consts::TAU;
 
 /// A normalising flow on `R^d`: `x = f_K(...f_1(z))` with `z ~ N(0, I_d)`, so
 /// `ln q(x) = ln N(z) - sum_k ln |det J_{f_k}|` (Rezende & Mohamed 2015, arXiv:1505.05770;
 /// Papamakarios et al. 2021, arXiv:1912.02762). Layers are applied in order when sampling.
+/// [`Flow::with_base`] swaps the base for a standard Laplace.
 pub struct Flow<E: Real, D: Backend<E>> {
     dimension: usize,
     layers: Vec<Box<dyn FlowLayer<E, D>>>,
+    base: Base,
 }
 
 impl<E: Real, D: Backend<E>> Flow<E, D> {
@@ -22,7 +23,19 @@ impl<E: Real, D: Backend<E>> Flow<E, D> {
         Flow {
             dimension,
             layers: Vec::new(),
+            base: Base::StandardNormal,
         }
+    }
+
+    /// Uses `base` as the base distribution.
+    pub fn with_base(mut self, base: Base) -> Self {
+        self.base = base;
+        self
+    }
+
+    /// The base distribution.
+    pub fn base(&self) -> Base {
+        self.base
     }
 
     /// Appends a layer (applied after the previous ones when sampling).
@@ -96,6 +109,7 @@ impl<E: Real, D: Backend<E>> Flow<E, D> {
     ) -> Result<BoundFlow<E, D>> {
         Ok(BoundFlow {
             dimension: self.dimension,
+            base: self.base,
             layers: self
                 .layers
                 .iter()
@@ -109,13 +123,9 @@ impl<E: Real, D: Backend<E>> Flow<E, D> {
 /// A [`Flow`] bound to one step's parameters.
 pub struct BoundFlow<E: Real, D: Backend<E>> {
     dimension: usize,
+    base: Base,
     layers: Vec<Box<dyn Bijector<E, D>>>,
     names: Vec<String>,
-}
-
-/// `ln N(z; 0, I)` per row.
-pub(crate) fn standard_normal_log_density<E: Real, D: Backend<E>>(z: &Var<E, D>) -> Var<E, D> {
-    (z.square().sum_columns() * -0.5).add_scalar(-0.5 * z.columns() as f64 * TAU.ln())
 }
 
 impl<E: Real, D: Backend<E>> BoundFlow<E, D> {
@@ -172,7 +182,7 @@ impl<E: Real, D: Backend<E>> BoundFlow<E, D> {
     pub fn log_prob(&self, x: &Var<E, D>, context: Option<&Var<E, D>>) -> Result<Var<E, D>> {
         self.check_width(x)?;
         let (z, log_det) = self.inverse(x, context)?;
-        standard_normal_log_density(&z).add(&log_det)
+        self.base.log_density(&z).add(&log_det)
     }
 
     /// `n` reparameterised draws with their `ln q`, in one pass: `(x (n, d), ln q (n, 1))`.
@@ -186,13 +196,15 @@ impl<E: Real, D: Backend<E>> BoundFlow<E, D> {
         device: &D,
         context: Option<&Var<E, D>>,
     ) -> Result<(Var<E, D>, Var<E, D>)> {
-        let noise = standard_normals(rng, n * self.dimension)
+        let noise = self
+            .base
+            .draw(rng, n * self.dimension)
             .into_iter()
             .map(real)
             .collect();
         let z = Var::from_vec(device, noise, n, self.dimension)?;
         let (x, log_det) = self.forward(&z, context)?;
-        Ok((x, standard_normal_log_density(&z).sub(&log_det)?))
+        Ok((x, self.base.log_density(&z).sub(&log_det)?))
     }
 
     /// `n` draws, cut off from any graph.

@@ -94,8 +94,10 @@ impl Objective for TraceElbo {
 /// ```
 ///
 /// `alpha = 0` is the importance-weighted bound (IWAE, Burda et al. 2016, arXiv:1509.00519),
-/// which tightens towards `ln p(x)` as `K` grows; `alpha -> 1` is the ELBO; `alpha < 0` gives
-/// upper-bound-like, mass-covering fits. With one particle every alpha gives the ELBO.
+/// which tightens towards `ln p(x)` as `K` grows; `alpha -> 1` is the ELBO, `alpha > 1` a
+/// looser lower bound. For `alpha < 0` the quantity is not a lower bound (it tends to an upper
+/// bound as `K` grows), so maximising it is not a fit: [`Bound::parse`] and `Svi` refuse it.
+/// With one particle every alpha gives the ELBO.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RenyiElbo {
     /// The order `alpha` (any finite value; 1 is the ELBO).
@@ -138,7 +140,8 @@ impl Bound {
     pub fn parse(text: &str) -> Result<(Bound, Option<usize>)> {
         let invalid = || Error::InvalidConfig {
             what: format!("objective `{text}`"),
-            message: "expected `elbo`, `iwae:K` (K >= 1 particles) or `renyi:ALPHA`".into(),
+            message: "expected `elbo`, `iwae:K` (K >= 1 particles) or `renyi:ALPHA` (ALPHA >= 0)"
+                .into(),
         };
         match text.split_once(':') {
             None if text == "elbo" => Ok((Bound::Elbo, None)),
@@ -151,7 +154,7 @@ impl Bound {
             }
             Some(("renyi", alpha)) => {
                 let alpha: f64 = alpha.parse().map_err(|_| invalid())?;
-                if !alpha.is_finite() {
+                if !(alpha.is_finite() && alpha >= 0.0) {
                     return Err(invalid());
                 }
                 Ok((Bound::Renyi { alpha }, None))
@@ -219,7 +222,7 @@ mod tests {
             Bound::parse("renyi:0.5").unwrap(),
             (Bound::Renyi { alpha: 0.5 }, None)
         );
-        for bad in ["iwae:0", "iwae", "renyi:x", "kl", "renyi:inf"] {
+        for bad in ["iwae:0", "iwae", "renyi:x", "kl", "renyi:inf", "renyi:-1"] {
             let error = Bound::parse(bad).unwrap_err().to_string();
             assert!(error.contains(bad), "{error}");
         }

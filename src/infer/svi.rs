@@ -201,6 +201,15 @@ impl<E: Real, D: Backend<E>, M: Model<E, D>, G: Guide<E, D>> Svi<M, G, E, D> {
                     .into(),
             });
         }
+        if let Bound::Renyi { alpha } = self.objective {
+            if !(alpha.is_finite() && alpha >= 0.0) {
+                return Err(Error::InvalidConfig {
+                    what: format!("the Renyi bound with alpha = {alpha}"),
+                    message: "alpha must be finite and >= 0 (below 0 it is not a lower bound)"
+                        .into(),
+                });
+            }
+        }
         if let Some(p) = self.plateau {
             if p.window == 0 || p.patience == 0 || p.tolerance.is_nan() || p.tolerance < 0.0 {
                 return Err(Error::InvalidConfig {

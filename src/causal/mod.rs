@@ -1,0 +1,24 @@
+//! Causal inference with normalising flows: a structural causal model over named variables,
+//! learned from observational data given its DAG (or only a causal order), answering
+//! interventional (`do`), counterfactual and average-treatment-effect queries.
+//!
+//! - [`CausalGraph`]: the DAG, parsed from `"a->b, a->c"`, or complete over an order (CAREFL);
+//! - [`CausalTransformer`]: one masked autoregressive layer whose conditioner sees exactly each
+//!   variable's parents (affine or spline transformer);
+//! - [`CausalFlow`]: fitting, sampling under interventions, counterfactuals, ATE, saving;
+//! - [`DataTable`]: named columns from CSV files with a header.
+//!
+//! For `do` on ordinary probabilistic programs, see the
+//! [`intervene`](crate::handlers::intervene) handler.
+
+mod graph;
+mod model;
+pub(crate) mod persist;
+mod table;
+mod transformer;
+
+pub use graph::CausalGraph;
+pub use model::{CausalFlow, CausalFlowOptions};
+pub use persist::write_new_file;
+pub use table::DataTable;
+pub use transformer::{BoundCausalTransformer, CausalTransformer, Transformer};
