@@ -84,7 +84,7 @@ fn iwae_and_renyi_bounds_reach_the_evidence() {
 #[test]
 fn an_exact_guide_reads_good_and_estimates_the_evidence() {
     let (_, _, log_evidence) = exact();
-    let fit = svi(3000).particles(8).run().unwrap();
+    let fit = svi(3000).particles(32).run().unwrap();
     check_moments(&fit);
     let check = fit.diagnostics(10_000, 3).unwrap();
     assert_eq!(check.reading, KhatReading::Good, "{check:?}");
