@@ -130,3 +130,64 @@ fn models_save_and_load_with_the_same_answers() {
     assert!(error.contains("corrupt.json"), "{error}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The Simpson SCM of `scm::simpson` written as a probabilistic program: one particle per unit.
+fn simpson_program() -> impl flowppl::ppl::Model<f32, Cpu> {
+    flowppl::ppl::model_fn("simpson", |ctx: &mut flowppl::ppl::Ctx<'_, f32, Cpu>| {
+        let z = ctx.sample("z", Normal::new(0.0, 1.0)?, None)?;
+        let t = ctx.sample("t", Normal::new(&z, 0.8)?, None)?;
+        ctx.sample("y", Normal::new(&(&z * 2.0 - &t), 0.5)?, None)?;
+        Ok(())
+    })
+}
+
+/// `(z, t, y)` columns of `n` runs of `program` (one particle per run).
+fn run_program<M: flowppl::ppl::Model<f32, Cpu>>(program: &M, n: usize, seed: u64) -> DataTable {
+    let device = Cpu::default();
+    let mut rng = flowppl::backend::rng::seeded(seed);
+    let mut ctx = flowppl::ppl::Ctx::new(&device, &mut rng).with_particles(n);
+    let trace = flowppl::handlers::trace(program, &mut ctx).unwrap();
+    let columns: Vec<Vec<f64>> = ["z", "t", "y"]
+        .iter()
+        .map(|s| trace.value(s).unwrap().to_f64_vec())
+        .collect();
+    // An intervened site holds its one value for every particle.
+    let values = (0..n)
+        .flat_map(|r| columns.iter().map(move |c| c[r.min(c.len() - 1)]))
+        .collect();
+    DataTable::new(vec!["z".into(), "t".into(), "y".into()], values).unwrap()
+}
+
+#[test]
+fn the_program_under_do_and_the_causal_flow_fitted_on_its_samples_agree() {
+    use flowppl::handlers::{intervene, values};
+    let device = Cpu::default();
+    let program = simpson_program();
+    let observational = run_program(&program, 5000, 1);
+    let graph = CausalGraph::parse(&observational.names, "z->t, z->y, t->y").unwrap();
+    let (flow, _) =
+        CausalFlow::<f32, Cpu>::fit(&device, graph, &observational, CausalFlowOptions::default())
+            .unwrap();
+    let sd_y = mean_sd(&observational.column(2)).1;
+    for a in [-1.0, 1.0] {
+        let intervened = intervene(
+            simpson_program(),
+            values([("t", Var::<f32, Cpu>::scalar(&device, a))]),
+        );
+        let program_y = run_program(&intervened, 20_000, 2).column(2);
+        let flow_y = flow
+            .sample(20_000, &[("t".to_string(), a)], 3)
+            .unwrap()
+            .column(2);
+        let ((pm, ps), (fm, fs)) = (mean_sd(&program_y), mean_sd(&flow_y));
+        // Truth: y | do(t = a) ~ N(-a, sqrt(4 + 0.25)).
+        assert!(
+            (pm + a).abs() < 0.05 && (ps - 4.25f64.sqrt()).abs() < 0.05,
+            "{pm} {ps}"
+        );
+        assert!(
+            (pm - fm).abs() <= 0.05 * sd_y && (ps - fs).abs() <= 0.05 * sd_y,
+            "do(t = {a}): program {pm:.3} +- {ps:.3}, flow {fm:.3} +- {fs:.3}"
+        );
+    }
+}
