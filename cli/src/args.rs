@@ -27,14 +27,18 @@ impl Default for DemoOptions {
     }
 }
 
-fn value<'a>(
+pub(crate) fn value<'a>(
     flag: &str,
     iter: &mut impl Iterator<Item = &'a String>,
 ) -> Result<&'a String, String> {
     iter.next().ok_or_else(|| format!("`{flag}` needs a value"))
 }
 
-fn number<T: std::str::FromStr>(flag: &str, text: &str, what: &str) -> Result<T, String> {
+pub(crate) fn number<T: std::str::FromStr>(
+    flag: &str,
+    text: &str,
+    what: &str,
+) -> Result<T, String> {
     text.parse()
         .map_err(|_| format!("`{flag}` expects {what}, got `{text}`"))
 }

@@ -1,8 +1,11 @@
 //! The `flowppl` command-line tool.
 //!
 //! ```text
-//! flowppl fit <model> [--data FILE.json] [--guide normal|mvn|lowrank|delta] [--steps N]
-//!     [--particles S] [--lr X] [--seed N] [--json] [--save FILE] [--compare-reference]
+//! flowppl fit <model> [--data FILE.json] [--guide normal|mvn|lowrank|delta|iaf|nsf|...]
+//!     [--objective elbo|iwae:K|renyi:A] [--stl] [--steps N] [--particles S] [--lr X] [--seed N]
+//!     [--json] [--save FILE] [--compare-reference]
+//! flowppl flow2d <target> --flow F ...
+//! flowppl causal fit|sample|counterfactual|ate|logprob ...
 //! flowppl models
 //! flowppl demo [--steps N] [--particles S] [--lr X] [--seed N] [--json]
 //! flowppl distributions
@@ -15,6 +18,7 @@
 //! posteriors and more), optionally on the user's own Stan-style JSON data.
 
 mod args;
+mod causal;
 mod demo;
 mod fit;
 mod flow2d;
@@ -26,12 +30,21 @@ const USAGE: &str = "\
 flowppl: probabilistic programming and flow-based variational inference
 
 USAGE:
-    flowppl fit <model> [--data FILE.json] [--guide normal|mvn|lowrank|delta] [--rank R]
+    flowppl fit <model> [--data FILE.json] [--rank R]
+                [--guide normal|mvn|lowrank|delta|iaf|planar|radial|sylvester|nsf|realnvp|maf]
+                [--layers K] [--hidden 32,32] [--objective elbo|iwae:K|renyi:ALPHA] [--stl]
                 [--init median|mean|feasible|laplace] [--steps N] [--particles S] [--lr X] [--decay F] [--seed N] [--draws N]
                 [--json] [--save FILE] [--compare-reference]
-    flowppl flow2d <u1|u2|u3|u4|moons> [--flow planar|radial|iaf|maf|realnvp] [--layers K]
+    flowppl flow2d <u1|u2|u3|u4|moons> [--flow planar|radial|sylvester|iaf|maf|maf-bn|realnvp|nsf] [--layers K]
                 [--hidden 64,64] [--steps N] [--batch B] [--lr X] [--anneal N] [--seed S]
                 [--data TRAIN.csv --test TEST.csv] [--plot OUT.png] [--json]
+    flowppl causal fit --data TRAIN.csv (--graph \"a->b, a->c\" | --graph-file F | --order a,b,c)
+                [--transformer affine|spline|spline:K] [--noise normal|laplace] [--hidden 64,64]
+                [--steps N] [--seed S] [--save MODEL.json] [--json]
+    flowppl causal sample --model MODEL.json [-n N] [--do x=1.0]... --out OUT.csv [--plot OUT.png]
+    flowppl causal counterfactual --model MODEL.json --rows FACTUAL.csv --do x=1.0 --out OUT.csv
+    flowppl causal ate --model MODEL.json --treatment t --a 1.0 --b 0.0 --outcome y [-n N] [--json]
+    flowppl causal logprob --model MODEL.json --rows ROWS.csv --out LOGQ.csv
     flowppl models
     flowppl demo [--steps N] [--particles S] [--lr X] [--seed N] [--json]
     flowppl distributions
@@ -40,10 +53,15 @@ USAGE:
 
 COMMANDS:
     fit             fit a zoo model by SVI (Adam, learning rate decaying exponentially to
-                    decay x lr); prints the posterior summary, or one JSON object with --json
+                    decay x lr); prints the posterior summary with the PSIS k-hat and a
+                    log-evidence estimate, or one JSON object with --json
     flow2d          fit a normalising flow to a 2-D energy of Rezende & Mohamed (reverse KL;
                     reports KL in nats) or to 2-D data (maximum likelihood; reports the
                     held-out mean log-likelihood)
+    causal          fit a causal normalising flow to CSV data given its DAG (or an order), then
+                    sample under do(), compute counterfactuals of given rows, the ATE with its
+                    standard error, or log-densities; --plot draws observational (grey) vs
+                    interventional (blue) marginals
     models          list the zoo
     demo            fit q(mu) = Normal(m, s) to the posterior of the bundled normal_mean
                     model by SVI and compare with the exact posterior
@@ -78,6 +96,8 @@ fn run(arguments: &[String]) -> Result<(), String> {
         Some("fit") => {
             fit::run(&args::FitOptions::parse(&arguments[1..])?).map_err(|e| e.to_string())
         }
+        Some("causal") => causal::run(&causal::CausalOptions::parse(&arguments[1..])?)
+            .map_err(|e| e.to_string()),
         Some("flow2d") => flow2d::run(&args::Flow2dOptions::parse(&arguments[1..])?).map_err(|e| e.to_string()),
         Some("models") => {
             args::reject_extra("models", &arguments[1..])?;

@@ -105,18 +105,80 @@ pub fn write_side_by_side(path: &str, size: usize, left: &[f64], right: &[f64]) 
             pixels.extend_from_slice(&rgb);
         }
     }
+    write_png(path, width, size, &pixels)
+}
+
+/// Writes RGB `pixels` (`width x height`, row-major) as a PNG.
+fn write_png(path: &str, width: usize, height: usize, pixels: &[u8]) -> Result<()> {
     let io = |e: std::io::Error| Error::Io {
         path: path.to_string(),
         source: e,
     };
     let file = std::fs::File::create(path).map_err(io)?;
-    let mut encoder = png::Encoder::new(std::io::BufWriter::new(file), width as u32, size as u32);
+    let mut encoder = png::Encoder::new(std::io::BufWriter::new(file), width as u32, height as u32);
     encoder.set_color(png::ColorType::Rgb);
     encoder.set_depth(png::BitDepth::Eight);
     let mut writer = encoder
         .write_header()
         .map_err(|e| io(std::io::Error::other(e.to_string())))?;
     writer
-        .write_image_data(&pixels)
+        .write_image_data(pixels)
         .map_err(|e| io(std::io::Error::other(e.to_string())))
+}
+
+/// Writes one panel per variable: the histogram of `first[k]` as filled grey bars and of
+/// `second[k]` as a blue outline (observational vs interventional marginals), on a shared
+/// range per variable. Refuses to overwrite an existing file.
+///
+/// # Errors
+/// [`Error::InvalidConfig`] when the file exists or the columns disagree; [`Error::Io`].
+pub fn write_marginals(path: &str, first: &[Vec<f64>], second: &[Vec<f64>]) -> Result<()> {
+    if Path::new(path).exists() || first.len() != second.len() || first.is_empty() {
+        return Err(Error::InvalidConfig {
+            what: format!("--plot {path}"),
+            message: "the file exists (choose another name), or there is nothing to plot".into(),
+        });
+    }
+    let (panel_width, height, bins, gap) = (160usize, 120usize, 40usize, 6usize);
+    let width = first.len() * (panel_width + gap);
+    let mut pixels = vec![255u8; width * height * 3];
+    for (k, (a, b)) in first.iter().zip(second).enumerate() {
+        let finite = a.iter().chain(b).copied().filter(|v| v.is_finite());
+        let (low, high) = finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
+            (l.min(v), h.max(v))
+        });
+        let span = (high - low).max(1e-9);
+        let histogram = |values: &[f64]| {
+            let mut counts = vec![0.0; bins];
+            for v in values.iter().filter(|v| v.is_finite()) {
+                let bin = (((v - low) / span) * bins as f64).floor() as usize;
+                counts[bin.min(bins - 1)] += 1.0 / values.len().max(1) as f64;
+            }
+            counts
+        };
+        let (ha, hb) = (histogram(a), histogram(b));
+        let top = ha.iter().chain(&hb).cloned().fold(1e-12, f64::max);
+        let bar = |h: f64| ((h / top) * (height - 2) as f64).round() as usize;
+        let x0 = k * (panel_width + gap);
+        let per_bin = panel_width / bins;
+        let mut paint = |x: usize, y: usize, rgb: [u8; 3]| {
+            let at = ((height - 1 - y) * width + x) * 3;
+            pixels[at..at + 3].copy_from_slice(&rgb);
+        };
+        for bin in 0..bins {
+            let (fill, outline) = (bar(ha[bin]), bar(hb[bin]));
+            for dx in 0..per_bin {
+                let x = x0 + bin * per_bin + dx;
+                for y in 0..fill {
+                    paint(x, y, [190, 190, 190]);
+                }
+                paint(x, outline.min(height - 1), [30, 80, 200]);
+                paint(x, outline.saturating_sub(1).min(height - 1), [30, 80, 200]);
+            }
+        }
+        for x in x0..x0 + panel_width {
+            paint(x, 0, [0, 0, 0]);
+        }
+    }
+    write_png(path, width, height, &pixels)
 }

@@ -166,10 +166,12 @@ impl<E: Real, D: Backend<E>> CausalFlow<E, D> {
         Var::from_vec(self.store.device(), values, data.rows(), d)
     }
 
-    /// A standardised value back in original units, as a table.
-    fn to_table(&self, x: &Var<E, D>) -> Result<DataTable> {
+    /// A standardised value back in original units, as a table; the columns of `exact`
+    /// (`(variable, original-unit values per row)`: interventions and kept factual values) are
+    /// written exactly rather than through the float round trip.
+    fn to_table(&self, x: &Var<E, D>, exact: &[(usize, Vec<f64>)]) -> Result<DataTable> {
         let d = self.graph.names().len();
-        let values = x
+        let mut values: Vec<f64> = x
             .to_f64_vec()
             .chunks(d)
             .flat_map(|row| {
@@ -179,6 +181,11 @@ impl<E: Real, D: Backend<E>> CausalFlow<E, D> {
                     .collect::<Vec<_>>()
             })
             .collect();
+        for (i, column) in exact {
+            for (r, v) in column.iter().enumerate() {
+                values[r * d + i] = *v;
+            }
+        }
         DataTable::new(self.graph.names().to_vec(), values)
     }
 
@@ -252,7 +259,8 @@ impl<E: Real, D: Backend<E>> CausalFlow<E, D> {
             .collect();
         let u = Var::from_vec(self.store.device(), noise, n, d)?;
         let fixed = self.fixed(interventions, n)?;
-        self.to_table(&self.bound()?.decode(&u, &fixed)?)
+        let exact = self.exact_interventions(interventions, n)?;
+        self.to_table(&self.bound()?.decode(&u, &fixed)?, &exact)
     }
 
     /// The counterfactual of each factual row under `do(name = value)`: abduct its noise, set
@@ -280,7 +288,24 @@ impl<E: Real, D: Backend<E>> CausalFlow<E, D> {
                 fixed.push((i, (0..n).map(|r| values[r * d + i]).collect()));
             }
         }
-        self.to_table(&bound.decode(&u, &fixed)?)
+        let mut exact = self.exact_interventions(interventions, n)?;
+        // Kept variables: the factual values themselves.
+        for (i, _) in fixed.iter().skip(interventions.len()) {
+            exact.push((*i, factual.column(columns[*i])));
+        }
+        self.to_table(&bound.decode(&u, &fixed)?, &exact)
+    }
+
+    /// `(variable, the intervention's value for every row)`, in original units.
+    fn exact_interventions(
+        &self,
+        interventions: &[(String, f64)],
+        rows: usize,
+    ) -> Result<Vec<(usize, Vec<f64>)>> {
+        interventions
+            .iter()
+            .map(|(name, value)| Ok((self.graph.index(name)?, vec![*value; rows])))
+            .collect()
     }
 
     /// The average treatment effect `E[y | do(t = a)] - E[y | do(t = b)]` from `n` draws with
