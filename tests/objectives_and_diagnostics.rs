@@ -135,3 +135,74 @@ fn a_plateau_stops_training_early_near_the_optimum() {
         .unwrap();
     assert!(error.to_string().contains("plateau"), "{error}");
 }
+
+#[test]
+fn the_closed_form_kl_keeps_the_elbo_and_removes_the_kl_noise() {
+    use flowppl::backend::rng::seeded;
+    use flowppl::infer::analytic_kl::with_analytic_kl;
+    use flowppl::infer::{elbo_terms, Guide};
+    let device = Cpu::default();
+    // With the prior alone the ELBO is exactly -KL(q || p): the closed form has no noise left,
+    // the Monte Carlo estimate does. (With data the likelihood term's noise remains, and can be
+    // correlated with the KL term's, so the variance need not drop there.)
+    let prior_only = model_fn("prior", |ctx: &mut C| {
+        ctx.sample("mu", Normal::new(0.0, PRIOR_SD)?, None)?;
+        Ok(())
+    });
+    let mut guide = AutoNormal::<f32, Cpu>::new();
+    let mut store = ParamStore::new(&device);
+    guide.setup(&prior_only, &mut store, &device, 0).unwrap();
+    let (m, log_s) = (1.0f64, 0.2f64);
+    store.insert("auto_normal.loc", 1, 1, &[m]).unwrap();
+    store
+        .insert("auto_normal.log_scale", 1, 1, &[log_s])
+        .unwrap();
+    let mut rng = seeded(9);
+    let mut ctx = Ctx::new(&device, &mut rng)
+        .with_store(&mut store)
+        .with_particles(4000);
+    let terms = elbo_terms(&prior_only, &guide, &mut ctx).unwrap();
+    let (closed, replaced) = with_analytic_kl(
+        &guide,
+        &mut ctx,
+        &terms.model_trace,
+        &terms.draw,
+        &terms.log_weights,
+    )
+    .unwrap();
+    assert_eq!(replaced, ["mu"]);
+    let moments = |v: Vec<f64>| {
+        let n = v.len() as f64;
+        let mean = v.iter().sum::<f64>() / n;
+        (
+            mean,
+            v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0),
+        )
+    };
+    let s = log_s.exp();
+    let kl = (PRIOR_SD / s).ln() + (s * s + m * m) / (2.0 * PRIOR_SD * PRIOR_SD) - 0.5;
+    let (plain_mean, plain_var) = moments(terms.log_weights.to_f64_vec());
+    let (closed_mean, closed_var) = moments(closed.to_f64_vec());
+    assert!((closed_mean + kl).abs() < 1e-5, "{closed_mean} vs {}", -kl);
+    assert!(closed_var < 1e-10, "{closed_var}");
+    assert!(plain_var > 0.1, "{plain_var}");
+    assert!(
+        (plain_mean + kl).abs() < 4.0 * (plain_var / 4000.0).sqrt(),
+        "{plain_mean} vs {}",
+        -kl
+    );
+    drop(ctx);
+
+    // With data, a fit using it reaches the posterior and the evidence.
+    let (_, _, log_evidence) = exact();
+    let fit = svi(3000).particles(32).analytic_kl(true).run().unwrap();
+    check_moments(&fit);
+    assert!((fit.final_elbo() - log_evidence).abs() < 0.05);
+    let refused = svi(10)
+        .analytic_kl(true)
+        .objective(Bound::Renyi { alpha: 0.0 })
+        .run()
+        .err()
+        .unwrap();
+    assert!(refused.to_string().contains("analytic KL"), "{refused}");
+}

@@ -113,4 +113,32 @@ fn at_the_posterior_the_stl_gradient_vanishes_and_the_plain_one_does_not() {
         .unwrap();
     assert!(largest_gradient(&flow, &mut store, true) < 1e-9);
     assert!(largest_gradient(&flow, &mut store, false) > 0.1);
+
+    // The same with a full-rank base: its Cholesky factor holds the (swapped) scales.
+    let mut flow = AutoFlow::<f64, TestDevice>::new(FlowKind::Iaf, 2, &[8]).with_full_rank_base();
+    let mut store = ParamStore::new(&dev);
+    flow.setup(&target(), &mut store, &dev, 0).unwrap();
+    let names: Vec<(String, (usize, usize))> = store
+        .names()
+        .filter(|n| n.contains("flow."))
+        .map(|n| (n.to_string(), store.shape(n).unwrap()))
+        .collect();
+    for (name, (rows, columns)) in names {
+        store
+            .insert(&name, rows, columns, &vec![0.0; rows * columns])
+            .unwrap();
+    }
+    store
+        .insert("auto_flow.loc", 1, 2, &[-2.0 / gate2, 1.0 / gate2])
+        .unwrap();
+    store
+        .insert(
+            "auto_flow.scale_tril_raw",
+            2,
+            2,
+            &[(0.5 / gate2).ln(), 0.0, 0.0, (2.0 / gate2).ln()],
+        )
+        .unwrap();
+    assert!(largest_gradient(&flow, &mut store, true) < 1e-9);
+    assert!(largest_gradient(&flow, &mut store, false) > 0.1);
 }

@@ -124,6 +124,10 @@ pub struct FitOptions {
     pub objective: String,
     /// Sticking-the-landing gradients.
     pub stl: bool,
+    /// Closed-form KL terms where guide and prior allow (`--analytic-kl`).
+    pub analytic_kl: bool,
+    /// A full-rank Gaussian base for flow guides (`--full-rank-base`).
+    pub full_rank_base: bool,
 }
 
 /// The guides `fit` accepts.
@@ -143,7 +147,7 @@ pub const GUIDES: [&str; 11] = [
 
 impl FitOptions {
     /// Parses `<model> [--data F] [--guide G] [--rank R] [--layers K] [--hidden 32,32]
-    /// [--objective elbo|iwae:K|renyi:A] [--stl] [--init I] [--steps N] [--particles S] [--lr X]
+    /// [--objective elbo|iwae:K|renyi:A] [--stl] [--analytic-kl] [--full-rank-base] [--init I] [--steps N] [--particles S] [--lr X]
     /// [--decay F] [--seed N] [--draws N] [--json] [--save F] [--compare-reference]`.
     pub fn parse(arguments: &[String]) -> Result<Self, String> {
         let mut iter = arguments.iter();
@@ -171,6 +175,8 @@ impl FitOptions {
             hidden: vec![32, 32],
             objective: "elbo".into(),
             stl: false,
+            analytic_kl: false,
+            full_rank_base: false,
         };
         let mut particles_given = false;
         while let Some(flag) = iter.next() {
@@ -208,6 +214,8 @@ impl FitOptions {
                 "--cache" => options.cache = true,
                 "--compare-reference" => options.compare_reference = true,
                 "--stl" => options.stl = true,
+                "--analytic-kl" => options.analytic_kl = true,
+                "--full-rank-base" => options.full_rank_base = true,
                 "--objective" => options.objective = value(flag, &mut iter)?.clone(),
                 "--layers" => {
                     options.layers = number(flag, value(flag, &mut iter)?, "a positive integer")?
@@ -263,6 +271,12 @@ impl FitOptions {
             }
             Ok((_, Some(k))) => options.particles = k,
             Ok((_, None)) => {}
+        }
+        if options.full_rank_base && GUIDES[..4].contains(&options.guide.as_str()) {
+            return Err(format!(
+                "`--full-rank-base` is for flow guides, not `{}` (use `--guide mvn` for a full-rank Gaussian)",
+                options.guide
+            ));
         }
         if !GUIDES.contains(&options.guide.as_str()) {
             return Err(format!(
@@ -434,6 +448,7 @@ mod tests {
             ),
             (vec!["banana", "--hidden", "64,0"], "--hidden"),
             (vec!["banana", "--draws", "5"], "--draws"),
+            (vec!["banana", "--full-rank-base"], "--full-rank-base"),
         ] {
             let error = FitOptions::parse(&strings(&bad)).unwrap_err();
             assert!(error.contains(named), "{bad:?}: {error}");

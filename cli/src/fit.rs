@@ -43,11 +43,14 @@ pub fn run(options: &FitOptions) -> Result<()> {
             options,
         )?,
         "delta" => fit_with(model, AutoDelta::new().with_init(init), options)?,
-        flow => fit_with(
-            model,
-            AutoFlow::new(FlowKind::parse(flow)?, options.layers, &options.hidden).with_init(init),
-            options,
-        )?,
+        flow => {
+            let mut guide = AutoFlow::new(FlowKind::parse(flow)?, options.layers, &options.hidden)
+                .with_init(init);
+            if options.full_rank_base {
+                guide = guide.with_full_rank_base();
+            }
+            fit_with(model, guide, options)?
+        }
     };
     let Outcome {
         summary,
@@ -146,6 +149,7 @@ fn fit_with<G: Guide<f32, Cpu>>(
         .optimizer(adam)
         .objective(objective)
         .sticking_the_landing(options.stl)
+        .analytic_kl(options.analytic_kl)
         .particles(particles)
         .steps(options.steps)
         .seed(options.seed)

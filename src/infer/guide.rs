@@ -15,10 +15,14 @@ pub struct GuideDraw<E: Real, D: Backend<E>> {
     pub log_q: Var<E, D>,
 }
 
+/// A site's guide marginal `Normal(loc, scale)`, `(1, columns)` each, when it has one.
+pub type NormalMarginal<E, D> = Option<(Var<E, D>, Var<E, D>)>;
+
 /// A variational family. Autoguides ([`AutoNormal`](super::AutoNormal),
 /// [`AutoMvn`](super::AutoMvn), [`AutoLowRank`](super::AutoLowRank),
-/// [`AutoDelta`](super::AutoDelta)) build themselves from the model's latent sites; a
-/// hand-written guide is a program in the same DSL ([`ProgramGuide`](super::ProgramGuide)).
+/// [`AutoDelta`](super::AutoDelta), [`AutoFlow`](super::AutoFlow)) build themselves from the
+/// model's latent sites; a hand-written guide is a program in the same DSL
+/// ([`ProgramGuide`](super::ProgramGuide)).
 pub trait Guide<E: Real, D: Backend<E>> {
     /// The guide's name, used in reports.
     fn name(&self) -> &str;
@@ -42,6 +46,18 @@ pub trait Guide<E: Real, D: Backend<E>> {
     /// that answer `false` (the default).
     fn supports_sticking_the_landing(&self) -> bool {
         false
+    }
+
+    /// For a latent site whose guide marginal is a Normal on the real line, independent of the
+    /// other latents (mean-field), its `(loc, scale)`, `(1, columns)` each, read on `ctx`'s
+    /// graph; `None` (the default) otherwise. Enables closed-form KL terms
+    /// ([`with_analytic_kl`](super::analytic_kl::with_analytic_kl)).
+    ///
+    /// # Errors
+    /// Missing parameters.
+    fn normal_marginal(&self, ctx: &mut Ctx<'_, E, D>, site: &str) -> Result<NormalMarginal<E, D>> {
+        let _ = (ctx, site);
+        Ok(None)
     }
 
     /// Draws `ctx.particles()` particles of every latent site, recorded on `ctx`'s graph.

@@ -5,6 +5,7 @@
 //!   [`AutoLowRank`], [`AutoDelta`] and hand-written [`ProgramGuide`]s;
 //! - [`Svi`]: the optimisation loop, returning a [`Fit`] with its [`Summary`].
 
+pub mod analytic_kl;
 pub mod autoguide;
 mod diagnostics;
 pub mod elbo;
@@ -21,7 +22,7 @@ mod svi;
 pub use autoguide::{AutoDelta, AutoFlow, AutoLowRank, AutoMvn, AutoNormal};
 pub use diagnostics::Diagnostics;
 pub use elbo::{elbo_terms, Bound, ElboTerms, Objective, RenyiElbo, TraceElbo};
-pub use guide::{Guide, GuideDraw};
+pub use guide::{Guide, GuideDraw, NormalMarginal};
 pub use init::InitStrategy;
 pub use layout::{LatentLayout, LatentSlot};
 pub use predictive::Predictive;

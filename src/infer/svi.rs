@@ -1,5 +1,6 @@
 //! Stochastic variational inference: the training loop.
 
+use super::analytic_kl::with_analytic_kl;
 use super::elbo::{elbo_terms, non_finite_site, Bound, Objective};
 use super::guide::Guide;
 use super::summary::{describe, flattened_names, Summary};
@@ -49,6 +50,7 @@ pub struct Svi<M, G, E: Real = f32, D: Backend<E> = Cpu> {
     on_step: Option<Box<dyn FnMut(usize, f64)>>,
     objective: Bound,
     sticking_the_landing: bool,
+    analytic_kl: bool,
     plateau: Option<Plateau>,
 }
 
@@ -99,6 +101,7 @@ impl<E: Real, D: Backend<E>, M: Model<E, D>, G: Guide<E, D>> Svi<M, G, E, D> {
             on_step: None,
             objective: Bound::Elbo,
             sticking_the_landing: false,
+            analytic_kl: false,
             plateau: None,
         }
     }
@@ -178,6 +181,16 @@ impl<E: Real, D: Backend<E>, M: Model<E, D>, G: Guide<E, D>> Svi<M, G, E, D> {
         self
     }
 
+    /// Replaces the Monte Carlo KL term of every site whose prior is Normal and whose guide
+    /// marginal is Normal on the reals (mean-field `AutoNormal`) by its closed form
+    /// ([`with_analytic_kl`](super::analytic_kl::with_analytic_kl)): same expectation, less
+    /// variance. Only with the ELBO objective (importance weights must stay exact); `run`
+    /// refuses it otherwise.
+    pub fn analytic_kl(mut self, enabled: bool) -> Self {
+        self.analytic_kl = enabled;
+        self
+    }
+
     /// Stops early when the objective plateaus (see [`Plateau`]).
     pub fn stop_on_plateau(mut self, plateau: Plateau) -> Self {
         self.plateau = Some(plateau);
@@ -198,6 +211,14 @@ impl<E: Real, D: Backend<E>, M: Model<E, D>, G: Guide<E, D>> Svi<M, G, E, D> {
                 message: "this guide cannot score its draws with constant parameters (supported: \
                           normal, mvn, lowrank, and flow guides with exact inverses: iaf, maf, \
                           realnvp, nsf)"
+                    .into(),
+            });
+        }
+        if self.analytic_kl && self.objective != Bound::Elbo {
+            return Err(Error::InvalidConfig {
+                what: "analytic KL with a Renyi/IWAE objective".into(),
+                message: "closed-form KL terms need the ELBO objective (importance weights must \
+                          be exact)"
                     .into(),
             });
         }
@@ -236,7 +257,19 @@ impl<E: Real, D: Backend<E>, M: Model<E, D>, G: Guide<E, D>> Svi<M, G, E, D> {
                     .with_particles(self.particles)
                     .with_stopped_guide_parameters(self.sticking_the_landing);
                 let terms = elbo_terms(&self.model, &self.guide, &mut ctx)?;
-                (self.objective.loss(&terms.log_weights)?, terms)
+                let log_weights = if self.analytic_kl {
+                    with_analytic_kl(
+                        &self.guide,
+                        &mut ctx,
+                        &terms.model_trace,
+                        &terms.draw,
+                        &terms.log_weights,
+                    )?
+                    .0
+                } else {
+                    terms.log_weights.clone()
+                };
+                (self.objective.loss(&log_weights)?, terms)
             };
             let value = -loss.item()?.to_f64();
             let outcome = if value.is_finite() {

@@ -30,6 +30,8 @@ pub struct AutoFlow<E: Real, D: Backend<E>> {
     flow: Option<Flow<E, D>>,
     /// `(mode, L)` of the Laplace whitening, `(1, d)` and `(d, d)`.
     whitening: Option<(Vec<f64>, Vec<f64>)>,
+    /// A full-rank Gaussian base (`loc + L eps`) instead of the mean-field one.
+    full_rank: bool,
 }
 
 impl<E: Real, D: Backend<E>> AutoFlow<E, D> {
@@ -42,7 +44,16 @@ impl<E: Real, D: Backend<E>> AutoFlow<E, D> {
             hidden: hidden.to_vec(),
             flow: None,
             whitening: None,
+            full_rank: false,
         }
+    }
+
+    /// Uses a full-rank Gaussian base `z = loc + L eps` (`L` lower-triangular with a positive
+    /// diagonal, stored as `scale_tril_raw` with the log of the diagonal) instead of the
+    /// mean-field one: the flow then only has to model what is not Gaussian.
+    pub fn with_full_rank_base(mut self) -> Self {
+        self.full_rank = true;
+        self
     }
 
     /// Sets the initialisation strategy of the base location.
@@ -52,7 +63,62 @@ impl<E: Real, D: Backend<E>> AutoFlow<E, D> {
     }
 }
 
+/// The base's scale: a diagonal (`log_scale`, `(1, d)`) or a Cholesky factor (`(d, d)`).
+enum BaseScale<E: Real, D: Backend<E>> {
+    Diagonal(Var<E, D>),
+    Tril { factor: Var<E, D>, raw: Var<E, D> },
+}
+
+impl<E: Real, D: Backend<E>> BaseScale<E, D> {
+    /// `scale * eps` row by row.
+    fn apply(&self, eps: &Var<E, D>) -> Result<Var<E, D>> {
+        match self {
+            BaseScale::Diagonal(log_scale) => eps.mul(&log_scale.exp()),
+            BaseScale::Tril { factor, .. } => eps.matmul(&factor.transpose()),
+        }
+    }
+    /// `scale^-1 x` row by row.
+    fn standardise(&self, x: &Var<E, D>) -> Result<Var<E, D>> {
+        match self {
+            BaseScale::Diagonal(log_scale) => x.mul(&(-log_scale).exp()),
+            BaseScale::Tril { factor, .. } => factor.solve_lower_triangular(x),
+        }
+    }
+    /// `ln |det scale|`, `(1, 1)`.
+    fn log_det(&self) -> Var<E, D> {
+        match self {
+            BaseScale::Diagonal(log_scale) => log_scale.sum(),
+            BaseScale::Tril { raw, .. } => raw
+                .diagonal()
+                .map(|diagonal| diagonal.sum())
+                .unwrap_or_else(|e| raw.poisoned(e)),
+        }
+    }
+    /// The same scale as constants (sticking the landing).
+    fn detach(&self) -> Self {
+        match self {
+            BaseScale::Diagonal(log_scale) => BaseScale::Diagonal(log_scale.detach()),
+            BaseScale::Tril { factor, raw } => BaseScale::Tril {
+                factor: factor.detach(),
+                raw: raw.detach(),
+            },
+        }
+    }
+}
+
 impl<E: Real, D: Backend<E>> AutoFlow<E, D> {
+    fn base_scale(&self, ctx: &mut Ctx<'_, E, D>) -> Result<BaseScale<E, D>> {
+        if self.full_rank {
+            let raw = self.base.parameter(ctx, "scale_tril_raw")?;
+            Ok(BaseScale::Tril {
+                factor: super::AutoMvn::scale_tril(&raw)?,
+                raw,
+            })
+        } else {
+            Ok(BaseScale::Diagonal(self.base.parameter(ctx, "log_scale")?))
+        }
+    }
+
     /// The whitening as constants on `device`: `(mode, L, sum ln L_ii)`.
     #[allow(clippy::type_complexity)]
     fn whitening_vars(&self, device: &D, d: usize) -> Result<Option<(Var<E, D>, Var<E, D>, f64)>> {
@@ -97,9 +163,17 @@ impl<E: Real, D: Backend<E>> Guide<E, D> for AutoFlow<E, D> {
             None => (point, 0.1f64.ln()),
         };
         insert_if_missing(store, &self.base.name("loc"), 1, d, || start)?;
-        insert_if_missing(store, &self.base.name("log_scale"), 1, d, || {
-            vec![log_scale; d]
-        })?;
+        if self.full_rank {
+            insert_if_missing(store, &self.base.name("scale_tril_raw"), d, d, || {
+                (0..d * d)
+                    .map(|k| if k % (d + 1) == 0 { log_scale } else { 0.0 })
+                    .collect()
+            })?;
+        } else {
+            insert_if_missing(store, &self.base.name("log_scale"), 1, d, || {
+                vec![log_scale; d]
+            })?;
+        }
         let flow = build_flow(
             &self.base.name("flow"),
             self.kind,
@@ -120,11 +194,11 @@ impl<E: Real, D: Backend<E>> Guide<E, D> for AutoFlow<E, D> {
             message: "the guide is not set up; call Guide::setup (Svi does) first".into(),
         })?;
         let loc = self.base.parameter(ctx, "loc")?;
-        let log_scale = self.base.parameter(ctx, "log_scale")?;
+        let scale = self.base_scale(ctx)?;
         let eps = standard_noise(ctx, d)?;
-        let z = eps.mul(&log_scale.exp())?.add(&loc)?;
+        let z = scale.apply(&eps)?.add(&loc)?;
         let log_base = (eps.square().sum_columns() * -0.5)
-            .sub(&log_scale.sum())?
+            .sub(&scale.log_det())?
             .add_scalar(-0.5 * d as f64 * TAU.ln());
         let stop = ctx.stops_guide_parameters();
         let graph = ctx.graph();
@@ -163,10 +237,10 @@ impl<E: Real, D: Backend<E>> Guide<E, D> for AutoFlow<E, D> {
         };
         let (z_back, inverse_log_det) = constant.inverse(&u_back, None)?;
         let inverse_log_det = inverse_log_det.add_scalar(unwhitening_log_det);
-        let (loc, log_scale) = (loc.detach(), log_scale.detach());
-        let eps_back = z_back.sub(&loc)?.mul(&(-&log_scale).exp())?;
+        let (loc, scale) = (loc.detach(), scale.detach());
+        let eps_back = scale.standardise(&z_back.sub(&loc)?)?;
         let log_q = (eps_back.square().sum_columns() * -0.5)
-            .sub(&log_scale.sum())?
+            .sub(&scale.log_det())?
             .add_scalar(-0.5 * d as f64 * TAU.ln())
             .add(&inverse_log_det)?;
         self.base.finish(&theta, log_q)

@@ -2,8 +2,9 @@
 
 use super::{insert_if_missing, standard_noise, stopped, AutoBase};
 use crate::backend::{Backend, Real};
+use crate::constraints::Constraint;
 use crate::error::Result;
-use crate::infer::guide::{Guide, GuideDraw};
+use crate::infer::guide::{Guide, GuideDraw, NormalMarginal};
 use crate::infer::init::InitStrategy;
 use crate::params::ParamStore;
 use crate::ppl::{Ctx, Model};
@@ -90,5 +91,24 @@ impl<E: Real, D: Backend<E>> Guide<E, D> for AutoNormal<E, D> {
 
     fn supports_sticking_the_landing(&self) -> bool {
         true
+    }
+
+    fn normal_marginal(&self, ctx: &mut Ctx<'_, E, D>, site: &str) -> Result<NormalMarginal<E, D>> {
+        let Some(slot) = self.base.layout()?.slots.iter().find(|s| s.name == site) else {
+            return Ok(None);
+        };
+        let identity = matches!(slot.support, Constraint::Real | Constraint::RealVector)
+            && slot.columns == slot.unconstrained_columns;
+        if !identity {
+            return Ok(None);
+        }
+        let (start, end) = (slot.offset, slot.offset + slot.columns);
+        let loc = self.base.parameter(ctx, "loc")?.slice_columns(start, end)?;
+        let scale = self
+            .base
+            .parameter(ctx, "log_scale")?
+            .slice_columns(start, end)?
+            .exp();
+        Ok(Some((loc, scale)))
     }
 }
