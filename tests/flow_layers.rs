@@ -324,3 +324,41 @@ fn conditional_layers_use_each_rows_own_context() {
         );
     }
 }
+
+#[test]
+fn layers_start_near_the_identity_when_asked() {
+    // Flow guides start from their Gaussian base: these layers must begin within 0.05 of the
+    // identity on typical points (IAF starts at a constant gate instead, and planar has no
+    // identity point among small parameters; see `FlowLayer::initialize_near_identity`).
+    let dev = test_device();
+    let layers: Vec<Box<dyn FlowLayer<f64, TestDevice>>> = vec![
+        Box::new(AffineAutoregressive::maf("maf", D, &[16, 16], 0).unwrap()),
+        Box::new(Radial::new("radial", D)),
+        Box::new(Sylvester::new("sylvester", D, 2).unwrap()),
+        Box::new(AffineCoupling::new("coupling", D, &[16], 0).unwrap()),
+        Box::new(SplineCoupling::new("spline", D, &[16], 0, 5, 3.0).unwrap()),
+    ];
+    let x = V::from_rows(
+        &dev,
+        &[[0.4, -1.3, 0.9], [2.0, 1.5, -2.0], [0.0, 0.1, -0.2]],
+    )
+    .unwrap();
+    for layer in layers {
+        let mut store = ParamStore::new(&dev);
+        layer
+            .initialize_near_identity(&mut store, &mut seeded(4))
+            .unwrap();
+        let (y, log_det) = layer.bind(&store, None).unwrap().forward(&x, None).unwrap();
+        let gap = y
+            .to_vec()
+            .iter()
+            .zip(x.to_vec())
+            .fold(0.0f64, |m, (a, b)| m.max((a - b).abs()));
+        let log_det = log_det.to_vec().iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        assert!(
+            gap < 0.05 && log_det < 0.05,
+            "{}: {gap} {log_det}",
+            layer.name()
+        );
+    }
+}

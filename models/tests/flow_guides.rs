@@ -9,7 +9,7 @@
 //! | banana | normal | x1 3.89, x2 1.02 (10, 4.36) | 0.88 |
 //! | banana | RealNVP 6x[64,64], 10k steps | x1 9.62, x2 4.05 | 0.59 (seed 1: 0.46) |
 //! | bimodal | normal | z1 1.00 (3.16) | 1.07 |
-//! | bimodal | NSF 4x[64,64], IWAE K=16 | z1 3.12 | 0.35 (seed 1: 0.31) |
+//! | bimodal | NSF 4x[64,64], IWAE K=16 | z1 3.05 | 0.37 |
 //! | funnel | normal | v 0.47 (3) | 1.11 |
 //! | funnel | RealNVP 6x[64,64], STL | v 2.63 | 0.61 |
 //!

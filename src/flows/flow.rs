@@ -64,6 +64,21 @@ impl<E: Real, D: Backend<E>> Flow<E, D> {
             .try_for_each(|l| l.initialize(store, rng))
     }
 
+    /// Creates every layer's parameters at or near the identity (see
+    /// [`FlowLayer::initialize_near_identity`]).
+    ///
+    /// # Errors
+    /// Shape conflicts.
+    pub fn initialize_near_identity(
+        &self,
+        store: &mut ParamStore<E, D>,
+        rng: &mut Rng,
+    ) -> Result<()> {
+        self.layers
+            .iter()
+            .try_for_each(|l| l.initialize_near_identity(store, rng))
+    }
+
     /// Creates the parameters, then runs data-dependent initialisation: `data` is pulled back
     /// from the last layer to the first, each layer initialising itself from what reaches it
     /// (only layers without an inverse stop the pass).

@@ -19,6 +19,18 @@ pub trait FlowLayer<E: Real, D: Backend<E>> {
     /// Shape conflicts with existing parameters.
     fn initialize(&self, store: &mut ParamStore<E, D>, rng: &mut Rng) -> Result<()>;
 
+    /// Creates the parameters so that the layer starts at, or near, the identity (flow guides
+    /// use it so early steps behave like their Gaussian base). The default is
+    /// [`initialize`](Self::initialize): right for layers that already start there (coupling,
+    /// IAF) and for planar, whose invertibility constraint has no identity point among small
+    /// parameters.
+    ///
+    /// # Errors
+    /// Shape conflicts with existing parameters.
+    fn initialize_near_identity(&self, store: &mut ParamStore<E, D>, rng: &mut Rng) -> Result<()> {
+        self.initialize(store, rng)
+    }
+
     /// Sets data-dependent initial values from `x`, the data as it reaches this layer's output
     /// (the density direction runs from the last layer back to the first). Most layers keep
     /// their initialisation; ActNorm standardises.

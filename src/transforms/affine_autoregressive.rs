@@ -87,6 +87,12 @@ impl<E: Real, D: Backend<E>> FlowLayer<E, D> for AffineAutoregressive {
     fn initialize(&self, store: &mut ParamStore<E, D>, rng: &mut Rng) -> Result<()> {
         self.made.initialize(store, rng, self.output_scale)
     }
+    fn initialize_near_identity(&self, store: &mut ParamStore<E, D>, rng: &mut Rng) -> Result<()> {
+        // Output weights and biases x 0.01: shift ~ 0 and log-scale ~ 0 (a MAF at the
+        // identity; an IAF at a constant gate, which its base absorbs).
+        self.made
+            .initialize(store, rng, self.output_scale.min(0.01))
+    }
     fn bind(
         &self,
         store: &ParamStore<E, D>,

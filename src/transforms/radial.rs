@@ -63,6 +63,18 @@ impl<E: Real, D: Backend<E>> FlowLayer<E, D> for Radial {
             rng,
         )
     }
+    fn initialize_near_identity(&self, store: &mut ParamStore<E, D>, rng: &mut Rng) -> Result<()> {
+        let name = format!("{}.beta_raw", self.name);
+        let fresh = !store.contains(&name);
+        FlowLayer::<E, D>::initialize(self, store, rng)?;
+        if fresh {
+            // beta = -alpha + softplus(beta_raw) = 0: beta_raw = softplus^-1(alpha).
+            let alpha_raw = store.values(&format!("{}.alpha_raw", self.name))?[0].to_f64();
+            let alpha = alpha_raw.exp().ln_1p();
+            store.insert(&name, 1, 1, &[alpha.exp_m1().ln()])?;
+        }
+        Ok(())
+    }
     fn bind(
         &self,
         store: &ParamStore<E, D>,

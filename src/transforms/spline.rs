@@ -25,8 +25,9 @@ struct Knots<E: Real, D: Backend<E>> {
 }
 
 /// Builds the knots on `[-bound, bound]` from raw parameters `(n, 3K - 1)`: softmax widths and
-/// heights (floored at `MIN_BIN`), softplus inner derivatives, derivative 1 at both ends so
-/// the linear tails join smoothly.
+/// heights (floored at `MIN_BIN`), inner derivatives `MIN_DERIVATIVE + softplus(raw + c)` with
+/// `c = ln(e^(1 - MIN_DERIVATIVE) - 1)` so that raw parameters of zero give the identity, and
+/// derivative 1 at both ends so the linear tails join smoothly.
 fn knots<E: Real, D: Backend<E>>(raw: &Var<E, D>, bins: usize, bound: f64) -> Result<Knots<E, D>> {
     let n = raw.rows();
     let sizes = |block: Var<E, D>| -> Result<(Var<E, D>, Var<E, D>)> {
@@ -42,6 +43,7 @@ fn knots<E: Real, D: Backend<E>>(raw: &Var<E, D>, bins: usize, bound: f64) -> Re
     let ones = Var::full(&raw.device(), n, 1, 1.0);
     let inner = if bins > 1 {
         raw.slice_columns(2 * bins, 3 * bins - 1)?
+            .add_scalar((1.0 - MIN_DERIVATIVE).exp_m1().ln())
             .softplus()
             .add_scalar(MIN_DERIVATIVE)
     } else {

@@ -62,6 +62,24 @@ impl<E: Real, D: Backend<E>> FlowLayer<E, D> for Sylvester {
         store.get_or_init(&format!("{}.r2_diagonal", self.name), 1, d, &small, rng)?;
         store.get_or_init(&format!("{}.b", self.name), 1, d, &Init::Zeros, rng)
     }
+    fn initialize_near_identity(&self, store: &mut ParamStore<E, D>, rng: &mut Rng) -> Result<()> {
+        let fresh = !store.contains(&format!("{}.r1", self.name));
+        FlowLayer::<E, D>::initialize(self, store, rng)?;
+        if fresh {
+            // f(z) = z + Q R h(...): R near zero puts the layer near the identity.
+            for part in ["r1", "r1_diagonal"] {
+                let name = format!("{}.{part}", self.name);
+                let (rows, columns) = store.shape(&name)?;
+                let values: Vec<f64> = store
+                    .values(&name)?
+                    .into_iter()
+                    .map(|v| 0.01 * v.to_f64())
+                    .collect();
+                store.insert(&name, rows, columns, &values)?;
+            }
+        }
+        Ok(())
+    }
     fn bind(
         &self,
         store: &ParamStore<E, D>,

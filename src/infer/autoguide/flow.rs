@@ -182,7 +182,7 @@ impl<E: Real, D: Backend<E>> Guide<E, D> for AutoFlow<E, D> {
             &self.hidden,
             0,
         )?;
-        flow.initialize(store, &mut seeded(seed.wrapping_add(17)))?;
+        flow.initialize_near_identity(store, &mut seeded(seed.wrapping_add(17)))?;
         self.flow = Some(flow);
         Ok(())
     }
