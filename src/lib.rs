@@ -58,6 +58,7 @@ pub mod params;
 pub mod ppl;
 pub mod testing;
 pub mod transforms;
+pub mod vae;
 
 pub use error::{Error, Result};
 /// Declares a model; see [`ppl`] and the guide.

@@ -46,6 +46,16 @@ fn table() -> Vec<Row> {
             context: None,
         },
         Row {
+            name: "iaf affine",
+            layer: Box::new(AffineAutoregressive::iaf_affine("iafa", D, &[8], 0).unwrap()),
+            context: None,
+        },
+        Row {
+            name: "iaf affine | context",
+            layer: Box::new(AffineAutoregressive::iaf_affine("ciafa", D, &[8], 2).unwrap()),
+            context: Some(vec![0.3, -1.1]),
+        },
+        Row {
             name: "maf | context",
             layer: Box::new(AffineAutoregressive::maf("cmaf", D, &[8], 2).unwrap()),
             context: Some(vec![0.3, -1.1]),
@@ -237,7 +247,7 @@ proptest! {
     #[test]
     fn coupling_and_autoregressive_stay_finite_for_large_inputs(values in prop::collection::vec(-1e3..1e3f64, D)) {
         let dev = test_device();
-        for row in table().into_iter().filter(|r| r.name.contains("coupling") || r.name.contains("spline") || r.name == "maf" || r.name == "iaf") {
+        for row in table().into_iter().filter(|r| r.name.contains("coupling") || r.name.contains("spline") || r.name.starts_with("maf") || r.name.starts_with("iaf")) {
             let store = perturbed_store(row.layer.as_ref());
             let bijector = row.layer.bind(&store, None).unwrap();
             let context = row.context.as_ref().map(|c| V::from_vec(&dev, c.clone(), 1, c.len()).unwrap());

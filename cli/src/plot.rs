@@ -182,3 +182,43 @@ pub fn write_marginals(path: &str, first: &[Vec<f64>], second: &[Vec<f64>]) -> R
     }
     write_png(path, width, height, &pixels)
 }
+
+/// Writes `n` square grey images (`values`: `n * side^2` intensities in `[0, 1]`, row-major,
+/// white = 1) as a grid of `columns` per row, each pixel drawn as a `scale x scale` block with a
+/// 2-pixel gap. Refuses to overwrite an existing file.
+///
+/// # Errors
+/// [`Error::InvalidConfig`] when the file exists or the sizes disagree; [`Error::Io`].
+pub fn write_image_grid(path: &str, values: &[f64], side: usize, columns: usize) -> Result<()> {
+    let per_image = side * side;
+    if Path::new(path).exists()
+        || per_image == 0
+        || values.is_empty()
+        || !values.len().is_multiple_of(per_image)
+    {
+        return Err(Error::InvalidConfig {
+            what: format!("--png {path}"),
+            message: "the file exists (choose another name), or the images are not square".into(),
+        });
+    }
+    let (count, scale, gap) = (values.len() / per_image, 4usize, 2usize);
+    let columns = columns.clamp(1, count);
+    let rows = count.div_ceil(columns);
+    let cell = side * scale + gap;
+    let (width, height) = (columns * cell + gap, rows * cell + gap);
+    let mut pixels = vec![40u8; width * height * 3];
+    for (k, image) in values.chunks(per_image).enumerate() {
+        let (x0, y0) = (gap + (k % columns) * cell, gap + (k / columns) * cell);
+        for (p, v) in image.iter().enumerate() {
+            let grey = (v.clamp(0.0, 1.0) * 255.0).round() as u8;
+            for dy in 0..scale {
+                for dx in 0..scale {
+                    let (x, y) = (x0 + (p % side) * scale + dx, y0 + (p / side) * scale + dy);
+                    let at = (y * width + x) * 3;
+                    pixels[at..at + 3].copy_from_slice(&[grey, grey, grey]);
+                }
+            }
+        }
+    }
+    write_png(path, width, height, &pixels)
+}

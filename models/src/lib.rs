@@ -11,6 +11,7 @@
 //!
 //! [`zoo()`] lists them; [`find`] looks one up by name.
 
+pub mod digits;
 pub mod energies;
 pub mod normal_mean;
 pub mod reference;

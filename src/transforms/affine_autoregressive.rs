@@ -22,6 +22,10 @@ pub enum Autoregression {
     /// sampling is one network evaluation, `log |det J| = sum ln sigma`; the density pass is
     /// sequential.
     Inverse,
+    /// Inverse autoregressive flow with the plain affine update `x = m + exp(s) z`, `s`
+    /// clamped to `[-5, 3]` with the gradient passed through (Pyro's `AffineAutoregressive`,
+    /// task T5's layer): it can expand as well as contract, where the gate only contracts.
+    InverseAffine,
 }
 
 /// An affine autoregressive layer (MAF or IAF) on `R^dimension`, with a MADE conditioner of the
@@ -57,6 +61,24 @@ impl AffineAutoregressive {
             name: name.to_string(),
             made: Made::autoregressive(&format!("{name}.made"), dimension, hidden, 2, context)?,
             kind: Autoregression::Inverse,
+            output_scale: 1.0,
+        })
+    }
+
+    /// An IAF layer with the plain affine update ([`Autoregression::InverseAffine`]).
+    ///
+    /// # Errors
+    /// Invalid sizes.
+    pub fn iaf_affine(
+        name: &str,
+        dimension: usize,
+        hidden: &[usize],
+        context: usize,
+    ) -> Result<Self> {
+        Ok(AffineAutoregressive {
+            name: name.to_string(),
+            made: Made::autoregressive(&format!("{name}.made"), dimension, hidden, 2, context)?,
+            kind: Autoregression::InverseAffine,
             output_scale: 1.0,
         })
     }
@@ -125,7 +147,9 @@ impl<E: Real, D: Backend<E>> BoundAffineAutoregressive<E, D> {
         let shift = out.slice_columns(0, d)?;
         let raw = out.slice_columns(d, 2 * d)?;
         Ok(match self.kind {
-            Autoregression::Masked => (shift, raw.clamp_straight_through(-5.0, 3.0)),
+            Autoregression::Masked | Autoregression::InverseAffine => {
+                (shift, raw.clamp_straight_through(-5.0, 3.0))
+            }
             // Bounded so the gate sigma >= sigmoid(-8) and the inverse stays finite.
             Autoregression::Inverse => (shift, raw.clamp(-10.0, 10.0).add_scalar(2.0)),
         })
@@ -183,6 +207,7 @@ impl<E: Real, D: Backend<E>> Bijector<E, D> for BoundAffineAutoregressive<E, D> 
         match self.kind {
             Autoregression::Masked => "MAF",
             Autoregression::Inverse => "IAF",
+            Autoregression::InverseAffine => "IAF (affine)",
         }
     }
     fn forward(
@@ -192,6 +217,10 @@ impl<E: Real, D: Backend<E>> Bijector<E, D> for BoundAffineAutoregressive<E, D> 
     ) -> Result<(Var<E, D>, Var<E, D>)> {
         match self.kind {
             Autoregression::Inverse => self.gated(z, context),
+            Autoregression::InverseAffine => {
+                let (m, s) = self.parameters(z, context)?;
+                Ok((z.mul(&s.exp())?.add(&m)?, s.sum_columns()))
+            }
             Autoregression::Masked => {
                 // x_i = z_i exp(s_i) + mu_i, with (mu, s) from x_<i.
                 let (x, s) =
@@ -207,6 +236,12 @@ impl<E: Real, D: Backend<E>> Bijector<E, D> for BoundAffineAutoregressive<E, D> 
     ) -> Result<(Var<E, D>, Var<E, D>)> {
         match self.kind {
             Autoregression::Masked => self.whiten(x, context),
+            Autoregression::InverseAffine => {
+                // z_i = (x_i - m_i) exp(-s_i), with (m, s) from z_<i.
+                let (z, s) =
+                    self.sequential(x, context, |x_i, m_i, s_i| x_i.sub(m_i)?.mul(&(-s_i).exp()))?;
+                Ok((z, -s.sum_columns()))
+            }
             Autoregression::Inverse => {
                 // z_i = (x_i - (1 - sigma_i) m_i) / sigma_i, with (m, s) from z_<i.
                 let (z, s) = self.sequential(x, context, |x_i, m_i, s_i| {

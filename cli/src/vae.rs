@@ -1,0 +1,236 @@
+//! `flowppl vae`: train a VAE (flow posteriors, flow priors), evaluate it by the IWAE bound,
+//! sample from it.
+
+use crate::args::{number, value};
+use crate::plot::write_image_grid;
+use flowppl::backend::rng::seeded;
+use flowppl::backend::Cpu;
+use flowppl::prelude::Var;
+use flowppl::vae::{
+    iwae_bound, load_vae, read_binary_csv, save_vae, train, Posterior, Prior, Vae, VaeConfig,
+    VaeTrainingOptions,
+};
+use flowppl::{Error, Result};
+use std::path::Path;
+use std::time::Instant;
+
+/// Parsed `flowppl vae ...` options.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VaeOptions {
+    /// `train`, `eval` or `sample`.
+    pub command: String,
+    data: String,
+    posterior: String,
+    prior: String,
+    latent: usize,
+    epochs: usize,
+    seed: u64,
+    save: Option<String>,
+    model: Option<String>,
+    iwae: usize,
+    draws: usize,
+    png: Option<String>,
+    json: bool,
+}
+
+impl VaeOptions {
+    /// Parses `<train|eval|sample> [options]`.
+    pub fn parse(arguments: &[String]) -> std::result::Result<Self, String> {
+        let mut iter = arguments.iter();
+        let command = match iter.next().map(String::as_str) {
+            Some(c @ ("train" | "eval" | "sample")) => c.to_string(),
+            other => {
+                return Err(format!(
+                    "`vae` needs a command: train, eval or sample (got {other:?})"
+                ))
+            }
+        };
+        let mut options = VaeOptions {
+            command,
+            data: "digits".into(),
+            posterior: "gaussian".into(),
+            prior: "normal".into(),
+            latent: 8,
+            epochs: 200,
+            seed: 0,
+            save: None,
+            model: None,
+            iwae: 1000,
+            draws: 64,
+            png: None,
+            json: false,
+        };
+        while let Some(flag) = iter.next() {
+            let mut text = || value(flag, &mut iter).cloned();
+            match flag.as_str() {
+                "--data" => options.data = text()?,
+                "--posterior" => options.posterior = text()?,
+                "--prior" => options.prior = text()?,
+                "--latent" => options.latent = number(flag, &text()?, "a positive integer")?,
+                "--epochs" => options.epochs = number(flag, &text()?, "a positive integer")?,
+                "--seed" => options.seed = number(flag, &text()?, "a non-negative integer")?,
+                "--save" => options.save = Some(text()?),
+                "--model" => options.model = Some(text()?),
+                "--iwae" => options.iwae = number(flag, &text()?, "a positive integer")?,
+                "-n" => options.draws = number(flag, &text()?, "a positive integer")?,
+                "--png" => options.png = Some(text()?),
+                "--json" => options.json = true,
+                other => {
+                    return Err(format!(
+                        "unknown option `{other}` for `vae {}`",
+                        options.command
+                    ))
+                }
+            }
+        }
+        if options.latent == 0 || options.epochs == 0 || options.iwae == 0 || options.draws == 0 {
+            return Err("`--latent`, `--epochs`, `--iwae` and `-n` must be at least 1".into());
+        }
+        Posterior::parse(&options.posterior).map_err(|e| e.to_string())?;
+        Prior::parse(&options.prior).map_err(|e| e.to_string())?;
+        Ok(options)
+    }
+}
+
+/// `(train, test)` rows: the bundled digits, or a user file (used for both).
+fn load_data(options: &VaeOptions) -> Result<(Var<f32, Cpu>, Var<f32, Cpu>)> {
+    let device = Cpu::default();
+    let to_var = |rows: usize, columns: usize, v: &[f64]| {
+        Var::from_vec(
+            &device,
+            v.iter().map(|&x| x as f32).collect(),
+            rows,
+            columns,
+        )
+    };
+    if options.data == "digits" {
+        let (train_rows, test_rows) = flowppl_models::digits::digits()?;
+        Ok((
+            to_var(train_rows.len() / 64, 64, &train_rows)?,
+            to_var(test_rows.len() / 64, 64, &test_rows)?,
+        ))
+    } else {
+        let (rows, columns, values) = read_binary_csv(Path::new(&options.data))?;
+        let data = to_var(rows, columns, &values)?;
+        Ok((data.clone(), data))
+    }
+}
+
+/// Runs `flowppl vae ...`.
+pub fn run(options: &VaeOptions) -> Result<()> {
+    for path in [&options.save, &options.png].into_iter().flatten() {
+        if Path::new(path).exists() {
+            return Err(Error::InvalidConfig {
+                what: path.clone(),
+                message: "the file exists; choose another name or remove it first (flowppl never overwrites a file)".into(),
+            });
+        }
+    }
+    match options.command.as_str() {
+        "train" => train_command(options),
+        "eval" => eval_command(options),
+        _ => sample_command(options),
+    }
+}
+
+fn train_command(options: &VaeOptions) -> Result<()> {
+    let (train_data, test_data) = load_data(options)?;
+    let config = VaeConfig {
+        input: train_data.columns(),
+        latent: options.latent,
+        ..VaeConfig::t5(
+            Posterior::parse(&options.posterior)?,
+            Prior::parse(&options.prior)?,
+        )
+    };
+    let vae = Vae::<f32, Cpu>::new(config)?;
+    let mut store = flowppl::params::ParamStore::new(&Cpu::default());
+    let batch = 100usize;
+    let steps = options.epochs * train_data.rows().div_ceil(batch);
+    let settings = VaeTrainingOptions {
+        steps,
+        batch_size: batch,
+        seed: options.seed,
+        ..VaeTrainingOptions::default()
+    };
+    let started = Instant::now();
+    let report = train(&vae, &mut store, &train_data, &settings)?;
+    let seconds = started.elapsed().as_secs_f64();
+    let bounds = iwae_bound(
+        &vae,
+        &store,
+        &test_data,
+        options.iwae,
+        options.seed.wrapping_add(1),
+    )?;
+    let nll = -bounds.iter().sum::<f64>() / bounds.len() as f64;
+    if let Some(path) = &options.save {
+        save_vae(&vae, &store, Path::new(path))?;
+    }
+    let tail = &report.elbo[report.elbo.len().saturating_sub(100)..];
+    let elbo = tail.iter().sum::<f64>() / tail.len().max(1) as f64;
+    if options.json {
+        println!(
+            "{}",
+            serde_json::json!({"posterior": options.posterior, "prior": options.prior, "steps": report.steps,
+                "train_elbo": elbo, "test_nll": nll, "iwae_samples": options.iwae, "seconds": seconds,
+                "ms_per_step": 1e3 * seconds / report.steps.max(1) as f64, "saved": options.save})
+        );
+    } else {
+        println!(
+            "trained {} / {} for {} steps ({seconds:.1} s): train ELBO {elbo:.3}, test NLL (IWAE K={}) {nll:.3} nats",
+            options.posterior, options.prior, report.steps, options.iwae
+        );
+        if let Some(path) = &options.save {
+            println!("saved to {path}");
+        }
+    }
+    Ok(())
+}
+
+fn loaded(options: &VaeOptions) -> Result<(Vae<f32, Cpu>, flowppl::params::ParamStore<f32, Cpu>)> {
+    let path = options.model.as_ref().ok_or_else(|| Error::InvalidConfig {
+        what: format!("vae {}", options.command),
+        message: "needs `--model FILE`".into(),
+    })?;
+    load_vae(&Cpu::default(), Path::new(path))
+}
+
+fn eval_command(options: &VaeOptions) -> Result<()> {
+    let (vae, store) = loaded(options)?;
+    let (_, test_data) = load_data(options)?;
+    let bounds = iwae_bound(&vae, &store, &test_data, options.iwae, options.seed)?;
+    let nll = -bounds.iter().sum::<f64>() / bounds.len() as f64;
+    if options.json {
+        println!(
+            "{}",
+            serde_json::json!({"test_nll": nll, "iwae_samples": options.iwae, "rows": bounds.len()})
+        );
+    } else {
+        println!(
+            "test NLL (IWAE K={}) {nll:.3} nats over {} rows",
+            options.iwae,
+            bounds.len()
+        );
+    }
+    Ok(())
+}
+
+fn sample_command(options: &VaeOptions) -> Result<()> {
+    let (vae, store) = loaded(options)?;
+    let png = options.png.as_ref().ok_or_else(|| Error::InvalidConfig {
+        what: "vae sample".into(),
+        message: "needs `--png FILE`".into(),
+    })?;
+    let means = vae.sample_means(&store, options.draws, &mut seeded(options.seed))?;
+    let side = (vae.config().input as f64).sqrt().round() as usize;
+    if side * side != vae.config().input {
+        return Err(Error::InvalidConfig {
+            what: "vae sample --png".into(),
+            message: format!("{} pixels are not a square image", vae.config().input),
+        });
+    }
+    write_image_grid(png, &means.to_f64_vec(), side, 8)?;
+    println!("wrote {} samples to {png}", options.draws);
+    Ok(())
+}

@@ -1,0 +1,19 @@
+//! Variational autoencoders with flow posteriors and flow priors.
+//!
+//! - [`Vae`] with [`VaeConfig`]: MLP encoder and decoder (ReLU), Bernoulli likelihood on binary
+//!   data, an amortised posterior `q(z|x)` that is Gaussian or ends in conditional planar or
+//!   IAF layers fed by an encoder context (Rezende & Mohamed 2015; Kingma et al. 2016), and a
+//!   prior `p(z)` that is `N(0, I)` or a flow (MAF, RealNVP, NSF) trained jointly;
+//! - [`train`]: the minibatch ELBO with Adam, optional KL warm-up, validation and early
+//!   stopping; [`iwae_bound`]: the importance-weighted test bound (K = 1000 in chunks);
+//! - [`read_binary_csv`]: data loading, and the bundled digits of task T5 in `flowppl-models`.
+
+mod data;
+mod model;
+mod persist;
+mod train;
+
+pub use data::read_binary_csv;
+pub use model::{Posterior, Prior, Vae, VaeConfig};
+pub use persist::{load_vae, save_vae};
+pub use train::{iwae_bound, mean_elbo, train, VaeReport, VaeTrainingOptions};

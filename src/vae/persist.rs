@@ -1,0 +1,132 @@
+//! Saving and loading a trained [`Vae`](super::Vae): one self-describing JSON file.
+
+use super::model::{Posterior, Prior, Vae, VaeConfig};
+use crate::backend::{Backend, Real};
+use crate::causal::write_new_file;
+use crate::error::{Error, Result};
+use crate::flows::FlowKind;
+use crate::params::{ParamSnapshot, ParamStore};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+const FORMAT: &str = "flowppl-vae";
+
+#[derive(Serialize, Deserialize)]
+struct SavedVae {
+    format: String,
+    version: u32,
+    input: usize,
+    latent: usize,
+    hidden: Vec<usize>,
+    context: usize,
+    flow_hidden: Vec<usize>,
+    posterior: String,
+    prior: String,
+    params: ParamSnapshot,
+}
+
+impl Posterior {
+    /// The text [`Posterior::parse`] reads.
+    pub fn to_text(&self) -> String {
+        match self {
+            Posterior::Gaussian => "gaussian".into(),
+            Posterior::Planar(k) => format!("planar:{k}"),
+            Posterior::Iaf(k) => format!("iaf:{k}"),
+        }
+    }
+}
+
+impl Prior {
+    /// The text [`Prior::parse`] reads.
+    pub fn to_text(&self) -> String {
+        match self {
+            Prior::Normal => "normal".into(),
+            Prior::Flow(kind, k) => {
+                let name = match kind {
+                    FlowKind::RealNvp => "realnvp",
+                    FlowKind::Nsf => "nsf",
+                    _ => "maf",
+                };
+                format!("{name}:{k}")
+            }
+        }
+    }
+}
+
+/// Writes `vae` with its parameters to a new file (never replacing one).
+///
+/// # Errors
+/// [`Error::InvalidConfig`] when the file exists; [`Error::Io`].
+pub fn save_vae<E: Real, D: Backend<E>>(
+    vae: &Vae<E, D>,
+    store: &ParamStore<E, D>,
+    path: &Path,
+) -> Result<()> {
+    let c = vae.config();
+    let saved = SavedVae {
+        format: FORMAT.into(),
+        version: 1,
+        input: c.input,
+        latent: c.latent,
+        hidden: c.hidden.clone(),
+        context: c.context,
+        flow_hidden: c.flow_hidden.clone(),
+        posterior: c.posterior.to_text(),
+        prior: c.prior.to_text(),
+        params: store.snapshot(),
+    };
+    let text = serde_json::to_string(&saved).map_err(|e| Error::Parse {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })?;
+    write_new_file(path, &text)
+}
+
+/// Reads a file written by [`save_vae`]: the model and its parameters on `device`.
+///
+/// # Errors
+/// [`Error::Io`]; [`Error::Parse`] naming the file for another format or version, or
+/// parameters that do not fit the architecture.
+pub fn load_vae<E: Real, D: Backend<E>>(
+    device: &D,
+    path: &Path,
+) -> Result<(Vae<E, D>, ParamStore<E, D>)> {
+    let shown = path.display().to_string();
+    let parse = |message: String| Error::Parse {
+        path: shown.clone(),
+        message,
+    };
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+        path: shown.clone(),
+        source,
+    })?;
+    let saved: SavedVae =
+        serde_json::from_str(&text).map_err(|e| parse(format!("not a saved VAE: {e}")))?;
+    if saved.format != FORMAT || saved.version != 1 {
+        return Err(parse(format!(
+            "format `{}` version {}, expected `{FORMAT}` version 1",
+            saved.format, saved.version
+        )));
+    }
+    let config = VaeConfig {
+        input: saved.input,
+        latent: saved.latent,
+        hidden: saved.hidden,
+        context: saved.context,
+        flow_hidden: saved.flow_hidden,
+        posterior: Posterior::parse(&saved.posterior)?,
+        prior: Prior::parse(&saved.prior)?,
+    };
+    let vae = Vae::new(config)?;
+    let mut store = ParamStore::new(device);
+    store.restore(&saved.params)?;
+    // Every parameter the architecture needs must be present with its shape: initialising
+    // creates only missing ones, so compare the count.
+    let before = store.len();
+    vae.initialize(&mut store, &mut crate::backend::rng::seeded(0))
+        .map_err(|e| parse(format!("parameters do not fit the architecture: {e}")))?;
+    if store.len() != before {
+        return Err(parse("parameters are missing for this architecture".into()));
+    }
+    Ok((vae, store))
+}
