@@ -297,14 +297,5 @@ fn save(
         path: path.to_string(),
         message: e.to_string(),
     })?;
-    let temporary = format!("{path}.partial-{}", std::process::id());
-    let io = |source| Error::Io {
-        path: path.to_string(),
-        source,
-    };
-    std::fs::write(&temporary, text).map_err(io)?;
-    std::fs::rename(&temporary, path).map_err(|source| {
-        let _ = std::fs::remove_file(&temporary);
-        io(source)
-    })
+    flowppl::persist::write_new_file(Path::new(path), &text)
 }

@@ -13,12 +13,11 @@
 
 mod graph;
 mod model;
-pub(crate) mod persist;
 mod table;
 mod transformer;
 
+pub use crate::persist::write_new_file;
 pub use graph::CausalGraph;
 pub use model::{CausalFlow, CausalFlowOptions};
-pub use persist::write_new_file;
 pub use table::DataTable;
 pub use transformer::{BoundCausalTransformer, CausalTransformer, Transformer};

@@ -2,7 +2,6 @@
 //! interventional, counterfactual and average-treatment-effect queries.
 
 use super::graph::CausalGraph;
-use super::persist::write_new_file;
 use super::table::DataTable;
 use super::transformer::{BoundCausalTransformer, CausalTransformer, Transformer};
 use crate::backend::rng::seeded;
@@ -11,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::flows::training::{fit_density, mean_log_likelihood, DensityOptions, TrainingReport};
 use crate::flows::{Base, Flow};
 use crate::params::{ParamSnapshot, ParamStore, Schedule};
+use crate::persist::{read_versioned_json, write_new_json};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -199,9 +199,7 @@ impl<E: Real, D: Backend<E>> CausalFlow<E, D> {
     /// # Errors
     /// A missing column.
     pub fn log_prob(&self, rows: &DataTable) -> Result<Vec<f64>> {
-        let columns = column_indices(&self.graph, rows)?;
-        let x = self.standardise(rows, &columns)?;
-        let log_sd: f64 = self.sd.iter().map(|s| s.ln()).sum();
+        let (x, log_sd) = self.standardised_rows(rows)?;
         let lp = self.flow().bind(&self.store, None)?.log_prob(&x, None)?;
         Ok(lp.to_f64_vec().into_iter().map(|v| v - log_sd).collect())
     }
@@ -211,10 +209,15 @@ impl<E: Real, D: Backend<E>> CausalFlow<E, D> {
     /// # Errors
     /// A missing column.
     pub fn mean_log_likelihood(&self, rows: &DataTable) -> Result<f64> {
+        let (x, log_sd) = self.standardised_rows(rows)?;
+        Ok(mean_log_likelihood(&self.flow(), &self.store, &x)? - log_sd)
+    }
+
+    /// `rows` standardised, and `sum ln sd`: the log-Jacobian back to original units.
+    fn standardised_rows(&self, rows: &DataTable) -> Result<(Var<E, D>, f64)> {
         let columns = column_indices(&self.graph, rows)?;
         let x = self.standardise(rows, &columns)?;
-        let log_sd: f64 = self.sd.iter().map(|s| s.ln()).sum();
-        Ok(mean_log_likelihood(&self.flow(), &self.store, &x)? - log_sd)
+        Ok((x, self.sd.iter().map(|s| s.ln()).sum()))
     }
 
     /// `(variable, standardised value for every row)` of each intervention.
@@ -359,11 +362,7 @@ impl<E: Real, D: Backend<E>> CausalFlow<E, D> {
             sd: self.sd.clone(),
             params: self.store.snapshot(),
         };
-        let text = serde_json::to_string(&saved).map_err(|e| Error::Parse {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        })?;
-        write_new_file(path, &text)
+        write_new_json(path, &saved)
     }
 
     /// Loads a model written by [`CausalFlow::save`].
@@ -372,23 +371,11 @@ impl<E: Real, D: Backend<E>> CausalFlow<E, D> {
     /// [`Error::Io`]; [`Error::Parse`] naming the file for another format, version or a
     /// malformed or inconsistent document.
     pub fn load(device: &D, path: &Path) -> Result<Self> {
-        let shown = path.display().to_string();
         let parse = |message: String| Error::Parse {
-            path: shown.clone(),
+            path: path.display().to_string(),
             message,
         };
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-            path: shown.clone(),
-            source,
-        })?;
-        let saved: SavedCausalFlow = serde_json::from_str(&text)
-            .map_err(|e| parse(format!("not a saved causal flow: {e}")))?;
-        if saved.format != FORMAT || saved.version != 1 {
-            return Err(parse(format!(
-                "format `{}` version {}, expected `{FORMAT}` version 1",
-                saved.format, saved.version
-            )));
-        }
+        let saved: SavedCausalFlow = read_versioned_json(path, FORMAT, 1)?;
         let d = saved.names.len();
         if saved.mean.len() != d
             || saved.sd.len() != d

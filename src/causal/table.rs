@@ -141,7 +141,7 @@ impl DataTable {
     /// # Errors
     /// [`Error::InvalidConfig`] when `path` exists; [`Error::Io`] naming the file.
     pub fn write_csv(&self, path: &Path) -> Result<()> {
-        crate::causal::persist::write_new_file(path, &self.to_csv())
+        crate::persist::write_new_file(path, &self.to_csv())
     }
 }
 

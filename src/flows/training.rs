@@ -5,8 +5,8 @@ use super::flow::Flow;
 use crate::backend::rng::seeded;
 use crate::backend::{Backend, Graph, Real, Var};
 use crate::error::{Error, Result};
+use crate::minibatch::Minibatches;
 use crate::params::{Adam, Optimizer, ParamStore, Schedule};
-use rand::seq::SliceRandom;
 
 /// Settings of [`fit_density`].
 #[derive(Debug, Clone)]
@@ -107,29 +107,19 @@ pub fn fit_density<E: Real, D: Backend<E>>(
     let mut rng = seeded(options.seed);
     let initial = data.gather_rows(&(0..n.min(1024)).collect::<Vec<_>>())?;
     flow.initialize_from_data(store, &mut rng, &initial)?;
-    let mut order: Vec<usize> = (0..n).collect();
-    order.shuffle(&mut rng);
-    let held_out = ((n as f64) * options.validation_fraction).round() as usize;
-    let (validation_rows, training_rows) = order.split_at(held_out);
-    let validation = if held_out > 0 {
-        Some(data.gather_rows(validation_rows)?)
-    } else {
+    let (validation_rows, mut batches) =
+        Minibatches::split(n, options.validation_fraction, options.batch_size, &mut rng);
+    let validation = if validation_rows.is_empty() {
         None
+    } else {
+        Some(data.gather_rows(&validation_rows)?)
     };
-    let mut training: Vec<usize> = training_rows.to_vec();
     let mut adam = Adam::new(options.learning_rate)?.with_schedule(options.schedule)?;
     let mut report = TrainingReport::default();
     // (best score, its parameters, validations since, its step)
     let mut best = (f64::NEG_INFINITY, store.snapshot(), 0usize, 0usize);
-    let mut cursor = training.len();
     for step in 0..options.steps {
-        if cursor + options.batch_size > training.len() {
-            training.shuffle(&mut rng);
-            cursor = 0;
-        }
-        let end = (cursor + options.batch_size).min(training.len());
-        let batch = data.gather_rows(&training[cursor..end])?;
-        cursor = end;
+        let batch = data.gather_rows(batches.next_batch(&mut rng))?;
         let graph = Graph::new(store.device());
         let loss = -flow
             .bind(store, Some(&graph))?

@@ -2,10 +2,10 @@
 
 use super::model::{Posterior, Prior, Vae, VaeConfig};
 use crate::backend::{Backend, Real};
-use crate::causal::write_new_file;
 use crate::error::{Error, Result};
 use crate::flows::FlowKind;
 use crate::params::{ParamSnapshot, ParamStore};
+use crate::persist::{read_versioned_json, write_new_json};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -75,11 +75,7 @@ pub fn save_vae<E: Real, D: Backend<E>>(
         prior: c.prior.to_text(),
         params: store.snapshot(),
     };
-    let text = serde_json::to_string(&saved).map_err(|e| Error::Parse {
-        path: path.display().to_string(),
-        message: e.to_string(),
-    })?;
-    write_new_file(path, &text)
+    write_new_json(path, &saved)
 }
 
 /// Reads a file written by [`save_vae`]: the model and its parameters on `device`.
@@ -91,23 +87,11 @@ pub fn load_vae<E: Real, D: Backend<E>>(
     device: &D,
     path: &Path,
 ) -> Result<(Vae<E, D>, ParamStore<E, D>)> {
-    let shown = path.display().to_string();
     let parse = |message: String| Error::Parse {
-        path: shown.clone(),
+        path: path.display().to_string(),
         message,
     };
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-        path: shown.clone(),
-        source,
-    })?;
-    let saved: SavedVae =
-        serde_json::from_str(&text).map_err(|e| parse(format!("not a saved VAE: {e}")))?;
-    if saved.format != FORMAT || saved.version != 1 {
-        return Err(parse(format!(
-            "format `{}` version {}, expected `{FORMAT}` version 1",
-            saved.format, saved.version
-        )));
-    }
+    let saved: SavedVae = read_versioned_json(path, FORMAT, 1)?;
     let config = VaeConfig {
         input: saved.input,
         latent: saved.latent,

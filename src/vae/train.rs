@@ -4,8 +4,8 @@ use super::model::Vae;
 use crate::backend::rng::seeded;
 use crate::backend::{Backend, Graph, Real, Var};
 use crate::error::{Error, Result};
+use crate::minibatch::Minibatches;
 use crate::params::{Adam, Optimizer, ParamStore};
-use rand::seq::SliceRandom;
 
 /// Settings of [`train`].
 #[derive(Debug, Clone)]
@@ -90,27 +90,18 @@ pub fn train<E: Real, D: Backend<E>>(
     }
     let mut rng = seeded(options.seed);
     vae.initialize(store, &mut rng)?;
-    let mut order: Vec<usize> = (0..n).collect();
-    order.shuffle(&mut rng);
-    let held_out = ((n as f64) * options.validation_fraction).round() as usize;
-    let validation = if held_out > 0 {
-        Some(data.gather_rows(&order[..held_out])?)
-    } else {
+    let (validation_rows, mut batches) =
+        Minibatches::split(n, options.validation_fraction, options.batch_size, &mut rng);
+    let validation = if validation_rows.is_empty() {
         None
+    } else {
+        Some(data.gather_rows(&validation_rows)?)
     };
-    let mut training = order[held_out..].to_vec();
     let mut adam = Adam::new(options.learning_rate)?;
     let mut report = VaeReport::default();
     let mut best = (f64::NEG_INFINITY, store.snapshot(), 0usize);
-    let mut cursor = training.len();
     for step in 0..options.steps {
-        if cursor + options.batch_size > training.len() {
-            training.shuffle(&mut rng);
-            cursor = 0;
-        }
-        let end = (cursor + options.batch_size).min(training.len());
-        let batch = data.gather_rows(&training[cursor..end])?;
-        cursor = end;
+        let batch = data.gather_rows(batches.next_batch(&mut rng))?;
         let weight = if options.kl_warmup_steps == 0 {
             1.0
         } else {

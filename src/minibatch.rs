@@ -1,0 +1,72 @@
+//! Row minibatches for training loops: a shuffled validation split, then shuffled passes over
+//! the training rows.
+
+use crate::backend::Rng;
+use rand::seq::SliceRandom;
+
+/// Shuffled minibatches of training-row indices; each pass over the rows is reshuffled, and
+/// a pass's last incomplete batch is dropped (every batch has `batch_size` rows, or all rows
+/// when there are fewer).
+#[derive(Debug, Clone)]
+pub struct Minibatches {
+    rows: Vec<usize>,
+    cursor: usize,
+    batch_size: usize,
+}
+
+impl Minibatches {
+    /// Splits rows `0..n`: a shuffled `validation_fraction` of them (rounded) is returned for
+    /// validation, the rest feed the batches.
+    pub fn split(
+        n: usize,
+        validation_fraction: f64,
+        batch_size: usize,
+        rng: &mut Rng,
+    ) -> (Vec<usize>, Self) {
+        let mut order: Vec<usize> = (0..n).collect();
+        order.shuffle(rng);
+        let held_out = ((n as f64) * validation_fraction).round() as usize;
+        let rows = order.split_off(held_out.min(n));
+        let cursor = rows.len();
+        (
+            order,
+            Minibatches {
+                rows,
+                cursor,
+                batch_size: batch_size.max(1),
+            },
+        )
+    }
+
+    /// The next batch's row indices.
+    pub fn next_batch(&mut self, rng: &mut Rng) -> &[usize] {
+        if self.cursor + self.batch_size > self.rows.len() {
+            self.rows.shuffle(rng);
+            self.cursor = 0;
+        }
+        let start = self.cursor;
+        self.cursor = (start + self.batch_size).min(self.rows.len());
+        &self.rows[start..self.cursor]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::rng::seeded;
+
+    #[test]
+    fn batches_cover_the_training_rows_and_never_the_validation_ones() {
+        let mut rng = seeded(1);
+        let (validation, mut batches) = Minibatches::split(100, 0.2, 30, &mut rng);
+        assert_eq!(validation.len(), 20);
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..2 {
+            let batch = batches.next_batch(&mut rng).to_vec();
+            assert_eq!(batch.len(), 30);
+            assert!(batch.iter().all(|r| !validation.contains(r)));
+            seen.extend(batch);
+        }
+        assert_eq!(seen.len(), 60, "one pass has no repeats");
+    }
+}

@@ -1,0 +1,102 @@
+//! Saved files: written without ever replacing what the user saved, read back with their
+//! format and version checked first.
+
+use crate::error::{Error, Result};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::path::Path;
+
+/// Serialises `document` as JSON into a new file (see [`write_new_file`]).
+///
+/// # Errors
+/// As [`write_new_file`]; [`Error::Parse`] if serialisation fails.
+pub fn write_new_json<T: Serialize>(path: &Path, document: &T) -> Result<()> {
+    let text = serde_json::to_string(document).map_err(|e| Error::Parse {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })?;
+    write_new_file(path, &text)
+}
+
+/// Reads a JSON document whose `format` field must be `format` and `version` field `version`,
+/// checked before the rest, so another kind of file or a newer version gets a clear error.
+///
+/// # Errors
+/// [`Error::Io`]; [`Error::Parse`] naming the file for malformed JSON, another format or
+/// version, or fields that do not fit `T`.
+pub fn read_versioned_json<T: DeserializeOwned>(
+    path: &Path,
+    format: &str,
+    version: u64,
+) -> Result<T> {
+    let shown = path.display().to_string();
+    let parse = |message: String| Error::Parse {
+        path: shown.clone(),
+        message,
+    };
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+        path: shown.clone(),
+        source,
+    })?;
+    let value: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| parse(format!("not valid JSON: {e}")))?;
+    let found = (
+        value.get("format").and_then(|f| f.as_str()),
+        value.get("version").and_then(|v| v.as_u64()),
+    );
+    if found != (Some(format), Some(version)) {
+        return Err(parse(format!(
+            "format {:?} version {:?}, expected `{format}` version {version}",
+            found.0, found.1
+        )));
+    }
+    serde_json::from_value(value).map_err(|e| parse(format!("malformed `{format}` file: {e}")))
+}
+
+/// Writes `text` to `path`, which must not exist yet: written to a temporary file beside it and
+/// renamed into place, so a crash never leaves a half-written file under the final name.
+///
+/// # Errors
+/// [`Error::InvalidConfig`] when `path` exists; [`Error::Io`] naming the file.
+pub fn write_new_file(path: &Path, text: &str) -> Result<()> {
+    let shown = path.display().to_string();
+    if path.exists() {
+        return Err(Error::InvalidConfig {
+            what: shown,
+            message: "the file exists; choose another name or remove it first (flowppl never \
+                      overwrites a file)"
+                .into(),
+        });
+    }
+    let temporary = path.with_extension(format!("partial-{}", std::process::id()));
+    let io = |source| Error::Io {
+        path: shown.clone(),
+        source,
+    };
+    std::fs::write(&temporary, text).map_err(io)?;
+    std::fs::rename(&temporary, path).map_err(|source| {
+        let _ = std::fs::remove_file(&temporary);
+        io(source)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_existing_file_is_never_replaced() {
+        let dir = std::env::temp_dir().join(format!("flowppl-persist-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("kept.txt");
+        let _ = std::fs::remove_file(&path);
+        write_new_file(&path, "first").unwrap();
+        let error = write_new_file(&path, "second").unwrap_err().to_string();
+        assert!(
+            error.contains("kept.txt") && error.contains("exists"),
+            "{error}"
+        );
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "first");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
