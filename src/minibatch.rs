@@ -1,7 +1,8 @@
 //! Row minibatches for training loops: a shuffled validation split, then shuffled passes over
 //! the training rows.
 
-use crate::backend::Rng;
+use crate::backend::{Backend, Real, Rng, Var};
+use crate::error::{Error, Result};
 use rand::seq::SliceRandom;
 
 /// Shuffled minibatches of training-row indices; each pass over the rows is reshuffled, and
@@ -36,6 +37,37 @@ impl Minibatches {
                 batch_size: batch_size.max(1),
             },
         )
+    }
+
+    /// For the rows of `data`: the validation rows gathered (`None` for a zero fraction) and
+    /// the batches over the rest, after checking the settings.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] naming `what` for a zero batch size, a fraction outside
+    /// `[0, 1)` or fewer than 2 rows.
+    pub fn for_data<E: Real, D: Backend<E>>(
+        what: &str,
+        data: &Var<E, D>,
+        validation_fraction: f64,
+        batch_size: usize,
+        rng: &mut Rng,
+    ) -> Result<(Option<Var<E, D>>, Self)> {
+        if batch_size == 0 || !(0.0..1.0).contains(&validation_fraction) || data.rows() < 2 {
+            return Err(Error::InvalidConfig {
+                what: what.to_string(),
+                message: "needs a positive batch size, a validation fraction in [0, 1) and at \
+                          least 2 rows"
+                    .into(),
+            });
+        }
+        let (validation_rows, batches) =
+            Self::split(data.rows(), validation_fraction, batch_size, rng);
+        let validation = if validation_rows.is_empty() {
+            None
+        } else {
+            Some(data.gather_rows(&validation_rows)?)
+        };
+        Ok((validation, batches))
     }
 
     /// The next batch's row indices.

@@ -95,25 +95,16 @@ pub fn fit_density<E: Real, D: Backend<E>>(
     data: &Var<E, D>,
     options: &DensityOptions,
 ) -> Result<TrainingReport> {
-    let n = data.rows();
-    if options.batch_size == 0 || !(0.0..1.0).contains(&options.validation_fraction) || n < 2 {
-        return Err(Error::InvalidConfig {
-            what: "fit_density".into(),
-            message:
-                "need a positive batch size, a validation fraction in [0, 1) and at least 2 rows"
-                    .into(),
-        });
-    }
     let mut rng = seeded(options.seed);
-    let initial = data.gather_rows(&(0..n.min(1024)).collect::<Vec<_>>())?;
+    let initial = data.gather_rows(&(0..data.rows().min(1024)).collect::<Vec<_>>())?;
     flow.initialize_from_data(store, &mut rng, &initial)?;
-    let (validation_rows, mut batches) =
-        Minibatches::split(n, options.validation_fraction, options.batch_size, &mut rng);
-    let validation = if validation_rows.is_empty() {
-        None
-    } else {
-        Some(data.gather_rows(&validation_rows)?)
-    };
+    let (validation, mut batches) = Minibatches::for_data(
+        "fit_density",
+        data,
+        options.validation_fraction,
+        options.batch_size,
+        &mut rng,
+    )?;
     let mut adam = Adam::new(options.learning_rate)?.with_schedule(options.schedule)?;
     let mut report = TrainingReport::default();
     // (best score, its parameters, validations since, its step)

@@ -80,23 +80,15 @@ pub fn train<E: Real, D: Backend<E>>(
     data: &Var<E, D>,
     options: &VaeTrainingOptions,
 ) -> Result<VaeReport> {
-    let n = data.rows();
-    if options.batch_size == 0 || !(0.0..1.0).contains(&options.validation_fraction) || n < 2 {
-        return Err(Error::InvalidConfig {
-            what: "VAE training".into(),
-            message: "needs a positive batch size, a validation fraction in [0, 1) and 2 rows"
-                .into(),
-        });
-    }
     let mut rng = seeded(options.seed);
     vae.initialize(store, &mut rng)?;
-    let (validation_rows, mut batches) =
-        Minibatches::split(n, options.validation_fraction, options.batch_size, &mut rng);
-    let validation = if validation_rows.is_empty() {
-        None
-    } else {
-        Some(data.gather_rows(&validation_rows)?)
-    };
+    let (validation, mut batches) = Minibatches::for_data(
+        "VAE training",
+        data,
+        options.validation_fraction,
+        options.batch_size,
+        &mut rng,
+    )?;
     let mut adam = Adam::new(options.learning_rate)?;
     let mut report = VaeReport::default();
     let mut best = (f64::NEG_INFINITY, store.snapshot(), 0usize);
