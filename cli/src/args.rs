@@ -128,6 +128,9 @@ pub struct FitOptions {
     pub analytic_kl: bool,
     /// A full-rank Gaussian base for flow guides (`--full-rank-base`).
     pub full_rank_base: bool,
+    /// Skip steps with a non-finite loss or gradient instead of stopping
+    /// (`--on-non-finite skip|stop`).
+    pub skip_non_finite: bool,
 }
 
 /// The guides `fit` accepts.
@@ -147,7 +150,7 @@ pub const GUIDES: [&str; 11] = [
 
 impl FitOptions {
     /// Parses `<model> [--data F] [--guide G] [--rank R] [--layers K] [--hidden 32,32]
-    /// [--objective elbo|iwae:K|renyi:A] [--stl] [--analytic-kl] [--full-rank-base] [--init I] [--steps N] [--particles S] [--lr X]
+    /// [--objective elbo|iwae:K|renyi:A] [--stl] [--analytic-kl] [--full-rank-base] [--on-non-finite skip|stop] [--init I] [--steps N] [--particles S] [--lr X]
     /// [--decay F] [--seed N] [--draws N] [--json] [--save F] [--compare-reference]`.
     pub fn parse(arguments: &[String]) -> Result<Self, String> {
         let mut iter = arguments.iter();
@@ -177,6 +180,7 @@ impl FitOptions {
             stl: false,
             analytic_kl: false,
             full_rank_base: false,
+            skip_non_finite: false,
         };
         let mut particles_given = false;
         while let Some(flag) = iter.next() {
@@ -216,6 +220,17 @@ impl FitOptions {
                 "--stl" => options.stl = true,
                 "--analytic-kl" => options.analytic_kl = true,
                 "--full-rank-base" => options.full_rank_base = true,
+                "--on-non-finite" => {
+                    options.skip_non_finite = match value(flag, &mut iter)?.as_str() {
+                        "skip" => true,
+                        "stop" => false,
+                        other => {
+                            return Err(format!(
+                                "`--on-non-finite` expects skip or stop, got `{other}`"
+                            ))
+                        }
+                    }
+                }
                 "--objective" => options.objective = value(flag, &mut iter)?.clone(),
                 "--layers" => {
                     options.layers = number(flag, value(flag, &mut iter)?, "a positive integer")?
@@ -449,6 +464,7 @@ mod tests {
             (vec!["banana", "--hidden", "64,0"], "--hidden"),
             (vec!["banana", "--draws", "5"], "--draws"),
             (vec!["banana", "--full-rank-base"], "--full-rank-base"),
+            (vec!["banana", "--on-non-finite", "ignore"], "ignore"),
         ] {
             let error = FitOptions::parse(&strings(&bad)).unwrap_err();
             assert!(error.contains(named), "{bad:?}: {error}");

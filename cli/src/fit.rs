@@ -2,7 +2,7 @@
 
 use crate::args::FitOptions;
 use flowppl::flows::FlowKind;
-use flowppl::infer::{AutoFlow, Bound, Diagnostics, Fit, Guide, Summary};
+use flowppl::infer::{AutoFlow, Bound, Diagnostics, Fit, Guide, NonFinitePolicy, Summary};
 use flowppl::params::Schedule;
 use flowppl::ppl::Model;
 use flowppl::prelude::*;
@@ -57,6 +57,7 @@ pub fn run(options: &FitOptions) -> Result<()> {
         seconds,
         params,
         diagnostics,
+        skipped,
     } = outcome;
     let reference = if options.compare_reference {
         Some(entry.reference()?.ok_or_else(|| Error::InvalidConfig {
@@ -80,6 +81,7 @@ pub fn run(options: &FitOptions) -> Result<()> {
             seconds,
             comparison.as_deref(),
             diagnostics.as_ref(),
+            skipped,
         );
     } else {
         println!("{summary}");
@@ -96,6 +98,9 @@ pub fn run(options: &FitOptions) -> Result<()> {
             },
             seconds
         );
+        if skipped > 0 {
+            println!("{skipped} steps skipped for a non-finite loss or gradient");
+        }
         match &diagnostics {
             Some(d) => println!(
                 "PSIS k-hat {:.2} ({}); log-evidence {:.3} +- {:.3} ({} draws)",
@@ -131,6 +136,8 @@ struct Outcome {
     params: flowppl::params::ParamSnapshot,
     /// `None` for the delta guide (no density to weight by).
     diagnostics: Option<Diagnostics>,
+    /// Steps skipped for a non-finite loss or gradient (`--on-non-finite skip`).
+    skipped: usize,
 }
 
 fn fit_with<G: Guide<f32, Cpu>>(
@@ -150,6 +157,11 @@ fn fit_with<G: Guide<f32, Cpu>>(
         .objective(objective)
         .sticking_the_landing(options.stl)
         .analytic_kl(options.analytic_kl)
+        .on_non_finite(if options.skip_non_finite {
+            NonFinitePolicy::Skip
+        } else {
+            NonFinitePolicy::Stop
+        })
         .particles(particles)
         .steps(options.steps)
         .seed(options.seed)
@@ -188,6 +200,7 @@ fn fit_with<G: Guide<f32, Cpu>>(
         seconds: fit.seconds(),
         params: fit.params().snapshot(),
         diagnostics,
+        skipped: fit.skipped_steps(),
     })
 }
 
@@ -219,6 +232,7 @@ fn print_json(
     seconds: f64,
     comparison: Option<&[Comparison]>,
     diagnostics: Option<&Diagnostics>,
+    skipped: usize,
 ) {
     let latents: serde_json::Map<String, serde_json::Value> = summary
         .rows
@@ -239,6 +253,7 @@ fn print_json(
         "elbo": summary.elbo,
         "objective": options.objective,
         "stl": options.stl,
+        "skipped_steps": skipped,
         "latents": latents,
     });
     if let Some(d) = diagnostics {

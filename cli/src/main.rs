@@ -34,7 +34,7 @@ USAGE:
     flowppl fit <model> [--data FILE.json] [--rank R]
                 [--guide normal|mvn|lowrank|delta|iaf|planar|radial|sylvester|nsf|realnvp|maf]
                 [--layers K] [--hidden 32,32] [--full-rank-base] [--objective elbo|iwae:K|renyi:ALPHA]
-                [--stl] [--analytic-kl]
+                [--stl] [--analytic-kl] [--on-non-finite skip|stop]
                 [--init median|mean|feasible|laplace] [--steps N] [--particles S] [--lr X] [--decay F] [--seed N] [--draws N]
                 [--json] [--save FILE] [--compare-reference]
     flowppl flow2d <u1|u2|u3|u4|moons> [--flow planar|radial|sylvester|iaf|maf|maf-bn|realnvp|nsf] [--layers K]
