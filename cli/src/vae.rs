@@ -7,8 +7,8 @@ use flowppl::backend::rng::seeded;
 use flowppl::backend::Cpu;
 use flowppl::prelude::Var;
 use flowppl::vae::{
-    iwae_bound, load_vae, read_binary_csv, save_vae, train, Posterior, Prior, Vae, VaeConfig,
-    VaeTrainingOptions,
+    iwae_bound, load_vae, read_binary_csv, read_idx, save_vae, train, Likelihood, Posterior, Prior,
+    Vae, VaeConfig, VaeTrainingOptions,
 };
 use flowppl::{Error, Result};
 use std::path::Path;
@@ -22,6 +22,9 @@ pub struct VaeOptions {
     data: String,
     posterior: String,
     prior: String,
+    likelihood: String,
+    free_bits: f64,
+    kl_warmup: usize,
     latent: usize,
     epochs: usize,
     seed: u64,
@@ -50,6 +53,9 @@ impl VaeOptions {
             data: "digits".into(),
             posterior: "gaussian".into(),
             prior: "normal".into(),
+            likelihood: "bernoulli".into(),
+            free_bits: 0.0,
+            kl_warmup: 0,
             latent: 8,
             epochs: 200,
             seed: 0,
@@ -66,6 +72,13 @@ impl VaeOptions {
                 "--data" => options.data = text()?,
                 "--posterior" => options.posterior = text()?,
                 "--prior" => options.prior = text()?,
+                "--likelihood" => options.likelihood = text()?,
+                "--free-bits" => {
+                    options.free_bits = number(flag, &text()?, "a non-negative number of nats")?
+                }
+                "--kl-warmup" => {
+                    options.kl_warmup = number(flag, &text()?, "a non-negative number of steps")?
+                }
                 "--latent" => options.latent = number(flag, &text()?, "a positive integer")?,
                 "--epochs" => options.epochs = number(flag, &text()?, "a positive integer")?,
                 "--seed" => options.seed = number(flag, &text()?, "a non-negative integer")?,
@@ -88,6 +101,13 @@ impl VaeOptions {
         }
         Posterior::parse(&options.posterior).map_err(|e| e.to_string())?;
         Prior::parse(&options.prior).map_err(|e| e.to_string())?;
+        Likelihood::parse(&options.likelihood).map_err(|e| e.to_string())?;
+        if !(options.free_bits >= 0.0 && options.free_bits.is_finite()) {
+            return Err(format!(
+                "`--free-bits` must be >= 0, got {}",
+                options.free_bits
+            ));
+        }
         Ok(options)
     }
 }
@@ -110,7 +130,13 @@ fn load_data(options: &VaeOptions) -> Result<(Var<f32, Cpu>, Var<f32, Cpu>)> {
             to_var(test_rows.len() / 64, 64, &test_rows)?,
         ))
     } else {
-        let (rows, columns, values) = read_binary_csv(Path::new(&options.data))?;
+        let path = Path::new(&options.data);
+        let idx = options.data.ends_with(".idx") || options.data.ends_with("-ubyte");
+        let (rows, columns, values) = if idx {
+            read_idx(path)?
+        } else {
+            read_binary_csv(path)?
+        };
         let data = to_var(rows, columns, &values)?;
         Ok((data.clone(), data))
     }
@@ -138,6 +164,7 @@ fn train_command(options: &VaeOptions) -> Result<()> {
     let config = VaeConfig {
         input: train_data.columns(),
         latent: options.latent,
+        likelihood: Likelihood::parse(&options.likelihood)?,
         ..VaeConfig::t5(
             Posterior::parse(&options.posterior)?,
             Prior::parse(&options.prior)?,
@@ -151,6 +178,8 @@ fn train_command(options: &VaeOptions) -> Result<()> {
         steps,
         batch_size: batch,
         seed: options.seed,
+        free_bits: options.free_bits,
+        kl_warmup_steps: options.kl_warmup,
         ..VaeTrainingOptions::default()
     };
     let started = Instant::now();

@@ -119,3 +119,61 @@ fn every_posterior_and_prior_trains() {
         .to_string();
     assert!(error.contains("10 columns"), "{error}");
 }
+
+#[test]
+fn warm_up_free_bits_gaussian_likelihoods_reconstructions_and_interpolation() {
+    use flowppl::vae::Likelihood;
+    let (train_data, test_data) = data();
+    let small = |likelihood: Likelihood| VaeConfig {
+        hidden: vec![64],
+        likelihood,
+        ..VaeConfig::t5(Posterior::Gaussian, Prior::Normal)
+    };
+    let first_elbo = |likelihood: Likelihood, warmup: usize, free_bits: f64| {
+        let vae = Vae::<f32, Cpu>::new(small(likelihood)).unwrap();
+        let mut store = ParamStore::new(&Cpu::default());
+        let settings = VaeTrainingOptions {
+            kl_warmup_steps: warmup,
+            free_bits,
+            ..options(1)
+        };
+        train(&vae, &mut store, &train_data, &settings)
+            .unwrap()
+            .elbo[0]
+    };
+    // Same seed, same draws: warm-up scales the (negative) KL term by 1/1000, free bits of
+    // 1000 nats replace it by -1000.
+    let plain = first_elbo(Likelihood::Bernoulli, 0, 0.0);
+    assert!(first_elbo(Likelihood::Bernoulli, 1000, 0.0) > plain);
+    assert!(first_elbo(Likelihood::Bernoulli, 0, 1000.0) < plain - 900.0);
+
+    for likelihood in [
+        Likelihood::Bernoulli,
+        Likelihood::Gaussian { sd: 0.5 },
+        Likelihood::GaussianLearned,
+    ] {
+        let vae = Vae::<f32, Cpu>::new(small(likelihood)).unwrap();
+        let mut store = ParamStore::new(&Cpu::default());
+        let report = train(&vae, &mut store, &train_data, &options(30)).unwrap();
+        assert!(report.elbo.iter().all(|e| e.is_finite()), "{likelihood:?}");
+        let reconstructed = vae.reconstruct(&store, &test_data).unwrap();
+        assert_eq!(reconstructed.shape(), (20, 64));
+        let (a, b) = (
+            test_data.slice_rows(0, 1).unwrap(),
+            test_data.slice_rows(1, 2).unwrap(),
+        );
+        let path = vae.interpolate(&store, &a, &b, 5).unwrap().to_vec();
+        let ends = reconstructed.to_vec();
+        for j in 0..64 {
+            assert!((path[j] - ends[j]).abs() < 1e-5, "{likelihood:?}: start");
+            assert!(
+                (path[4 * 64 + j] - ends[64 + j]).abs() < 1e-5,
+                "{likelihood:?}: end"
+            );
+        }
+    }
+    for bad in ["poisson", "gaussian:0", "gaussian:x"] {
+        let error = Likelihood::parse(bad).unwrap_err().to_string();
+        assert!(error.contains(bad), "{error}");
+    }
+}

@@ -1,4 +1,5 @@
-//! Reading numeric matrices (one row per line, comma-separated, no header) for VAEs.
+//! Reading data for VAEs: numeric matrices from headerless CSV, and MNIST-style IDX image
+//! files.
 
 use crate::error::{Error, Result};
 use std::path::Path;
@@ -59,9 +60,86 @@ pub fn read_binary_csv(path: &Path) -> Result<(usize, usize, Vec<f64>)> {
     Ok((rows, columns, values))
 }
 
+/// Reads an IDX file of unsigned bytes (the MNIST format: magic `0x00 0x00 0x08 ndims`, then
+/// `ndims` big-endian `u32` sizes, then the bytes) as `(items, values per item, values / 255)`.
+/// Gzipped files must be decompressed first.
+///
+/// # Errors
+/// [`Error::Io`]; [`Error::Parse`] naming the file for a wrong magic number, another element
+/// type, or a size that disagrees with the file's length (truncated files).
+pub fn read_idx(path: &Path) -> Result<(usize, usize, Vec<f64>)> {
+    let shown = path.display().to_string();
+    let error = |message: String| Error::Parse {
+        path: shown.clone(),
+        message,
+    };
+    let bytes = std::fs::read(path).map_err(|source| Error::Io {
+        path: shown.clone(),
+        source,
+    })?;
+    if bytes.len() < 4 || bytes[0] != 0 || bytes[1] != 0 {
+        return Err(error("not an IDX file (bad magic number; gzipped?)".into()));
+    }
+    if bytes[2] != 0x08 {
+        return Err(error(format!(
+            "element type 0x{:02x}; only unsigned bytes (0x08) are supported",
+            bytes[2]
+        )));
+    }
+    let dimensions = bytes[3] as usize;
+    let header = 4 + 4 * dimensions;
+    if dimensions == 0 || bytes.len() < header {
+        return Err(error("truncated header".into()));
+    }
+    let sizes: Vec<usize> = (0..dimensions)
+        .map(|k| {
+            let b = &bytes[4 + 4 * k..8 + 4 * k];
+            u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize
+        })
+        .collect();
+    let items = sizes[0];
+    let per_item: usize = sizes[1..].iter().product();
+    let expected = items
+        .checked_mul(per_item)
+        .ok_or_else(|| error("sizes overflow".into()))?;
+    if bytes.len() - header != expected {
+        return Err(error(format!(
+            "{} data bytes for sizes {sizes:?} ({expected} expected): truncated or corrupt",
+            bytes.len() - header
+        )));
+    }
+    let values = bytes[header..]
+        .iter()
+        .map(|&b| f64::from(b) / 255.0)
+        .collect();
+    Ok((items, per_item, values))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn idx_files_are_read_and_bad_ones_named() {
+        let dir = std::env::temp_dir().join(format!("flowppl-idx-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("images.idx");
+        let mut bytes = vec![0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 2];
+        bytes.extend([0, 255, 51, 102, 255, 0, 0, 255]);
+        std::fs::write(&path, &bytes).unwrap();
+        let (items, width, values) = read_idx(&path).unwrap();
+        assert_eq!((items, width), (2, 4));
+        assert_eq!(values[..3], [0.0, 1.0, 0.2]);
+        std::fs::write(&path, &bytes[..bytes.len() - 1]).unwrap();
+        let message = read_idx(&path).unwrap_err().to_string();
+        assert!(
+            message.contains("images.idx") && message.contains("truncated"),
+            "{message}"
+        );
+        std::fs::write(&path, [0x1f, 0x8b, 8, 0]).unwrap();
+        assert!(read_idx(&path).unwrap_err().to_string().contains("magic"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn bad_files_name_the_line_and_column() {

@@ -6,14 +6,15 @@
 //!   prior `p(z)` that is `N(0, I)` or a flow (MAF, RealNVP, NSF) trained jointly;
 //! - [`train`]: the minibatch ELBO with Adam, optional KL warm-up, validation and early
 //!   stopping; [`iwae_bound`]: the importance-weighted test bound (K = 1000 in chunks);
-//! - [`read_binary_csv`]: data loading, and the bundled digits of task T5 in `flowppl-models`.
+//! - [`read_binary_csv`] and [`read_idx`] (MNIST-style files): data loading; the digits of
+//!   task T5 are bundled in `flowppl-models`.
 
 mod data;
 mod model;
 mod persist;
 mod train;
 
-pub use data::read_binary_csv;
-pub use model::{Posterior, Prior, Vae, VaeConfig};
+pub use data::{read_binary_csv, read_idx};
+pub use model::{Likelihood, Posterior, Prior, Vae, VaeConfig};
 pub use persist::{load_vae, save_vae};
 pub use train::{iwae_bound, mean_elbo, train, VaeReport, VaeTrainingOptions};

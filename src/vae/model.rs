@@ -90,7 +90,61 @@ impl Prior {
     }
 }
 
-/// The architecture of a [`Vae`] with a Bernoulli likelihood on binary data.
+/// The observation model `p(x|z)`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Likelihood {
+    /// `Bernoulli(sigmoid(dec(z)))` per pixel, for binary data.
+    Bernoulli,
+    /// `Normal(dec(z), sd)` per coordinate with a fixed `sd`.
+    Gaussian {
+        /// The observation noise.
+        sd: f64,
+    },
+    /// `Normal(mu(z), exp(s(z)))` per coordinate, the decoder giving both halves (`s` clamped
+    /// to `[-7, 7]`).
+    GaussianLearned,
+}
+
+impl Likelihood {
+    /// `bernoulli`, `gaussian:SD` or `gaussian` (learned variance).
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] naming the text.
+    pub fn parse(text: &str) -> Result<Self> {
+        let invalid = || Error::InvalidConfig {
+            what: format!("likelihood `{text}`"),
+            message: "expected `bernoulli`, `gaussian` (learned variance) or `gaussian:SD`".into(),
+        };
+        match text.split_once(':') {
+            None if text == "bernoulli" => Ok(Likelihood::Bernoulli),
+            None if text == "gaussian" => Ok(Likelihood::GaussianLearned),
+            Some(("gaussian", sd)) => match sd.parse::<f64>() {
+                Ok(sd) if sd > 0.0 && sd.is_finite() => Ok(Likelihood::Gaussian { sd }),
+                _ => Err(invalid()),
+            },
+            _ => Err(invalid()),
+        }
+    }
+
+    /// The text [`Likelihood::parse`] reads.
+    pub fn to_text(&self) -> String {
+        match self {
+            Likelihood::Bernoulli => "bernoulli".into(),
+            Likelihood::Gaussian { sd } => format!("gaussian:{sd}"),
+            Likelihood::GaussianLearned => "gaussian".into(),
+        }
+    }
+
+    /// Decoder outputs per data coordinate.
+    fn outputs(&self) -> usize {
+        match self {
+            Likelihood::GaussianLearned => 2,
+            _ => 1,
+        }
+    }
+}
+
+/// The architecture of a [`Vae`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct VaeConfig {
     /// Data dimension.
@@ -107,6 +161,8 @@ pub struct VaeConfig {
     pub posterior: Posterior,
     /// The prior.
     pub prior: Prior,
+    /// The observation model.
+    pub likelihood: Likelihood,
 }
 
 impl VaeConfig {
@@ -121,11 +177,12 @@ impl VaeConfig {
             flow_hidden: vec![128, 128],
             posterior,
             prior,
+            likelihood: Likelihood::Bernoulli,
         }
     }
 }
 
-/// A variational autoencoder: `p(x, z) = p(z) prod_j Bernoulli(x_j; sigmoid(dec(z)_j))`,
+/// A variational autoencoder: `p(x, z) = p(z) prod_j p(x_j | dec(z))` (Bernoulli or Gaussian),
 /// `q(z|x)` from the encoder (Kingma & Welling 2014), optionally pushed through a conditional
 /// flow, and `p(z)` optionally a flow.
 pub struct Vae<E: Real, D: Backend<E>> {
@@ -162,7 +219,12 @@ impl<E: Real, D: Backend<E>> Vae<E, D> {
         );
         let mut mirrored = config.hidden.clone();
         mirrored.reverse();
-        let decoder = Mlp::new("vae.decoder", l, &mirrored, config.input);
+        let decoder = Mlp::new(
+            "vae.decoder",
+            l,
+            &mirrored,
+            config.input * config.likelihood.outputs(),
+        );
         let posterior = match config.posterior {
             Posterior::Gaussian => None,
             Posterior::Planar(k) => {
@@ -271,19 +333,98 @@ impl<E: Real, D: Backend<E>> Vae<E, D> {
             None => (z.square().sum_columns() * -0.5).add_scalar(-0.5 * l as f64 * TAU.ln()),
             Some(flow) => flow.bind(store, graph)?.log_prob(&z, None)?,
         };
-        let logits = self.decoder.bind(store, graph)?.forward(&z)?;
-        Ok((
-            bernoulli_log_likelihood(&logits, x)?,
-            log_prior.sub(&log_q)?,
-        ))
+        let decoded = self.decoder.bind(store, graph)?.forward(&z)?;
+        Ok((self.log_likelihood(&decoded, x)?, log_prior.sub(&log_q)?))
     }
 
-    /// Bernoulli means `sigmoid(dec(z))` for latent rows `z`.
+    /// `ln p(x | z)` per row from the decoder's output.
+    fn log_likelihood(&self, decoded: &Var<E, D>, x: &Var<E, D>) -> Result<Var<E, D>> {
+        let width = self.config.input;
+        let gaussian = |mean: &Var<E, D>, log_sd: &Var<E, D>| -> Result<Var<E, D>> {
+            Ok((x.sub(mean)?.mul(&(-log_sd).exp())?.square() * -0.5)
+                .sub(log_sd)?
+                .add_scalar(-0.5 * TAU.ln())
+                .sum_columns())
+        };
+        match self.config.likelihood {
+            Likelihood::Bernoulli => bernoulli_log_likelihood(decoded, x),
+            Likelihood::Gaussian { sd } => {
+                let log_sd = Var::full(&x.device(), 1, width, sd.ln());
+                gaussian(decoded, &log_sd)
+            }
+            Likelihood::GaussianLearned => gaussian(
+                &decoded.slice_columns(0, width)?,
+                &decoded.slice_columns(width, 2 * width)?.clamp(-7.0, 7.0),
+            ),
+        }
+    }
+
+    /// The mean of `p(x | z)` for latent rows `z`: `sigmoid(dec(z))` (Bernoulli) or the
+    /// decoder's mean.
     ///
     /// # Errors
     /// Shape errors.
     pub fn decode(&self, store: &ParamStore<E, D>, z: &Var<E, D>) -> Result<Var<E, D>> {
-        Ok(self.decoder.bind(store, None)?.forward(z)?.sigmoid())
+        let decoded = self.decoder.bind(store, None)?.forward(z)?;
+        match self.config.likelihood {
+            Likelihood::Bernoulli => Ok(decoded.sigmoid()),
+            Likelihood::Gaussian { .. } => Ok(decoded),
+            Likelihood::GaussianLearned => decoded.slice_columns(0, self.config.input),
+        }
+    }
+
+    /// The encoder's posterior mean `mu(x)` of each row (before any posterior flow).
+    ///
+    /// # Errors
+    /// Shape errors.
+    pub fn encode_mean(&self, store: &ParamStore<E, D>, x: &Var<E, D>) -> Result<Var<E, D>> {
+        self.encoder
+            .bind(store, None)?
+            .forward(x)?
+            .slice_columns(0, self.config.latent)
+    }
+
+    /// Reconstructions: the decoded mean at `mu(x)` for each row.
+    ///
+    /// # Errors
+    /// Shape errors.
+    pub fn reconstruct(&self, store: &ParamStore<E, D>, x: &Var<E, D>) -> Result<Var<E, D>> {
+        self.decode(store, &self.encode_mean(store, x)?)
+    }
+
+    /// Latent interpolation: `steps` decoded means along the straight line between the
+    /// encoder means of `a` and `b` (each one row), endpoints included.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] for fewer than 2 steps or inputs that are not one row each.
+    pub fn interpolate(
+        &self,
+        store: &ParamStore<E, D>,
+        a: &Var<E, D>,
+        b: &Var<E, D>,
+        steps: usize,
+    ) -> Result<Var<E, D>> {
+        if steps < 2 || a.rows() != 1 || b.rows() != 1 {
+            return Err(Error::InvalidConfig {
+                what: "VAE interpolation".into(),
+                message: "needs two single rows and at least 2 steps".into(),
+            });
+        }
+        let (za, zb) = (
+            self.encode_mean(store, a)?.to_f64_vec(),
+            self.encode_mean(store, b)?.to_f64_vec(),
+        );
+        let path: Vec<E> = (0..steps)
+            .flat_map(|k| {
+                let t = k as f64 / (steps - 1) as f64;
+                za.iter()
+                    .zip(&zb)
+                    .map(move |(p, q)| real((1.0 - t) * p + t * q))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let z = Var::from_vec(store.device(), path, steps, self.config.latent)?;
+        self.decode(store, &z)
     }
 
     /// `n` draws from the prior, decoded to Bernoulli means.

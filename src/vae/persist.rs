@@ -1,6 +1,6 @@
 //! Saving and loading a trained [`Vae`](super::Vae): one self-describing JSON file.
 
-use super::model::{Posterior, Prior, Vae, VaeConfig};
+use super::model::{Likelihood, Posterior, Prior, Vae, VaeConfig};
 use crate::backend::{Backend, Real};
 use crate::error::{Error, Result};
 use crate::flows::FlowKind;
@@ -22,6 +22,7 @@ struct SavedVae {
     flow_hidden: Vec<usize>,
     posterior: String,
     prior: String,
+    likelihood: String,
     params: ParamSnapshot,
 }
 
@@ -73,6 +74,7 @@ pub fn save_vae<E: Real, D: Backend<E>>(
         flow_hidden: c.flow_hidden.clone(),
         posterior: c.posterior.to_text(),
         prior: c.prior.to_text(),
+        likelihood: c.likelihood.to_text(),
         params: store.snapshot(),
     };
     write_new_json(path, &saved)
@@ -100,6 +102,7 @@ pub fn load_vae<E: Real, D: Backend<E>>(
         flow_hidden: saved.flow_hidden,
         posterior: Posterior::parse(&saved.posterior)?,
         prior: Prior::parse(&saved.prior)?,
+        likelihood: Likelihood::parse(&saved.likelihood)?,
     };
     let vae = Vae::new(config)?;
     let mut store = ParamStore::new(device);

@@ -19,6 +19,10 @@ pub struct VaeTrainingOptions {
     /// KL warm-up: the weight of `ln p(z) - ln q(z|x)` rises linearly from 0 to 1 over this
     /// many steps (0: none).
     pub kl_warmup_steps: usize,
+    /// Free bits (Kingma et al. 2016, in its simplest form): the KL term of each row counts as
+    /// at least this many nats, so the optimiser gains nothing by pushing it lower early on
+    /// and the latents stay in use (0: off).
+    pub free_bits: f64,
     /// Fraction of the rows held out for validation (0 for none).
     pub validation_fraction: f64,
     /// Evaluate the validation ELBO every this many steps.
@@ -36,6 +40,7 @@ impl Default for VaeTrainingOptions {
             batch_size: 100,
             learning_rate: 1e-3,
             kl_warmup_steps: 0,
+            free_bits: 0.0,
             validation_fraction: 0.0,
             validate_every: 150,
             patience: None,
@@ -101,6 +106,13 @@ pub fn train<E: Real, D: Backend<E>>(
         };
         let graph = Graph::new(store.device());
         let (likelihood, kl_term) = vae.log_weight_terms(store, Some(&graph), &batch, &mut rng)?;
+        // kl_term = ln p(z) - ln q(z|x) = -KL estimate; free bits floor the KL at the budget.
+        let kl_term = if options.free_bits > 0.0 {
+            let floor = Var::full(store.device(), 1, 1, -options.free_bits);
+            kl_term.minimum(&floor)?
+        } else {
+            kl_term
+        };
         let elbo = likelihood.add(&(kl_term * weight))?.sum();
         let value = elbo.item()?.to_f64() / batch.rows() as f64;
         if !value.is_finite() {
