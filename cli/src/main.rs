@@ -23,6 +23,7 @@ mod demo;
 mod fit;
 mod flow2d;
 mod plot;
+mod show;
 mod vae;
 
 use std::process::ExitCode;
@@ -53,6 +54,7 @@ USAGE:
                 [--iwae K] [--save MODEL.json] [--json]
     flowppl vae eval --model MODEL.json [--data digits|FILE.csv] [--iwae K] [--json]
     flowppl vae sample --model MODEL.json [-n 64] --png GRID.png
+    flowppl show FILE
     flowppl models
     flowppl demo [--steps N] [--particles S] [--lr X] [--seed N] [--json]
     flowppl distributions
@@ -73,6 +75,8 @@ COMMANDS:
     vae             train a variational autoencoder (Bernoulli likelihood) with a Gaussian,
                     planar or IAF posterior and a normal or flow prior; report the test NLL
                     from the importance-weighted bound; sample a PNG grid from a saved model
+    show            describe a saved file (fit, causal flow or VAE): kind, version,
+                    architecture, parameter count
     models          list the zoo
     demo            fit q(mu) = Normal(m, s) to the posterior of the bundled normal_mean
                     model by SVI and compare with the exact posterior
@@ -107,6 +111,13 @@ fn run(arguments: &[String]) -> Result<(), String> {
         Some("fit") => {
             fit::run(&args::FitOptions::parse(&arguments[1..])?).map_err(|e| e.to_string())
         }
+        Some("show") => match arguments.get(1) {
+            Some(path) => {
+                println!("{}", show::describe(path).map_err(|e| e.to_string())?);
+                Ok(())
+            }
+            None => Err("`show` needs a saved file: `flowppl show FILE`".into()),
+        },
         Some("vae") => {
             vae::run(&vae::VaeOptions::parse(&arguments[1..])?).map_err(|e| e.to_string())
         }

@@ -22,8 +22,14 @@ struct SavedVae {
     flow_hidden: Vec<usize>,
     posterior: String,
     prior: String,
+    /// Absent in files from before Gaussian likelihoods existed: Bernoulli.
+    #[serde(default = "bernoulli")]
     likelihood: String,
     params: ParamSnapshot,
+}
+
+fn bernoulli() -> String {
+    "bernoulli".into()
 }
 
 impl Posterior {
