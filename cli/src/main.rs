@@ -51,6 +51,7 @@ USAGE:
     flowppl vae train [--data digits|FILE.csv|FILE.idx] [--posterior gaussian|planar:K|iaf:K]
                 [--prior normal|maf:K|realnvp:K|nsf:K] [--likelihood bernoulli|gaussian|gaussian:SD]
                 [--latent D] [--epochs N] [--kl-warmup STEPS] [--free-bits NATS] [--seed S]
+                [--validation FRACTION [--patience EPOCHS]]
                 [--iwae K] [--save MODEL.json] [--json]
     flowppl vae eval --model MODEL.json [--data digits|FILE.csv] [--iwae K] [--json]
     flowppl vae sample --model MODEL.json [-n 64] --png GRID.png

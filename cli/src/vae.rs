@@ -7,10 +7,12 @@ use flowppl::backend::rng::seeded;
 use flowppl::backend::Cpu;
 use flowppl::prelude::Var;
 use flowppl::vae::{
-    iwae_bound, load_vae, read_binary_csv, read_idx, save_vae, train, Likelihood, Posterior, Prior,
-    Vae, VaeConfig, VaeTrainingOptions,
+    iwae_bound, load_vae, read_binary_csv, read_idx, save_vae, train_with_progress, Likelihood,
+    Posterior, Prior, Vae, VaeConfig, VaeTrainingOptions,
 };
 use flowppl::{Error, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::IsTerminal;
 use std::path::Path;
 use std::time::Instant;
 
@@ -25,6 +27,8 @@ pub struct VaeOptions {
     likelihood: String,
     free_bits: f64,
     kl_warmup: usize,
+    validation: f64,
+    patience: Option<usize>,
     latent: usize,
     epochs: usize,
     seed: u64,
@@ -56,6 +60,8 @@ impl VaeOptions {
             likelihood: "bernoulli".into(),
             free_bits: 0.0,
             kl_warmup: 0,
+            validation: 0.0,
+            patience: None,
             latent: 8,
             epochs: 200,
             seed: 0,
@@ -75,6 +81,12 @@ impl VaeOptions {
                 "--likelihood" => options.likelihood = text()?,
                 "--free-bits" => {
                     options.free_bits = number(flag, &text()?, "a non-negative number of nats")?
+                }
+                "--validation" => {
+                    options.validation = number(flag, &text()?, "a fraction in [0, 1)")?
+                }
+                "--patience" => {
+                    options.patience = Some(number(flag, &text()?, "a positive number of epochs")?)
                 }
                 "--kl-warmup" => {
                     options.kl_warmup = number(flag, &text()?, "a non-negative number of steps")?
@@ -102,6 +114,12 @@ impl VaeOptions {
         Posterior::parse(&options.posterior).map_err(|e| e.to_string())?;
         Prior::parse(&options.prior).map_err(|e| e.to_string())?;
         Likelihood::parse(&options.likelihood).map_err(|e| e.to_string())?;
+        if !(0.0..1.0).contains(&options.validation) {
+            return Err(format!(
+                "`--validation` must be in [0, 1), got {}",
+                options.validation
+            ));
+        }
         if !(options.free_bits >= 0.0 && options.free_bits.is_finite()) {
             return Err(format!(
                 "`--free-bits` must be >= 0, got {}",
@@ -173,17 +191,43 @@ fn train_command(options: &VaeOptions) -> Result<()> {
     let vae = Vae::<f32, Cpu>::new(config)?;
     let mut store = flowppl::params::ParamStore::new(&Cpu::default());
     let batch = 100usize;
-    let steps = options.epochs * train_data.rows().div_ceil(batch);
+    let training_rows = ((1.0 - options.validation) * train_data.rows() as f64).round() as usize;
+    let epoch = training_rows.div_ceil(batch).max(1);
+    let steps = options.epochs * epoch;
     let settings = VaeTrainingOptions {
         steps,
         batch_size: batch,
         seed: options.seed,
         free_bits: options.free_bits,
         kl_warmup_steps: options.kl_warmup,
+        validation_fraction: options.validation,
+        validate_every: epoch,
+        patience: options.patience,
         ..VaeTrainingOptions::default()
     };
     let started = Instant::now();
-    let report = train(&vae, &mut store, &train_data, &settings)?;
+    let bar = (!options.json && std::io::stderr().is_terminal()).then(|| {
+        let bar = ProgressBar::new(steps as u64);
+        bar.set_style(
+            ProgressStyle::with_template("{bar:40} {pos}/{len} [{elapsed_precise}] ELBO {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let mut running = None::<f64>;
+    let report = train_with_progress(&vae, &mut store, &train_data, &settings, |step, elbo| {
+        let smoothed = running.map_or(elbo, |r| 0.98 * r + 0.02 * elbo);
+        running = Some(smoothed);
+        if let Some(bar) = &bar {
+            bar.set_position(step as u64 + 1);
+            if step % 25 == 0 {
+                bar.set_message(format!("{smoothed:.3}"));
+            }
+        }
+    })?;
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
     let seconds = started.elapsed().as_secs_f64();
     let bounds = iwae_bound(
         &vae,
@@ -203,7 +247,8 @@ fn train_command(options: &VaeOptions) -> Result<()> {
             "{}",
             serde_json::json!({"posterior": options.posterior, "prior": options.prior, "steps": report.steps,
                 "train_elbo": elbo, "test_nll": nll, "iwae_samples": options.iwae, "seconds": seconds,
-                "ms_per_step": 1e3 * seconds / report.steps.max(1) as f64, "saved": options.save})
+                "ms_per_step": 1e3 * seconds / report.steps.max(1) as f64, "saved": options.save,
+                "validation_elbo": report.validation.last().map(|v| v.1)})
         );
     } else {
         println!(

@@ -40,14 +40,14 @@ fn training_improves_the_elbo_and_the_iwae_bound_sits_above_it() {
     let (first, last) = (mean(&report.elbo[..10]), mean(&report.elbo[250..]));
     // A random decoder starts near 64 ln 2 = 44 nats per image.
     assert!(last > first + 10.0, "ELBO {first} -> {last}");
-    // Jensen: E[IWAE_K] >= ELBO; with K = 100 on 20 rows the gap is far above the noise.
-    let elbo = mean_elbo(&vae, &store, &test_data, 3).unwrap();
-    let bounds = iwae_bound(&vae, &store, &test_data, 100, 4).unwrap();
-    assert!(
-        mean(&bounds) > elbo + 0.1,
-        "IWAE {} vs ELBO {elbo}",
-        mean(&bounds)
-    );
+    // Jensen: E[IWAE_K] >= ELBO. With 1000 draws per row for both, on 20 rows, the Monte
+    // Carlo error of the ELBO (about 2 / sqrt(20 000) = 0.014 nats) is below the gap.
+    let repeated = test_data
+        .gather_rows(&(0..20).flat_map(|r| [r; 1000]).collect::<Vec<_>>())
+        .unwrap();
+    let elbo = mean_elbo(&vae, &store, &repeated, 3).unwrap();
+    let bounds = iwae_bound(&vae, &store, &test_data, 1000, 4).unwrap();
+    assert!(mean(&bounds) > elbo + 0.02, "IWAE {} vs ELBO {elbo}", mean(&bounds));
 
     // Save, reload, same bounds with the same seed; an existing file is never replaced.
     let dir = std::env::temp_dir().join(format!("flowppl-vae-{}", std::process::id()));

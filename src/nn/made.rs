@@ -1,7 +1,7 @@
 //! MADE: a masked autoencoder whose output `i` depends only on chosen inputs (Germain et al.
 //! 2015, arXiv:1502.03509).
 
-use super::linear::Linear;
+use super::linear::{Linear, LinearInit};
 use super::mlp::BoundMlp;
 use crate::backend::{Backend, Graph, Real, Rng, Var};
 use crate::error::{Error, Result};
@@ -196,6 +196,12 @@ impl Made {
 
     fn layer_name(&self, i: usize) -> String {
         self.layers[i].name_prefix().to_string()
+    }
+
+    /// The same network with every layer initialised as `init` says.
+    pub fn with_init(mut self, init: LinearInit) -> Self {
+        self.layers = self.layers.into_iter().map(|l| l.with_init(init)).collect();
+        self
     }
 
     /// Number of inputs.

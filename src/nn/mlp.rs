@@ -1,6 +1,6 @@
 //! A multilayer perceptron with ReLU hidden activations.
 
-use super::linear::{BoundLinear, Linear};
+use super::linear::{BoundLinear, Linear, LinearInit};
 use crate::backend::{Backend, Graph, Real, Rng, Var};
 use crate::error::Result;
 use crate::params::ParamStore;
@@ -24,6 +24,12 @@ impl Mlp {
                 .map(|(i, w)| Linear::new(&format!("{name}.{i}"), w[0], w[1]))
                 .collect(),
         }
+    }
+
+    /// The same network with every layer initialised as `init` says.
+    pub fn with_init(mut self, init: LinearInit) -> Self {
+        self.layers = self.layers.into_iter().map(|l| l.with_init(init)).collect();
+        self
     }
 
     /// Creates the parameters.

@@ -8,6 +8,6 @@ mod linear;
 mod made;
 pub mod mlp;
 
-pub use linear::{BoundLinear, Linear};
+pub use linear::{BoundLinear, Linear, LinearInit};
 pub use made::Made;
 pub use mlp::Mlp;

@@ -93,6 +93,12 @@ impl AffineAutoregressive {
         }
     }
 
+    /// Initialises the conditioner's layers as `init` says (fan-in uniform by default).
+    pub fn with_init(mut self, init: crate::nn::LinearInit) -> Self {
+        self.made = self.made.with_init(init);
+        self
+    }
+
     /// Scales the conditioner's initial output weights: a small factor (0.01) starts the layer
     /// near the identity (a MAF exactly at it), which suits flow guides; the default 1.0
     /// (PyTorch's fan-in rule) learns densities faster.

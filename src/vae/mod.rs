@@ -17,4 +17,4 @@ mod train;
 pub use data::{read_binary_csv, read_idx};
 pub use model::{Likelihood, Posterior, Prior, Vae, VaeConfig};
 pub use persist::{load_vae, save_vae};
-pub use train::{iwae_bound, mean_elbo, train, VaeReport, VaeTrainingOptions};
+pub use train::{iwae_bound, mean_elbo, train, train_with_progress, VaeReport, VaeTrainingOptions};

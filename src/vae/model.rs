@@ -6,7 +6,7 @@ use crate::backend::{real, Backend, Graph, Real, Rng, Var};
 use crate::error::{Error, Result};
 use crate::flows::{build_flow, Fixed, Flow, FlowKind};
 use crate::nn::mlp::BoundMlp;
-use crate::nn::Mlp;
+use crate::nn::{LinearInit, Mlp};
 use crate::params::ParamStore;
 use crate::transforms::{AffineAutoregressive, ConditionalPlanar, Reverse};
 use std::f64::consts::TAU;
@@ -211,12 +211,14 @@ impl<E: Real, D: Backend<E>> Vae<E, D> {
         } else {
             c
         };
+        // Glorot weights and zero biases for the wide encoder and decoder (see `LinearInit`).
         let encoder = Mlp::new(
             "vae.encoder",
             config.input,
             &config.hidden,
             2 * l + flow_context,
-        );
+        )
+        .with_init(LinearInit::Glorot);
         let mut mirrored = config.hidden.clone();
         mirrored.reverse();
         let decoder = Mlp::new(
@@ -224,7 +226,8 @@ impl<E: Real, D: Backend<E>> Vae<E, D> {
             l,
             &mirrored,
             config.input * config.likelihood.outputs(),
-        );
+        )
+        .with_init(LinearInit::Glorot);
         let posterior = match config.posterior {
             Posterior::Gaussian => None,
             Posterior::Planar(k) => {
@@ -240,12 +243,15 @@ impl<E: Real, D: Backend<E>> Vae<E, D> {
                     if i > 0 {
                         flow = flow.layer(Fixed::new(&format!("vae.q.{i}.reverse"), Reverse));
                     }
-                    flow = flow.layer(AffineAutoregressive::iaf_affine(
-                        &format!("vae.q.{i}"),
-                        l,
-                        &config.flow_hidden,
-                        c,
-                    )?);
+                    flow = flow.layer(
+                        AffineAutoregressive::iaf_affine(
+                            &format!("vae.q.{i}"),
+                            l,
+                            &config.flow_hidden,
+                            c,
+                        )?
+                        .with_init(LinearInit::Glorot),
+                    );
                 }
                 Some(flow)
             }

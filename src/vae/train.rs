@@ -85,6 +85,21 @@ pub fn train<E: Real, D: Backend<E>>(
     data: &Var<E, D>,
     options: &VaeTrainingOptions,
 ) -> Result<VaeReport> {
+    train_with_progress(vae, store, data, options, |_, _| {})
+}
+
+/// [`train`], calling `on_step(step, mean ELBO per row of the step's batch)` after every step
+/// (for a progress bar with the running ELBO).
+///
+/// # Errors
+/// As [`train`].
+pub fn train_with_progress<E: Real, D: Backend<E>>(
+    vae: &Vae<E, D>,
+    store: &mut ParamStore<E, D>,
+    data: &Var<E, D>,
+    options: &VaeTrainingOptions,
+    mut on_step: impl FnMut(usize, f64),
+) -> Result<VaeReport> {
     let mut rng = seeded(options.seed);
     vae.initialize(store, &mut rng)?;
     let (validation, mut batches) = Minibatches::for_data(
@@ -123,6 +138,7 @@ pub fn train<E: Real, D: Backend<E>>(
         let mut grads = (-elbo).backward()?;
         adam.step(store, &mut grads)?;
         report.elbo.push(value);
+        on_step(step, value);
         report.steps = step + 1;
         if let Some(validation) = &validation {
             if (step + 1) % options.validate_every.max(1) == 0 {
