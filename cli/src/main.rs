@@ -48,9 +48,10 @@ USAGE:
     flowppl causal counterfactual --model MODEL.json --rows FACTUAL.csv --do x=1.0 --out OUT.csv
     flowppl causal ate --model MODEL.json --treatment t --a 1.0 --b 0.0 --outcome y [-n N] [--json]
     flowppl causal logprob --model MODEL.json --rows ROWS.csv --out LOGQ.csv
-    flowppl vae train [--data digits|FILE.csv|FILE.idx] [--posterior gaussian|planar:K|iaf:K]
+    flowppl vae train [--data digits|FILE.csv|FILE.idx] [--posterior gaussian|planar:K|radial:K|iaf:K]
                 [--prior normal|maf:K|realnvp:K|nsf:K] [--likelihood bernoulli|gaussian|gaussian:SD]
-                [--latent D] [--epochs N] [--kl-warmup STEPS] [--free-bits NATS] [--seed S]
+                [--activation relu|tanh|softplus] [--latent D] [--epochs N] [--kl-warmup STEPS]
+                [--free-bits NATS] [--seed S]
                 [--validation FRACTION [--patience EPOCHS]]
                 [--iwae K] [--save MODEL.json] [--json]
     flowppl vae eval --model MODEL.json [--data digits|FILE.csv] [--iwae K] [--json]

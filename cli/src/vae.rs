@@ -25,6 +25,7 @@ pub struct VaeOptions {
     posterior: String,
     prior: String,
     likelihood: String,
+    activation: String,
     free_bits: f64,
     kl_warmup: usize,
     validation: f64,
@@ -58,6 +59,7 @@ impl VaeOptions {
             posterior: "gaussian".into(),
             prior: "normal".into(),
             likelihood: "bernoulli".into(),
+            activation: "relu".into(),
             free_bits: 0.0,
             kl_warmup: 0,
             validation: 0.0,
@@ -79,6 +81,7 @@ impl VaeOptions {
                 "--posterior" => options.posterior = text()?,
                 "--prior" => options.prior = text()?,
                 "--likelihood" => options.likelihood = text()?,
+                "--activation" => options.activation = text()?,
                 "--free-bits" => {
                     options.free_bits = number(flag, &text()?, "a non-negative number of nats")?
                 }
@@ -114,6 +117,7 @@ impl VaeOptions {
         Posterior::parse(&options.posterior).map_err(|e| e.to_string())?;
         Prior::parse(&options.prior).map_err(|e| e.to_string())?;
         Likelihood::parse(&options.likelihood).map_err(|e| e.to_string())?;
+        flowppl::nn::Activation::parse(&options.activation).map_err(|e| e.to_string())?;
         if !(0.0..1.0).contains(&options.validation) {
             return Err(format!(
                 "`--validation` must be in [0, 1), got {}",
@@ -183,6 +187,7 @@ fn train_command(options: &VaeOptions) -> Result<()> {
         input: train_data.columns(),
         latent: options.latent,
         likelihood: Likelihood::parse(&options.likelihood)?,
+        activation: flowppl::nn::Activation::parse(&options.activation)?,
         ..VaeConfig::t5(
             Posterior::parse(&options.posterior)?,
             Prior::parse(&options.prior)?,

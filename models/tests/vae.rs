@@ -47,7 +47,11 @@ fn training_improves_the_elbo_and_the_iwae_bound_sits_above_it() {
         .unwrap();
     let elbo = mean_elbo(&vae, &store, &repeated, 3).unwrap();
     let bounds = iwae_bound(&vae, &store, &test_data, 1000, 4).unwrap();
-    assert!(mean(&bounds) > elbo + 0.02, "IWAE {} vs ELBO {elbo}", mean(&bounds));
+    assert!(
+        mean(&bounds) > elbo + 0.02,
+        "IWAE {} vs ELBO {elbo}",
+        mean(&bounds)
+    );
 
     // Save, reload, same bounds with the same seed; an existing file is never replaced.
     let dir = std::env::temp_dir().join(format!("flowppl-vae-{}", std::process::id()));
@@ -81,6 +85,7 @@ fn every_posterior_and_prior_trains() {
     for (posterior, prior) in [
         ("gaussian", "normal"),
         ("planar:2", "normal"),
+        ("radial:2", "normal"),
         ("iaf:1", "maf:1"),
         ("gaussian", "realnvp:1"),
         ("gaussian", "nsf:1"),
@@ -102,6 +107,20 @@ fn every_posterior_and_prior_trains() {
         );
         let bounds = iwae_bound(&vae, &store, &test_data, 5, 0).unwrap();
         assert!(bounds.iter().all(|b| b.is_finite()), "{posterior}/{prior}");
+    }
+    for activation in [
+        flowppl::nn::Activation::Tanh,
+        flowppl::nn::Activation::Softplus,
+    ] {
+        let config = VaeConfig {
+            hidden: vec![64],
+            activation,
+            ..VaeConfig::t5(Posterior::Gaussian, Prior::Normal)
+        };
+        let vae = Vae::<f32, Cpu>::new(config).unwrap();
+        let mut store = ParamStore::new(&Cpu::default());
+        let report = train(&vae, &mut store, &train_data, &options(20)).unwrap();
+        assert!(report.elbo.iter().all(|e| e.is_finite()), "{activation:?}");
     }
     for bad in ["planar:0", "iaf", "flow:2"] {
         let error = Posterior::parse(bad).unwrap_err().to_string();

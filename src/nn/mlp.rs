@@ -1,4 +1,4 @@
-//! A multilayer perceptron with ReLU hidden activations.
+//! A multilayer perceptron (ReLU hidden activations by default).
 
 use super::linear::{BoundLinear, Linear, LinearInit};
 use crate::backend::{Backend, Graph, Real, Rng, Var};
@@ -9,6 +9,45 @@ use crate::params::ParamStore;
 #[derive(Debug, Clone)]
 pub struct Mlp {
     layers: Vec<Linear>,
+    activation: Activation,
+}
+
+/// The nonlinearity between an [`Mlp`]'s layers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Activation {
+    /// `max(x, 0)`.
+    #[default]
+    Relu,
+    /// `tanh(x)`.
+    Tanh,
+    /// `ln(1 + e^x)`.
+    Softplus,
+}
+
+impl Activation {
+    /// `relu`, `tanh` or `softplus`.
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidConfig`] naming the text.
+    pub fn parse(text: &str) -> Result<Self> {
+        match text {
+            "relu" => Ok(Activation::Relu),
+            "tanh" => Ok(Activation::Tanh),
+            "softplus" => Ok(Activation::Softplus),
+            other => Err(crate::Error::InvalidConfig {
+                what: format!("activation `{other}`"),
+                message: "expected relu, tanh or softplus".into(),
+            }),
+        }
+    }
+
+    fn apply<E: Real, D: Backend<E>>(&self, x: &Var<E, D>) -> Var<E, D> {
+        match self {
+            Activation::Relu => x.relu(),
+            Activation::Tanh => x.tanh(),
+            Activation::Softplus => x.softplus(),
+        }
+    }
 }
 
 impl Mlp {
@@ -23,7 +62,14 @@ impl Mlp {
                 .enumerate()
                 .map(|(i, w)| Linear::new(&format!("{name}.{i}"), w[0], w[1]))
                 .collect(),
+            activation: Activation::Relu,
         }
+    }
+
+    /// The same network with another nonlinearity between its layers.
+    pub fn with_activation(mut self, activation: Activation) -> Self {
+        self.activation = activation;
+        self
     }
 
     /// The same network with every layer initialised as `init` says.
@@ -61,6 +107,7 @@ impl Mlp {
         graph: Option<&Graph<E, D>>,
     ) -> Result<BoundMlp<E, D>> {
         Ok(BoundMlp {
+            activation: self.activation,
             layers: self
                 .layers
                 .iter()
@@ -73,6 +120,7 @@ impl Mlp {
 /// An [`Mlp`]'s parameters for one step.
 pub struct BoundMlp<E: Real, D: Backend<E>> {
     layers: Vec<BoundLinear<E, D>>,
+    activation: Activation,
 }
 
 impl<E: Real, D: Backend<E>> BoundMlp<E, D> {
@@ -81,7 +129,10 @@ impl<E: Real, D: Backend<E>> BoundMlp<E, D> {
     /// # Errors
     /// Never; `Result` for symmetry with other constructors.
     pub fn from_layers(layers: Vec<BoundLinear<E, D>>) -> Result<Self> {
-        Ok(BoundMlp { layers })
+        Ok(BoundMlp {
+            layers,
+            activation: Activation::Relu,
+        })
     }
 
     /// The network applied to `x`, `(n, inputs) -> (n, outputs)`.
@@ -93,7 +144,7 @@ impl<E: Real, D: Backend<E>> BoundMlp<E, D> {
         for (i, layer) in self.layers.iter().enumerate() {
             h = layer.forward(&h)?;
             if i + 1 < self.layers.len() {
-                h = h.relu();
+                h = self.activation.apply(&h);
             }
         }
         Ok(h)

@@ -10,4 +10,4 @@ pub mod mlp;
 
 pub use linear::{BoundLinear, Linear, LinearInit};
 pub use made::Made;
-pub use mlp::Mlp;
+pub use mlp::{Activation, Mlp};

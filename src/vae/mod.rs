@@ -1,8 +1,8 @@
 //! Variational autoencoders with flow posteriors and flow priors.
 //!
 //! - [`Vae`] with [`VaeConfig`]: MLP encoder and decoder (ReLU), Bernoulli likelihood on binary
-//!   data, an amortised posterior `q(z|x)` that is Gaussian or ends in conditional planar or
-//!   IAF layers fed by an encoder context (Rezende & Mohamed 2015; Kingma et al. 2016), and a
+//!   data (or Gaussian), an amortised posterior `q(z|x)` that is Gaussian or ends in
+//!   conditional planar, radial or IAF layers fed by an encoder context (Rezende & Mohamed 2015; Kingma et al. 2016), and a
 //!   prior `p(z)` that is `N(0, I)` or a flow (MAF, RealNVP, NSF) trained jointly;
 //! - [`train`]: the minibatch ELBO with Adam, optional KL warm-up, validation and early
 //!   stopping; [`iwae_bound`]: the importance-weighted test bound (K = 1000 in chunks);

@@ -6,9 +6,9 @@ use crate::backend::{real, Backend, Graph, Real, Rng, Var};
 use crate::error::{Error, Result};
 use crate::flows::{build_flow, Fixed, Flow, FlowKind};
 use crate::nn::mlp::BoundMlp;
-use crate::nn::{LinearInit, Mlp};
+use crate::nn::{Activation, LinearInit, Mlp};
 use crate::params::ParamStore;
-use crate::transforms::{AffineAutoregressive, ConditionalPlanar, Reverse};
+use crate::transforms::{AffineAutoregressive, ConditionalPlanar, ConditionalRadial, Reverse};
 use std::f64::consts::TAU;
 
 /// The amortised posterior `q(z|x)`.
@@ -22,6 +22,8 @@ pub enum Posterior {
     /// The Gaussian followed by `K` IAF steps conditioned on the context (Kingma et al. 2016),
     /// reversed in between.
     Iaf(usize),
+    /// The Gaussian followed by `K` radial layers whose parameters depend on the context.
+    Radial(usize),
 }
 
 /// The prior `p(z)`.
@@ -42,7 +44,7 @@ impl Posterior {
     pub fn parse(text: &str) -> Result<Self> {
         let invalid = || Error::InvalidConfig {
             what: format!("posterior `{text}`"),
-            message: "expected `gaussian`, `planar:K` or `iaf:K` (K >= 1)".into(),
+            message: "expected `gaussian`, `planar:K`, `radial:K` or `iaf:K` (K >= 1)".into(),
         };
         match text.split_once(':') {
             None if text == "gaussian" => Ok(Posterior::Gaussian),
@@ -51,6 +53,7 @@ impl Posterior {
                 match (kind, k) {
                     (_, 0) => Err(invalid()),
                     ("planar", k) => Ok(Posterior::Planar(k)),
+                    ("radial", k) => Ok(Posterior::Radial(k)),
                     ("iaf", k) => Ok(Posterior::Iaf(k)),
                     _ => Err(invalid()),
                 }
@@ -163,6 +166,8 @@ pub struct VaeConfig {
     pub prior: Prior,
     /// The observation model.
     pub likelihood: Likelihood,
+    /// The nonlinearity of the encoder and decoder.
+    pub activation: Activation,
 }
 
 impl VaeConfig {
@@ -178,6 +183,7 @@ impl VaeConfig {
             posterior,
             prior,
             likelihood: Likelihood::Bernoulli,
+            activation: Activation::Relu,
         }
     }
 }
@@ -218,7 +224,8 @@ impl<E: Real, D: Backend<E>> Vae<E, D> {
             &config.hidden,
             2 * l + flow_context,
         )
-        .with_init(LinearInit::Glorot);
+        .with_init(LinearInit::Glorot)
+        .with_activation(config.activation);
         let mut mirrored = config.hidden.clone();
         mirrored.reverse();
         let decoder = Mlp::new(
@@ -227,13 +234,21 @@ impl<E: Real, D: Backend<E>> Vae<E, D> {
             &mirrored,
             config.input * config.likelihood.outputs(),
         )
-        .with_init(LinearInit::Glorot);
+        .with_init(LinearInit::Glorot)
+        .with_activation(config.activation);
         let posterior = match config.posterior {
             Posterior::Gaussian => None,
             Posterior::Planar(k) => {
                 let mut flow = Flow::new(l);
                 for i in 0..k {
                     flow = flow.layer(ConditionalPlanar::new(&format!("vae.q.{i}"), l, c)?);
+                }
+                Some(flow)
+            }
+            Posterior::Radial(k) => {
+                let mut flow = Flow::new(l);
+                for i in 0..k {
+                    flow = flow.layer(ConditionalRadial::new(&format!("vae.q.{i}"), l, c)?);
                 }
                 Some(flow)
             }

@@ -4,6 +4,7 @@ use super::model::{Likelihood, Posterior, Prior, Vae, VaeConfig};
 use crate::backend::{Backend, Real};
 use crate::error::{Error, Result};
 use crate::flows::FlowKind;
+use crate::nn::Activation;
 use crate::params::{ParamSnapshot, ParamStore};
 use crate::persist::{read_versioned_json, write_new_json};
 use serde::{Deserialize, Serialize};
@@ -25,11 +26,18 @@ struct SavedVae {
     /// Absent in files from before Gaussian likelihoods existed: Bernoulli.
     #[serde(default = "bernoulli")]
     likelihood: String,
+    /// Absent in files from before activations were configurable: ReLU.
+    #[serde(default = "relu")]
+    activation: String,
     params: ParamSnapshot,
 }
 
 fn bernoulli() -> String {
     "bernoulli".into()
+}
+
+fn relu() -> String {
+    "relu".into()
 }
 
 impl Posterior {
@@ -39,6 +47,7 @@ impl Posterior {
             Posterior::Gaussian => "gaussian".into(),
             Posterior::Planar(k) => format!("planar:{k}"),
             Posterior::Iaf(k) => format!("iaf:{k}"),
+            Posterior::Radial(k) => format!("radial:{k}"),
         }
     }
 }
@@ -81,6 +90,12 @@ pub fn save_vae<E: Real, D: Backend<E>>(
         posterior: c.posterior.to_text(),
         prior: c.prior.to_text(),
         likelihood: c.likelihood.to_text(),
+        activation: match c.activation {
+            Activation::Relu => "relu",
+            Activation::Tanh => "tanh",
+            Activation::Softplus => "softplus",
+        }
+        .into(),
         params: store.snapshot(),
     };
     write_new_json(path, &saved)
@@ -109,6 +124,7 @@ pub fn load_vae<E: Real, D: Backend<E>>(
         posterior: Posterior::parse(&saved.posterior)?,
         prior: Prior::parse(&saved.prior)?,
         likelihood: Likelihood::parse(&saved.likelihood)?,
+        activation: Activation::parse(&saved.activation)?,
     };
     let vae = Vae::new(config)?;
     let mut store = ParamStore::new(device);
