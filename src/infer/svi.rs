@@ -3,6 +3,7 @@
 use super::analytic_kl::with_analytic_kl;
 use super::elbo::{elbo_terms, non_finite_site, Bound, Objective};
 use super::guide::Guide;
+use super::plateau::Plateau;
 use super::summary::{describe, flattened_names, Summary};
 use crate::backend::rng::seeded;
 use crate::backend::{Backend, Cpu, Graph, Real, Var};
@@ -52,30 +53,6 @@ pub struct Svi<M, G, E: Real = f32, D: Backend<E> = Cpu> {
     sticking_the_landing: bool,
     analytic_kl: bool,
     plateau: Option<Plateau>,
-}
-
-/// Early stopping on an ELBO plateau: every `window` steps the mean objective of the last
-/// `window` steps is compared with the best such mean so far; after `patience` windows in a row
-/// that improve it by less than `tolerance` nats, training stops. The parameters are those of
-/// the last step (nothing is restored or changed).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Plateau {
-    /// Steps per window.
-    pub window: usize,
-    /// The smallest improvement of a window's mean that counts, in nats.
-    pub tolerance: f64,
-    /// Windows without improvement before stopping.
-    pub patience: usize,
-}
-
-impl Default for Plateau {
-    fn default() -> Self {
-        Plateau {
-            window: 100,
-            tolerance: 0.01,
-            patience: 3,
-        }
-    }
 }
 
 impl<M: Model<f32, Cpu>, G: Guide<f32, Cpu>> Svi<M, G, f32, Cpu> {

@@ -9,12 +9,14 @@
 //! - [`read_binary_csv`] and [`read_idx`] (MNIST-style files): data loading; the digits of
 //!   task T5 are bundled in `flowppl-models`.
 
+mod config;
 mod data;
 mod model;
 mod persist;
 mod train;
 
+pub use config::{Likelihood, Posterior, Prior, VaeConfig};
 pub use data::{read_binary_csv, read_idx};
-pub use model::{Likelihood, Posterior, Prior, Vae, VaeConfig};
+pub use model::Vae;
 pub use persist::{load_vae, save_vae};
 pub use train::{iwae_bound, mean_elbo, train, train_with_progress, VaeReport, VaeTrainingOptions};

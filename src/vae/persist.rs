@@ -1,9 +1,9 @@
 //! Saving and loading a trained [`Vae`](super::Vae): one self-describing JSON file.
 
-use super::model::{Likelihood, Posterior, Prior, Vae, VaeConfig};
+use super::config::{Likelihood, Posterior, Prior, VaeConfig};
+use super::model::Vae;
 use crate::backend::{Backend, Real};
 use crate::error::{Error, Result};
-use crate::flows::FlowKind;
 use crate::nn::Activation;
 use crate::params::{ParamSnapshot, ParamStore};
 use crate::persist::{read_versioned_json, write_new_json};
@@ -38,35 +38,6 @@ fn bernoulli() -> String {
 
 fn relu() -> String {
     "relu".into()
-}
-
-impl Posterior {
-    /// The text [`Posterior::parse`] reads.
-    pub fn to_text(&self) -> String {
-        match self {
-            Posterior::Gaussian => "gaussian".into(),
-            Posterior::Planar(k) => format!("planar:{k}"),
-            Posterior::Iaf(k) => format!("iaf:{k}"),
-            Posterior::Radial(k) => format!("radial:{k}"),
-        }
-    }
-}
-
-impl Prior {
-    /// The text [`Prior::parse`] reads.
-    pub fn to_text(&self) -> String {
-        match self {
-            Prior::Normal => "normal".into(),
-            Prior::Flow(kind, k) => {
-                let name = match kind {
-                    FlowKind::RealNvp => "realnvp",
-                    FlowKind::Nsf => "nsf",
-                    _ => "maf",
-                };
-                format!("{name}:{k}")
-            }
-        }
-    }
 }
 
 /// Writes `vae` with its parameters to a new file (never replacing one).
