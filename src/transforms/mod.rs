@@ -4,7 +4,8 @@
 //! each returning the log-determinant of its Jacobian per row. This module holds the
 //! parameter-free transforms that map unconstrained space onto the supports of distributions
 //! (see [`crate::constraints::biject_to`]), the combinators [`Chain`] and [`Inverse`], and the
-//! learnable flow layers (planar, radial, MAF/IAF, affine coupling; see [`crate::flows`]).
+//! learnable flow layers (planar, radial, MAF/IAF, affine coupling, splines, continuous flows;
+//! see [`crate::flows`]).
 
 mod act_norm;
 mod affine;
@@ -13,6 +14,7 @@ mod affine_coupling;
 mod batch_norm;
 mod bijector;
 mod chain;
+pub mod cnf;
 mod conditional_planar;
 mod conditional_radial;
 mod corr_cholesky;
@@ -40,6 +42,7 @@ pub use affine_coupling::{AffineCoupling, BoundAffineCoupling};
 pub use batch_norm::{BatchNorm, BoundBatchNorm};
 pub use bijector::Bijector;
 pub use chain::Chain;
+pub use cnf::{Cnf, OdeSolver, TraceEstimator};
 pub use conditional_planar::{BoundConditionalPlanar, ConditionalPlanar};
 pub use conditional_radial::{BoundConditionalRadial, ConditionalRadial};
 pub use corr_cholesky::CorrCholesky;
