@@ -9,7 +9,7 @@ use flowppl::prelude::*;
 use flowppl::testing::{log_abs_det, numerical_jacobian, test_device, TestDevice};
 use flowppl::transforms::{
     ActNorm, AffineAutoregressive, AffineCoupling, BatchNorm, ConditionalPlanar, ConditionalRadial,
-    LuLinear, Planar, Radial, SplineAutoregressive, SplineCoupling, Sylvester,
+    LuLinear, Planar, Radial, SplineAutoregressive, SplineCoupling, Sylvester, TriangularAffine,
 };
 use proptest::prelude::*;
 
@@ -78,6 +78,11 @@ fn table() -> Vec<Row> {
         Row {
             name: "actnorm",
             layer: Box::new(ActNorm::new("actnorm", D)),
+            context: None,
+        },
+        Row {
+            name: "triangular affine",
+            layer: Box::new(TriangularAffine::new("tri", D)),
             context: None,
         },
         Row {

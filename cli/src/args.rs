@@ -309,8 +309,12 @@ impl FitOptions {
 pub struct Flow2dOptions {
     /// `u1`..`u4` or `moons`.
     pub target: String,
-    /// `planar`, `radial`, `iaf`, `maf` or `realnvp`.
+    /// `planar`, `radial`, `sylvester`, `iaf`, `maf`, `maf-bn`, `realnvp`, `nsf` or `cnf`.
     pub flow: String,
+    /// The CNF's ODE solver (`rk4:STEPS` or `dopri5:TOL`).
+    pub solver: String,
+    /// The CNF's trace estimator (`exact`, `hutchinson` or `hutchinson-gaussian`).
+    pub trace: String,
     /// Number of layers.
     pub layers: usize,
     /// Hidden sizes of the layers' networks.
@@ -337,7 +341,8 @@ pub struct Flow2dOptions {
 
 impl Flow2dOptions {
     /// Parses `<target> --flow F [--layers K] [--hidden 64,64] [--steps N] [--batch B] [--lr X]
-    /// [--anneal N] [--seed S] [--data TRAIN.csv --test TEST.csv] [--plot OUT.png] [--json]`.
+    /// [--anneal N] [--seed S] [--solver rk4:10] [--trace exact] [--data TRAIN.csv --test
+    /// TEST.csv] [--plot OUT.png] [--json]`.
     pub fn parse(arguments: &[String]) -> Result<Self, String> {
         let mut iter = arguments.iter();
         let target = match iter.next() {
@@ -347,6 +352,8 @@ impl Flow2dOptions {
         let mut options = Flow2dOptions {
             target,
             flow: "planar".into(),
+            solver: "rk4:10".into(),
+            trace: "exact".into(),
             layers: 32,
             hidden: vec![64, 64],
             steps: 5000,
@@ -362,6 +369,8 @@ impl Flow2dOptions {
         while let Some(flag) = iter.next() {
             match flag.as_str() {
                 "--flow" => options.flow = value(flag, &mut iter)?.clone(),
+                "--solver" => options.solver = value(flag, &mut iter)?.clone(),
+                "--trace" => options.trace = value(flag, &mut iter)?.clone(),
                 "--layers" => {
                     options.layers = number(flag, value(flag, &mut iter)?, "a positive integer")?
                 }

@@ -6,8 +6,9 @@ use flowppl::backend::Cpu;
 use flowppl::flows::training::{
     energy_gap, fit_density, fit_energy, mean_log_likelihood, DensityOptions, EnergyOptions,
 };
-use flowppl::flows::{build_flow, FlowKind};
+use flowppl::flows::{build_cnf, build_flow, FlowKind};
 use flowppl::prelude::*;
+use flowppl::transforms::{OdeSolver, TraceEstimator};
 use flowppl_models::energies::{two_moons, Energy};
 use flowppl_models::zoo::logistic::parse_csv;
 use std::time::Instant;
@@ -74,7 +75,19 @@ pub fn run(options: &Flow2dOptions) -> Result<()> {
     }
     let kind = FlowKind::parse(&options.flow)?;
     let device = Cpu::default();
-    let flow = build_flow::<f32, Cpu>("flow", kind, 2, options.layers, &options.hidden, 0)?;
+    let flow = if kind == FlowKind::Cnf {
+        build_cnf::<f32, Cpu>(
+            "flow",
+            2,
+            options.layers,
+            &options.hidden,
+            0,
+            OdeSolver::parse(&options.solver)?,
+            TraceEstimator::parse(&options.trace)?,
+        )?
+    } else {
+        build_flow::<f32, Cpu>("flow", kind, 2, options.layers, &options.hidden, 0)?
+    };
     let mut store = ParamStore::new(&device);
     let started = Instant::now();
     let report = if options.target == "moons" || options.data.is_some() {
@@ -112,6 +125,22 @@ pub fn run(options: &Flow2dOptions) -> Result<()> {
         fit_density(&flow, &mut store, &train, &settings)?;
         let seconds = started.elapsed().as_secs_f64();
         let test_loglik = mean_log_likelihood(&flow, &store, &test)?;
+        // A fixed-step solver's log-density is itself an approximation; the same parameters
+        // under a tight adaptive solve show whether training exploited the discretisation.
+        let fine_solver_loglik = if kind == FlowKind::Cnf {
+            let fine = build_cnf::<f32, Cpu>(
+                "flow",
+                2,
+                options.layers,
+                &options.hidden,
+                0,
+                OdeSolver::parse("dopri5:1e-5")?,
+                TraceEstimator::Exact,
+            )?;
+            Some(mean_log_likelihood(&fine, &store, &test)?)
+        } else {
+            None
+        };
         if let Some(path) = &options.plot {
             let grid = Grid {
                 size: 200,
@@ -126,7 +155,12 @@ pub fn run(options: &Flow2dOptions) -> Result<()> {
                 &learned_density(&flow, &store, &grid, options.seed)?,
             )?;
         }
-        serde_json::json!({"target": options.target, "flow": options.flow, "layers": options.layers, "steps": options.steps, "seconds": seconds, "test_loglik": test_loglik})
+        let mut report = serde_json::json!({"target": options.target, "flow": options.flow, "layers": options.layers, "steps": options.steps, "seconds": seconds, "test_loglik": test_loglik});
+        if let Some(fine) = fine_solver_loglik {
+            report["test_loglik_dopri5"] = fine.into();
+            report["solver"] = options.solver.clone().into();
+        }
+        report
     } else {
         let energy = Energy::parse(&options.target)?;
         let settings = EnergyOptions {
@@ -135,6 +169,7 @@ pub fn run(options: &Flow2dOptions) -> Result<()> {
             learning_rate: options.learning_rate.unwrap_or(5e-3),
             annealing_steps: options.anneal,
             seed: options.seed,
+            ..EnergyOptions::default()
         };
         fit_energy(&flow, &mut store, |z| energy.evaluate(z), &settings)?;
         let seconds = started.elapsed().as_secs_f64();

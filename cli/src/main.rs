@@ -38,8 +38,9 @@ USAGE:
                 [--stl] [--analytic-kl] [--on-non-finite skip|stop]
                 [--init median|mean|feasible|laplace] [--steps N] [--particles S] [--lr X] [--decay F] [--seed N] [--draws N]
                 [--json] [--save FILE] [--compare-reference]
-    flowppl flow2d <u1|u2|u3|u4|moons> [--flow planar|radial|sylvester|iaf|maf|maf-bn|realnvp|nsf] [--layers K]
+    flowppl flow2d <u1|u2|u3|u4|moons> [--flow planar|radial|sylvester|iaf|maf|maf-bn|realnvp|nsf|cnf] [--layers K]
                 [--hidden 64,64] [--steps N] [--batch B] [--lr X] [--anneal N] [--seed S]
+                [--solver rk4:10|dopri5:1e-5] [--trace exact|hutchinson|hutchinson-gaussian]
                 [--data TRAIN.csv --test TEST.csv] [--plot OUT.png] [--json]
     flowppl causal fit --data TRAIN.csv (--graph \"a->b, a->c\" | --graph-file F | --order a,b,c)
                 [--transformer affine|spline|spline:K] [--noise normal|laplace] [--hidden 64,64]

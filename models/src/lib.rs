@@ -7,14 +7,18 @@
 //!   `model!` DSL, with their reference posterior summaries; BSD-3, see `data/README.md`);
 //! - Bayesian logistic regression on the data of benchmark task T1;
 //! - Neal's funnel, the banana and a bimodal 2-D mixture;
-//! - [`normal_mean`]: a conjugate model with a closed-form posterior.
+//! - [`normal_mean`]: a conjugate model with a closed-form posterior;
+//! - [`boltzmann`]: chains of particles whose Boltzmann distributions have exact free energies;
+//! - [`reliability`]: limit-state functions with known failure probabilities.
 //!
 //! [`zoo()`] lists them; [`find`] looks one up by name.
 
+pub mod boltzmann;
 pub mod digits;
 pub mod energies;
 pub mod normal_mean;
 pub mod reference;
+pub mod reliability;
 pub mod scm;
 pub mod stan_data;
 pub mod zoo;

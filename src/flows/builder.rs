@@ -5,8 +5,8 @@ use super::layer::Fixed;
 use crate::backend::{Backend, Real};
 use crate::error::{Error, Result};
 use crate::transforms::{
-    AffineAutoregressive, AffineCoupling, BatchNorm, Planar, Radial, Reverse, SplineCoupling,
-    Sylvester,
+    AffineAutoregressive, AffineCoupling, BatchNorm, Cnf, OdeSolver, Planar, Radial, Reverse,
+    SplineCoupling, Sylvester, TraceEstimator,
 };
 
 /// The layer type of a stack.
@@ -29,10 +29,14 @@ pub enum FlowKind {
     Nsf,
     /// Householder Sylvester layers (as many reflections as dimensions).
     Sylvester,
+    /// Continuous normalising flow blocks ([`Cnf`]: RK4 with 10 steps, exact trace), each its
+    /// own vector field.
+    Cnf,
 }
 
 impl FlowKind {
-    /// By name: `planar`, `radial`, `sylvester`, `iaf`, `maf`, `maf-bn`, `realnvp`, `nsf`.
+    /// By name: `planar`, `radial`, `sylvester`, `iaf`, `maf`, `maf-bn`, `realnvp`, `nsf`,
+    /// `cnf`.
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] listing the names.
@@ -46,11 +50,13 @@ impl FlowKind {
             "realnvp" => FlowKind::RealNvp,
             "nsf" => FlowKind::Nsf,
             "sylvester" => FlowKind::Sylvester,
+            "cnf" => FlowKind::Cnf,
             other => {
                 return Err(Error::InvalidConfig {
                     what: format!("flow `{other}`"),
-                    message: "expected planar, radial, sylvester, iaf, maf, maf-bn, realnvp or nsf"
-                        .into(),
+                    message:
+                        "expected planar, radial, sylvester, iaf, maf, maf-bn, realnvp, nsf or cnf"
+                            .into(),
                 })
             }
         })
@@ -113,7 +119,42 @@ pub fn build_flow<E: Real, D: Backend<E>>(
                 &name, dimension, hidden, context, 8, 5.0,
             )?),
             FlowKind::Sylvester => flow.layer(Sylvester::new(&name, dimension, dimension)?),
+            FlowKind::Cnf => flow.layer(Cnf::new(&name, dimension, hidden, context)?),
         };
+    }
+    Ok(flow)
+}
+
+/// Builds `blocks` continuous-flow blocks on `R^dimension` (each a [`Cnf`] with its own field of
+/// hidden widths `hidden`), integrated by `solver` with traces from `trace`: the CNF stack of
+/// [`build_flow`] with its settings spelled out.
+///
+/// # Errors
+/// [`Error::InvalidConfig`] for zero blocks, invalid sizes or solver settings.
+pub fn build_cnf<E: Real, D: Backend<E>>(
+    prefix: &str,
+    dimension: usize,
+    blocks: usize,
+    hidden: &[usize],
+    context: usize,
+    solver: OdeSolver,
+    trace: TraceEstimator,
+) -> Result<Flow<E, D>> {
+    if blocks == 0 {
+        return Err(Error::InvalidConfig {
+            what: "build_cnf".into(),
+            message: "needs at least one block".into(),
+        });
+    }
+    solver.validate()?;
+    let mut flow = Flow::new(dimension);
+    for k in 0..blocks {
+        flow = flow.layer(
+            Cnf::new(&format!("{prefix}.{k}"), dimension, hidden, context)?
+                .with_solver(solver)
+                .with_trace(trace)
+                .with_probe_seed(k as u64),
+        );
     }
     Ok(flow)
 }

@@ -163,6 +163,14 @@ pub struct EnergyOptions {
     pub annealing_steps: usize,
     /// Random seed.
     pub seed: u64,
+    /// The learning-rate schedule (default constant).
+    pub schedule: Schedule,
+    /// Sticking the landing (Roeder et al. 2017, arXiv:1703.09194): `ln q` is evaluated with
+    /// the parameters held constant (the draws still depend on them), which drops the score
+    /// term whose expectation is zero. At an exact fit the gradient then has zero variance, so
+    /// the fit can converge to the optimum rather than jitter around it. Needs a flow with
+    /// an inverse.
+    pub sticking_the_landing: bool,
 }
 
 impl Default for EnergyOptions {
@@ -173,6 +181,8 @@ impl Default for EnergyOptions {
             learning_rate: 5e-3,
             annealing_steps: 0,
             seed: 0,
+            schedule: Schedule::Constant,
+            sticking_the_landing: false,
         }
     }
 }
@@ -191,7 +201,7 @@ pub fn fit_energy<E: Real, D: Backend<E>>(
 ) -> Result<TrainingReport> {
     let mut rng = seeded(options.seed);
     flow.initialize(store, &mut rng)?;
-    let mut adam = Adam::new(options.learning_rate)?.with_schedule(Schedule::Constant)?;
+    let mut adam = Adam::new(options.learning_rate)?.with_schedule(options.schedule)?;
     let mut report = TrainingReport::default();
     let device = store.device().clone();
     for step in 0..options.steps {
@@ -201,12 +211,15 @@ pub fn fit_energy<E: Real, D: Backend<E>>(
             (0.01 + step as f64 / options.annealing_steps as f64).min(1.0)
         };
         let graph = Graph::new(&device);
-        let (x, log_q) = flow.bind(store, Some(&graph))?.sample_and_log_prob(
+        let (x, mut log_q) = flow.bind(store, Some(&graph))?.sample_and_log_prob(
             options.batch_size,
             &mut rng,
             &device,
             None,
         )?;
+        if options.sticking_the_landing {
+            log_q = flow.bind(store, None)?.log_prob(&x, None)?;
+        }
         let loss = log_q.add(&(energy(&x)? * weight))?.mean();
         let value = loss.item()?.to_f64();
         if !value.is_finite() {

@@ -34,6 +34,7 @@ mod spline_autoregressive;
 mod spline_coupling;
 mod stick_breaking;
 mod sylvester;
+mod triangular_affine;
 
 pub use act_norm::{ActNorm, BoundActNorm};
 pub use affine::Affine;
@@ -61,3 +62,4 @@ pub use spline_autoregressive::{BoundSplineAutoregressive, SplineAutoregressive}
 pub use spline_coupling::{BoundSplineCoupling, SplineCoupling};
 pub use stick_breaking::StickBreaking;
 pub use sylvester::{BoundSylvester, Sylvester};
+pub use triangular_affine::{BoundTriangularAffine, TriangularAffine};

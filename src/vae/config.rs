@@ -58,14 +58,14 @@ impl Posterior {
 }
 
 impl Prior {
-    /// `normal`, `maf:K`, `realnvp:K` or `nsf:K`.
+    /// `normal`, `maf:K`, `realnvp:K`, `nsf:K` or `cnf:K` (K continuous-flow blocks).
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] naming the text.
     pub fn parse(text: &str) -> Result<Self> {
         let invalid = || Error::InvalidConfig {
             what: format!("prior `{text}`"),
-            message: "expected `normal`, `maf:K`, `realnvp:K` or `nsf:K` (K >= 1)".into(),
+            message: "expected `normal`, `maf:K`, `realnvp:K`, `nsf:K` or `cnf:K` (K >= 1)".into(),
         };
         match text.split_once(':') {
             None if text == "normal" => Ok(Prior::Normal),
@@ -75,6 +75,7 @@ impl Prior {
                     "maf" => FlowKind::Maf,
                     "realnvp" => FlowKind::RealNvp,
                     "nsf" => FlowKind::Nsf,
+                    "cnf" => FlowKind::Cnf,
                     _ => return Err(invalid()),
                 };
                 if k == 0 {
@@ -203,6 +204,7 @@ impl Prior {
                 let name = match kind {
                     FlowKind::RealNvp => "realnvp",
                     FlowKind::Nsf => "nsf",
+                    FlowKind::Cnf => "cnf",
                     _ => "maf",
                 };
                 format!("{name}:{k}")

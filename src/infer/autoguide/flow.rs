@@ -248,7 +248,7 @@ impl<E: Real, D: Backend<E>> Guide<E, D> for AutoFlow<E, D> {
 
     fn supports_sticking_the_landing(&self) -> bool {
         // Planar's inverse is a host root search (no gradient through it); radial and
-        // Sylvester have none.
+        // Sylvester have none. The CNF's inverse is a solve backwards in time, differentiable.
         matches!(
             self.kind,
             FlowKind::Iaf
@@ -256,6 +256,7 @@ impl<E: Real, D: Backend<E>> Guide<E, D> for AutoFlow<E, D> {
                 | FlowKind::MafBatchNorm
                 | FlowKind::RealNvp
                 | FlowKind::Nsf
+                | FlowKind::Cnf
         )
     }
 }

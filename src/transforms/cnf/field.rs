@@ -240,6 +240,9 @@ impl<E: Real, D: Backend<E>> BoundSquash<E, D> {
     }
 }
 
+/// `(g(z, t), [J v for each direction v])`.
+pub type FieldValue<E, D> = (Var<E, D>, Vec<Var<E, D>>);
+
 /// A [`VectorField`] bound to one step's parameters.
 pub struct BoundField<E: Real, D: Backend<E>> {
     layers: Vec<BoundSquash<E, D>>,
@@ -265,7 +268,7 @@ impl<E: Real, D: Backend<E>> BoundField<E, D> {
         t: f64,
         context: Option<&Var<E, D>>,
         directions: &[Var<E, D>],
-    ) -> Result<(Var<E, D>, Vec<Var<E, D>>)> {
+    ) -> Result<FieldValue<E, D>> {
         self.check(z, context, directions)?;
         let context = if self.context > 0 { context } else { None };
         let mut a = z.clone();

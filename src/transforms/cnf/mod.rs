@@ -14,7 +14,7 @@ mod layer;
 mod solver;
 mod trace;
 
-pub use field::{BoundField, SmoothActivation, VectorField};
+pub use field::{BoundField, FieldValue, SmoothActivation, VectorField};
 pub use layer::{BoundCnf, Cnf};
-pub use solver::{OdeSolver, Solution};
+pub use solver::{Dynamics, OdeSolver, Solution, Stage};
 pub use trace::{Probe, TraceEstimator};

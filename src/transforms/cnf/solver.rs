@@ -3,6 +3,12 @@
 use crate::backend::{Backend, Real, Var};
 use crate::error::{Error, Result};
 
+/// `(dz/dt, dL/dt)`: one evaluation of the augmented dynamics.
+pub type Stage<E, D> = (Var<E, D>, Var<E, D>);
+
+/// The augmented dynamics `(t, z) -> (dz/dt, dL/dt)`.
+pub type Dynamics<'a, E, D> = dyn FnMut(f64, &Var<E, D>) -> Result<Stage<E, D>> + 'a;
+
 /// How a continuous flow integrates `dz/dt = g(z, t)` together with `dL/dt = tr(dg/dz)`.
 ///
 /// Gradients flow back through every operation of the accepted steps ("discretise, then
@@ -96,7 +102,7 @@ impl OdeSolver {
     /// meets a non-finite value.
     pub fn integrate<E: Real, D: Backend<E>>(
         &self,
-        dynamics: &mut dyn FnMut(f64, &Var<E, D>) -> Result<(Var<E, D>, Var<E, D>)>,
+        dynamics: &mut Dynamics<'_, E, D>,
         z: &Var<E, D>,
         start: f64,
         end: f64,
@@ -139,10 +145,8 @@ fn combine<E: Real, D: Backend<E>>(
     Ok(total)
 }
 
-type Stage<E, D> = (Var<E, D>, Var<E, D>);
-
 fn rk4<E: Real, D: Backend<E>>(
-    f: &mut dyn FnMut(f64, &Var<E, D>) -> Result<Stage<E, D>>,
+    f: &mut Dynamics<'_, E, D>,
     z: &Var<E, D>,
     start: f64,
     end: f64,
@@ -213,7 +217,7 @@ const ERROR_WEIGHTS: [f64; 7] = [
 ];
 
 fn dormand_prince<E: Real, D: Backend<E>>(
-    f: &mut dyn FnMut(f64, &Var<E, D>) -> Result<Stage<E, D>>,
+    f: &mut Dynamics<'_, E, D>,
     z: &Var<E, D>,
     start: f64,
     end: f64,
