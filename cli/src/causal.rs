@@ -2,12 +2,12 @@
 //! counterfactuals, ATE, log-densities).
 
 use crate::args::{number, value};
-use crate::plot::write_marginals;
 use flowppl::backend::Cpu;
 use flowppl::causal::{CausalFlow, CausalFlowOptions, CausalGraph, DataTable, Transformer};
 use flowppl::flows::Base;
 use flowppl::params::Schedule;
 use flowppl::{Error, Result};
+use flowppl_models::plot::write_marginals;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 

@@ -1,7 +1,6 @@
 //! `flowppl flow2d`: fit a flow to a 2-D energy (reverse KL) or to 2-D data (maximum likelihood).
 
 use crate::args::Flow2dOptions;
-use crate::plot::{write_side_by_side, Grid};
 use flowppl::backend::Cpu;
 use flowppl::flows::training::{
     energy_gap, fit_density, fit_energy, mean_log_likelihood, DensityOptions, EnergyOptions,
@@ -10,6 +9,7 @@ use flowppl::flows::{build_cnf, build_flow, FlowKind};
 use flowppl::prelude::*;
 use flowppl::transforms::{OdeSolver, TraceEstimator};
 use flowppl_models::energies::{two_moons, Energy};
+use flowppl_models::plot::{write_side_by_side, Grid};
 use flowppl_models::zoo::logistic::parse_csv;
 use std::time::Instant;
 

@@ -22,7 +22,6 @@ mod causal;
 mod demo;
 mod fit;
 mod flow2d;
-mod plot;
 mod show;
 mod vae;
 

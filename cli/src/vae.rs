@@ -2,7 +2,6 @@
 //! sample from it.
 
 use crate::args::{number, value};
-use crate::plot::write_image_grid;
 use flowppl::backend::rng::seeded;
 use flowppl::backend::Cpu;
 use flowppl::prelude::Var;
@@ -11,6 +10,7 @@ use flowppl::vae::{
     Posterior, Prior, Vae, VaeConfig, VaeTrainingOptions,
 };
 use flowppl::{Error, Result};
+use flowppl_models::plot::write_image_grid;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::Path;

@@ -6,17 +6,26 @@
 //! 2. A double-well chain: non-Gaussian, so a spline flow; the free energy `F = -kT ln Z` is
 //!    estimated by importance sampling and compared with the exact value from quadrature.
 //!
-//! `cargo run --release -p flowppl-models --example boltzmann`
+//! `cargo run --release -p flowppl-models --example boltzmann -- [--plot DIR]` (with
+//! `--plot`, writes `DIR/boltzmann_double_well.png`: the exact joint density of the first two
+//! bond lengths beside a histogram of the flow's draws).
 
+use flowppl::backend::rng::seeded;
 use flowppl::backend::Cpu;
 use flowppl::flows::training::{energy_gap, fit_energy, EnergyOptions};
 use flowppl::flows::{build_flow, importance_log_normaliser, Flow, FlowKind};
 use flowppl::params::{ParamStore, Schedule};
 use flowppl::transforms::TriangularAffine;
 use flowppl_models::boltzmann::{Chain, PairPotential};
+use flowppl_models::plot::{write_side_by_side, Grid};
 
 fn main() -> flowppl::Result<()> {
     let device = Cpu::default();
+    let arguments: Vec<String> = std::env::args().collect();
+    let plot = arguments
+        .iter()
+        .position(|a| a == "--plot")
+        .and_then(|i| arguments.get(i + 1).cloned());
 
     // ANCHOR: harmonic
     let chain = Chain {
@@ -126,5 +135,33 @@ fn main() -> flowppl::Result<()> {
         100.0 * estimate.effective_sample_size / estimate.draws as f64,
         estimate.khat
     );
+    if let Some(directory) = plot {
+        let grid = Grid {
+            size: 160,
+            low: -2.5,
+            high: 2.5,
+        };
+        let exact: Vec<f64> = grid
+            .centres()
+            .chunks(2)
+            .map(|r| {
+                (-(chain.pair.energy(r[0]) + chain.pair.energy(r[1])) / chain.temperature).exp()
+            })
+            .collect();
+        let draws = flow
+            .bind(&store, None)?
+            .sample(200_000, &mut seeded(13), &device, None)?
+            .to_f64_vec();
+        let bonds: Vec<f64> = draws
+            .chunks(chain.particles)
+            .flat_map(|x| [x[1] - x[0], x[2] - x[1]])
+            .collect();
+        write_side_by_side(
+            &format!("{directory}/boltzmann_double_well.png"),
+            grid.size,
+            &exact,
+            &grid.histogram(&bonds),
+        )?;
+    }
     Ok(())
 }

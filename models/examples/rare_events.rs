@@ -4,22 +4,29 @@
 //! flow fitted to the failure region by the cross-entropy method reaches 10% relative error
 //! with a few thousand evaluations of `g`.
 //!
-//! `cargo run --release -p flowppl-models --example rare_events`
+//! `cargo run --release -p flowppl-models --example rare_events -- [--seed N] [--plot DIR]`
+//! (with `--plot`, writes `DIR/rare_event_linear.png` and `DIR/rare_event_four_branch.png`:
+//! the optimal proposal `phi(x) 1{g(x) <= 0}` beside the fitted flow's density).
 
-use flowppl::backend::Cpu;
+use flowppl::backend::{Cpu, Var};
 use flowppl::flows::{
     build_flow, crude_monte_carlo, crude_samples_needed, flow_importance_sampling, Base, FlowKind,
     RareEventOptions,
 };
 use flowppl::params::ParamStore;
+use flowppl_models::plot::{write_side_by_side, Grid};
 use flowppl_models::reliability::LimitState;
 
 fn main() -> flowppl::Result<()> {
-    // An optional first argument picks the seed (default 0).
-    let seed = std::env::args()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
+    let arguments: Vec<String> = std::env::args().collect();
+    let option = |flag: &str| {
+        arguments
+            .iter()
+            .position(|a| a == flag)
+            .and_then(|i| arguments.get(i + 1).cloned())
+    };
+    let seed = option("--seed").and_then(|s| s.parse().ok()).unwrap_or(0);
+    let plot = option("--plot");
     for state in [
         LimitState::parse("linear")?,
         LimitState::parse("four-branch")?,
@@ -40,6 +47,57 @@ fn main() -> flowppl::Result<()> {
             },
         )?;
         // ANCHOR_END: rare_event
+        if let Some(directory) = &plot {
+            let (name, grid) = match state {
+                LimitState::FourBranch { .. } => (
+                    "four_branch",
+                    Grid {
+                        size: 160,
+                        low: -8.0,
+                        high: 8.0,
+                    },
+                ),
+                _ => (
+                    "linear",
+                    Grid {
+                        size: 160,
+                        low: -3.0,
+                        high: 7.0,
+                    },
+                ),
+            };
+            let centres = grid.centres();
+            let optimal: Vec<f64> = centres
+                .chunks(2)
+                .map(|x| {
+                    let failed = state.evaluate(x) <= 0.0;
+                    if failed {
+                        (-0.5 * (x[0] * x[0] + x[1] * x[1])).exp()
+                    } else {
+                        0.0
+                    }
+                })
+                .collect();
+            let points = Var::<f32, Cpu>::from_vec(
+                &Cpu::default(),
+                centres.iter().map(|&v| v as f32).collect(),
+                centres.len() / 2,
+                2,
+            )?;
+            let fitted: Vec<f64> = flow
+                .bind(&store, None)?
+                .log_prob(&points, None)?
+                .to_f64_vec()
+                .into_iter()
+                .map(f64::exp)
+                .collect();
+            write_side_by_side(
+                &format!("{directory}/rare_event_{name}.png"),
+                grid.size,
+                &optimal,
+                &fitted,
+            )?;
+        }
         let reference = state
             .reference_probability()
             .unwrap_or(estimate.probability);

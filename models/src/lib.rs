@@ -17,6 +17,7 @@ pub mod boltzmann;
 pub mod digits;
 pub mod energies;
 pub mod normal_mean;
+pub mod plot;
 pub mod reference;
 pub mod reliability;
 pub mod scm;

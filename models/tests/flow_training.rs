@@ -217,6 +217,7 @@ fn a_continuous_flow_fits_two_moons_as_well_as_maf() {
     use flowppl::transforms::{OdeSolver, TraceEstimator};
     let device = Cpu::default();
     let (train, test) = moons_as_vars(&device);
+    // ANCHOR: cnf_moons
     let build = |solver: &str| {
         flowppl::flows::build_cnf::<f32, Cpu>(
             "cnf",
@@ -243,6 +244,7 @@ fn a_continuous_flow_fits_two_moons_as_well_as_maf() {
     };
     fit_density(&build("rk4:8"), &mut store, &train, &options).unwrap();
     let score = mean_log_likelihood(&build("dopri5:1e-5"), &store, &test).unwrap();
+    // ANCHOR_END: cnf_moons
     println!("CNF two moons held-out mean log-likelihood (dopri5) = {score:.4}");
     assert!(score >= -1.185 - 0.05, "held-out log-likelihood {score}");
 }
