@@ -134,7 +134,7 @@ pub struct FitOptions {
 }
 
 /// The guides `fit` accepts.
-pub const GUIDES: [&str; 11] = [
+pub const GUIDES: [&str; 12] = [
     "normal",
     "mvn",
     "lowrank",
@@ -146,6 +146,7 @@ pub const GUIDES: [&str; 11] = [
     "nsf",
     "realnvp",
     "maf",
+    "cnf",
 ];
 
 impl FitOptions {

@@ -32,7 +32,7 @@ flowppl: probabilistic programming and flow-based variational inference
 
 USAGE:
     flowppl fit <model> [--data FILE.json] [--rank R]
-                [--guide normal|mvn|lowrank|delta|iaf|planar|radial|sylvester|nsf|realnvp|maf]
+                [--guide normal|mvn|lowrank|delta|iaf|planar|radial|sylvester|nsf|realnvp|maf|cnf]
                 [--layers K] [--hidden 32,32] [--full-rank-base] [--objective elbo|iwae:K|renyi:ALPHA]
                 [--stl] [--analytic-kl] [--on-non-finite skip|stop]
                 [--init median|mean|feasible|laplace] [--steps N] [--particles S] [--lr X] [--decay F] [--seed N] [--draws N]
