@@ -142,6 +142,13 @@ pub enum Error {
     /// The tensor backend reported an error (for example, out of device memory).
     #[error("backend: {0}")]
     Backend(String),
+    /// Training was interrupted (Ctrl-C) after `step` completed steps; the last checkpoint
+    /// holds them.
+    #[error("interrupted after step {step}")]
+    Interrupted {
+        /// Steps completed.
+        step: usize,
+    },
 }
 
 impl Error {
@@ -226,6 +233,7 @@ impl Error {
                 message: message.clone(),
             },
             Error::Backend(message) => Error::Backend(message.clone()),
+            Error::Interrupted { step } => Error::Interrupted { step: *step },
         }
     }
 

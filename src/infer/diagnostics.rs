@@ -1,9 +1,9 @@
 //! Post-fit diagnostics of a guide: the PSIS k-hat and an importance-sampled log-evidence.
 
 use super::elbo::elbo_terms;
+use super::fit::Fit;
 use super::guide::Guide;
 use super::psis::{log_mean_exp_with_error, psis_khat, KhatReading};
-use super::svi::Fit;
 use crate::backend::rng::seeded;
 use crate::backend::{Backend, Real};
 use crate::error::{Error, Result};

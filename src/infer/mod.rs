@@ -7,8 +7,10 @@
 
 pub mod analytic_kl;
 pub mod autoguide;
+mod checkpoint;
 mod diagnostics;
 pub mod elbo;
+mod fit;
 mod guide;
 mod init;
 pub mod laplace;
@@ -21,8 +23,10 @@ mod summary;
 mod svi;
 
 pub use autoguide::{AutoDelta, AutoFlow, AutoLowRank, AutoMvn, AutoNormal};
+pub use checkpoint::SviCheckpoint;
 pub use diagnostics::Diagnostics;
 pub use elbo::{elbo_terms, Bound, ElboTerms, Objective, RenyiElbo, TraceElbo};
+pub use fit::Fit;
 pub use guide::{Guide, GuideDraw, NormalMarginal};
 pub use init::InitStrategy;
 pub use layout::{LatentLayout, LatentSlot};
@@ -31,4 +35,4 @@ pub use predictive::Predictive;
 pub use program_guide::ProgramGuide;
 pub use psis::{psis_khat, KhatReading};
 pub use summary::{Summary, SummaryRow};
-pub use svi::{Fit, NonFinitePolicy, Svi};
+pub use svi::{CheckpointSink, NonFinitePolicy, Svi};

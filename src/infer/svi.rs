@@ -1,16 +1,18 @@
 //! Stochastic variational inference: the training loop.
 
 use super::analytic_kl::with_analytic_kl;
+use super::checkpoint::SviCheckpoint;
 use super::elbo::{elbo_terms, non_finite_site, Bound, Objective};
+use super::fit::Fit;
 use super::guide::Guide;
 use super::plateau::Plateau;
-use super::summary::{describe, flattened_names, Summary};
-use crate::backend::rng::seeded;
-use crate::backend::{Backend, Cpu, Graph, Real, Var};
+use crate::backend::rng::{seeded, RngState};
+use crate::backend::{Backend, Cpu, Graph, Real};
 use crate::error::{Error, Result};
-use crate::handlers::{substitute, trace, Values};
 use crate::params::{Adam, Optimizer, ParamStore};
 use crate::ppl::{Ctx, Model};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Instant;
 
 /// What to do when an ELBO estimate or a gradient is not finite.
@@ -53,7 +55,13 @@ pub struct Svi<M, G, E: Real = f32, D: Backend<E> = Cpu> {
     sticking_the_landing: bool,
     analytic_kl: bool,
     plateau: Option<Plateau>,
+    checkpoints: Option<(usize, CheckpointSink)>,
+    resume: Option<SviCheckpoint>,
+    interrupt: Option<Arc<AtomicBool>>,
 }
+
+/// Receives each checkpoint of an SVI run (to write it to a file, say).
+pub type CheckpointSink = Box<dyn FnMut(&SviCheckpoint) -> Result<()>>;
 
 impl<M: Model<f32, Cpu>, G: Guide<f32, Cpu>> Svi<M, G, f32, Cpu> {
     /// SVI on the CPU in `f32`: Adam(0.01), 1 particle, 1000 steps, seed 0.
@@ -80,7 +88,36 @@ impl<E: Real, D: Backend<E>, M: Model<E, D>, G: Guide<E, D>> Svi<M, G, E, D> {
             sticking_the_landing: false,
             analytic_kl: false,
             plateau: None,
+            checkpoints: None,
+            resume: None,
+            interrupt: None,
         }
+    }
+
+    /// Hands a [`SviCheckpoint`] to `sink` after every `every` steps (and when interrupted).
+    pub fn checkpoint_every(
+        mut self,
+        every: usize,
+        sink: impl FnMut(&SviCheckpoint) -> Result<()> + 'static,
+    ) -> Self {
+        self.checkpoints = Some((every.max(1), Box::new(sink)));
+        self
+    }
+
+    /// Continues a run from `checkpoint` (its parameters, optimizer state, random stream and
+    /// history) up to the total number of [`steps`](Self::steps). The model, guide, optimizer
+    /// settings, particles and objective must be those of the interrupted run: with them, the
+    /// result is bit-for-bit the uninterrupted run's on the same device.
+    pub fn resume_from(mut self, checkpoint: SviCheckpoint) -> Self {
+        self.resume = Some(checkpoint);
+        self
+    }
+
+    /// Checks `flag` after every step; once it is set, the run hands a final checkpoint to the
+    /// sink (if any) and stops with [`Error::Interrupted`]. Set it from a Ctrl-C handler.
+    pub fn interrupt_on(mut self, flag: Arc<AtomicBool>) -> Self {
+        self.interrupt = Some(flag);
+        self
     }
 
     /// The optimiser (default `Adam(0.01)`).
@@ -225,7 +262,41 @@ impl<E: Real, D: Backend<E>, M: Model<E, D>, G: Guide<E, D>> Svi<M, G, E, D> {
         let started = Instant::now();
         let mut history = Vec::with_capacity(self.steps);
         let mut skipped = 0;
-        for step in 0..self.steps {
+        let mut first_step = 0;
+        if let Some(checkpoint) = self.resume.take() {
+            self.store.restore(&checkpoint.params)?;
+            optimizer.restore_state(&checkpoint.optimizer, &self.device)?;
+            rng = checkpoint.rng.restore()?;
+            history = checkpoint.history;
+            skipped = checkpoint.skipped;
+            plateau_state = (
+                checkpoint.plateau.0.unwrap_or(f64::NEG_INFINITY),
+                checkpoint.plateau.1,
+            );
+            first_step = checkpoint.step;
+        }
+        let snapshot = |step: usize,
+                        store: &ParamStore<E, D>,
+                        optimizer: &dyn Optimizer<E, D>,
+                        rng: &crate::backend::Rng,
+                        history: &[f64],
+                        skipped: usize,
+                        plateau_state: (f64, usize)|
+         -> Result<SviCheckpoint> {
+            Ok(SviCheckpoint {
+                step,
+                params: store.snapshot(),
+                optimizer: optimizer.state()?,
+                rng: RngState::of(rng),
+                history: history.to_vec(),
+                skipped,
+                plateau: (
+                    Some(plateau_state.0).filter(|v| v.is_finite()),
+                    plateau_state.1,
+                ),
+            })
+        };
+        for step in first_step..self.steps {
             let graph = Graph::new(&self.device);
             let (loss, terms) = {
                 let mut ctx = Ctx::new(&self.device, &mut rng)
@@ -289,7 +360,38 @@ impl<E: Real, D: Backend<E>, M: Model<E, D>, G: Guide<E, D>> Svi<M, G, E, D> {
                     }
                 }
             }
+            let interrupted = self
+                .interrupt
+                .as_ref()
+                .is_some_and(|flag| flag.load(Ordering::SeqCst));
+            if let Some((every, sink)) = self.checkpoints.as_mut() {
+                if interrupted || (step + 1) % *every == 0 {
+                    sink(&snapshot(
+                        step + 1,
+                        &self.store,
+                        optimizer.as_ref(),
+                        &rng,
+                        &history,
+                        skipped,
+                        plateau_state,
+                    )?)?;
+                }
+            }
+            if interrupted {
+                return Err(Error::Interrupted { step: step + 1 });
+            }
         }
+        let last_step = stopped_at.unwrap_or(self.steps.max(first_step));
+        let final_state = snapshot(
+            last_step,
+            &self.store,
+            optimizer.as_ref(),
+            &rng,
+            &history,
+            skipped,
+            plateau_state,
+        )
+        .ok();
         Ok(Fit {
             model: self.model,
             guide: self.guide,
@@ -300,173 +402,7 @@ impl<E: Real, D: Backend<E>, M: Model<E, D>, G: Guide<E, D>> Svi<M, G, E, D> {
             particles: self.particles,
             skipped,
             stopped_at,
+            final_state,
         })
     }
-}
-
-/// The result of [`Svi::run`]: the fitted guide's parameters and the ELBO trajectory.
-pub struct Fit<M, G, E: Real, D: Backend<E>> {
-    model: M,
-    guide: G,
-    device: D,
-    store: ParamStore<E, D>,
-    history: Vec<f64>,
-    seconds: f64,
-    particles: usize,
-    skipped: usize,
-    stopped_at: Option<usize>,
-}
-
-impl<E: Real, D: Backend<E>, M: Model<E, D>, G: Guide<E, D>> Fit<M, G, E, D> {
-    /// The ELBO of every completed step.
-    pub fn elbo_history(&self) -> &[f64] {
-        &self.history
-    }
-
-    /// The mean ELBO over the last 100 steps (or all, if fewer).
-    pub fn final_elbo(&self) -> f64 {
-        let tail = &self.history[self.history.len().saturating_sub(100)..];
-        tail.iter().sum::<f64>() / tail.len().max(1) as f64
-    }
-
-    /// Wall-clock seconds of the optimisation.
-    pub fn seconds(&self) -> f64 {
-        self.seconds
-    }
-
-    /// Steps skipped for non-finite values.
-    pub fn skipped_steps(&self) -> usize {
-        self.skipped
-    }
-
-    /// Particles per step used in the fit.
-    pub fn particles(&self) -> usize {
-        self.particles
-    }
-
-    /// The step after which the plateau rule stopped training, if it did.
-    pub fn stopped_early_at(&self) -> Option<usize> {
-        self.stopped_at
-    }
-
-    /// The fitted parameters.
-    pub fn params(&self) -> &ParamStore<E, D> {
-        &self.store
-    }
-
-    /// Takes the fitted parameters (for saving, or to resume with [`Svi::with_store`]).
-    pub fn into_params(self) -> ParamStore<E, D> {
-        self.store
-    }
-
-    /// `draws` joint draws of every latent site from the fitted guide, constrained, and the
-    /// deterministic sites of the model at those draws; `(draws, columns)` per site.
-    ///
-    /// # Errors
-    /// Errors of the guide or the model.
-    pub fn posterior_samples(&self, draws: usize, seed: u64) -> Result<Values<E, D>> {
-        let mut rng = seeded(seed);
-        // A private copy: drawing must not change the fitted parameters.
-        let mut store = self.store.clone();
-        let mut ctx = Ctx::new(&self.device, &mut rng)
-            .with_store(&mut store)
-            .with_particles(draws);
-        let draw = self.guide.draw(&mut ctx)?;
-        drop(ctx);
-        // Deterministic sites: run the model at the draws, in chunks so that a model with much
-        // data does not build one (draws x data) block.
-        const CHUNK: usize = 512;
-        let mut deterministic: std::collections::HashMap<String, Vec<Var<E, D>>> =
-            Default::default();
-        let mut start = 0;
-        while start < draws {
-            let end = (start + CHUNK).min(draws);
-            let chunk: Values<E, D> = draw
-                .values
-                .iter()
-                .map(|(k, v)| Ok((k.clone(), v.slice_rows(start, end)?)))
-                .collect::<Result<_>>()?;
-            let mut chunk_ctx = Ctx::new(&self.device, &mut rng)
-                .with_store(&mut store)
-                .with_particles(end - start);
-            let model_trace = trace(&substitute(&self.model, chunk), &mut chunk_ctx)?;
-            for site in model_trace.deterministic_sites() {
-                if let Some(v) = &site.value {
-                    let block = v.broadcast_to(end - start, v.columns())?;
-                    deterministic
-                        .entry(site.name.clone())
-                        .or_default()
-                        .push(block);
-                }
-            }
-            start = end;
-        }
-        let mut values = draw.values;
-        for (name, blocks) in deterministic {
-            let parts: Vec<&Var<E, D>> = blocks.iter().collect();
-            values.insert(name, Var::concat_rows(&parts)?);
-        }
-        Ok(values)
-    }
-
-    /// Mean, sd and 5/50/95% quantiles of every latent and deterministic coordinate, from
-    /// `draws` guide draws, with Stan-style names (`theta[1]`).
-    ///
-    /// # Errors
-    /// Errors of the guide or the model.
-    pub fn summary(&self, draws: usize, seed: u64) -> Result<Summary> {
-        let draws = draws.max(2);
-        let samples = self.posterior_samples(draws, seed)?;
-        // Site order: the model's own order, from one run.
-        let mut rng = seeded(seed);
-        let order: Vec<String> = {
-            let mut store = self.store.clone();
-            let mut ctx = Ctx::new(&self.device, &mut rng).with_store(&mut store);
-            let first: Values<E, D> = samples
-                .iter()
-                .map(|(k, v)| Ok((k.clone(), row(v)?)))
-                .collect::<Result<_>>()?;
-            trace(&substitute(&self.model, first), &mut ctx)?
-                .names()
-                .map(String::from)
-                .collect()
-        };
-        let mut rows = Vec::new();
-        for name in order.iter().filter(|n| samples.contains_key(*n)) {
-            let value = &samples[name];
-            let (n, columns) = value.shape();
-            let data = value.to_f64_vec();
-            for (j, flat) in flattened_names(name, columns).into_iter().enumerate() {
-                rows.push(describe(
-                    flat,
-                    (0..n).map(|i| data[i * columns + j]).collect(),
-                )?);
-            }
-        }
-        Ok(Summary {
-            rows,
-            elbo: self.final_elbo(),
-            draws,
-        })
-    }
-
-    /// The model.
-    /// The device the fit ran on.
-    pub fn device(&self) -> &D {
-        &self.device
-    }
-
-    pub fn model(&self) -> &M {
-        &self.model
-    }
-
-    /// The guide.
-    pub fn guide(&self) -> &G {
-        &self.guide
-    }
-}
-
-/// The first row of a value (one particle).
-fn row<E: Real, D: Backend<E>>(v: &Var<E, D>) -> Result<Var<E, D>> {
-    v.slice_rows(0, 1)
 }

@@ -2,6 +2,7 @@
 
 use super::clipping::GradientClipping;
 use super::optimizer::{finite_gradients, Optimizer};
+use super::optimizer_state::{buffers_to_device, buffers_to_host, OptimizerState};
 use super::schedule::Schedule;
 use super::store::ParamStore;
 use crate::backend::{real, Backend, Gradients, Matrix, Real};
@@ -159,5 +160,47 @@ impl<E: Real, D: Backend<E>> Optimizer<E, D> for Adam<E, D> {
 
     fn steps_taken(&self) -> u64 {
         self.steps
+    }
+
+    fn state(&self) -> Result<OptimizerState> {
+        Ok(OptimizerState {
+            kind: "adam".into(),
+            steps: self.steps,
+            buffers: buffers_to_host(
+                self.moments.iter().flat_map(|(name, (m, v))| {
+                    [(format!("{name}/m"), m), (format!("{name}/v"), v)]
+                }),
+            ),
+        })
+    }
+
+    fn restore_state(&mut self, state: &OptimizerState, device: &D) -> Result<()> {
+        let mut buffers = buffers_to_device(state, "adam", device)?;
+        let mut moments = HashMap::new();
+        let names: Vec<String> = buffers
+            .keys()
+            .filter_map(|k| k.strip_suffix("/m").map(str::to_string))
+            .collect();
+        for name in names {
+            let (Some(m), Some(v)) = (
+                buffers.remove(&format!("{name}/m")),
+                buffers.remove(&format!("{name}/v")),
+            ) else {
+                return Err(Error::InvalidConfig {
+                    what: format!("Adam state of parameter `{name}`"),
+                    message: "needs both moments, `/m` and `/v`".into(),
+                });
+            };
+            moments.insert(name, (m, v));
+        }
+        if let Some(extra) = buffers.keys().next() {
+            return Err(Error::InvalidConfig {
+                what: format!("Adam state buffer `{extra}`"),
+                message: "not a first (`/m`) or second (`/v`) moment".into(),
+            });
+        }
+        self.moments = moments;
+        self.steps = state.steps;
+        Ok(())
     }
 }

@@ -21,6 +21,30 @@ pub trait Optimizer<E: Real, D: Backend<E>> {
 
     /// Number of steps taken so far.
     fn steps_taken(&self) -> u64;
+
+    /// The step count and running buffers, for a checkpoint.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] for an optimizer that cannot be checkpointed (the default).
+    fn state(&self) -> Result<super::OptimizerState> {
+        Err(Error::InvalidConfig {
+            what: "optimizer checkpoint".into(),
+            message: "this optimizer cannot save its state (Adam and SGD can)".into(),
+        })
+    }
+
+    /// Continues from a [`state`](Self::state) (buffers are created on `device`).
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] for another optimizer's state or an optimizer that cannot be
+    /// checkpointed.
+    fn restore_state(&mut self, state: &super::OptimizerState, device: &D) -> Result<()> {
+        let _ = (state, device);
+        Err(Error::InvalidConfig {
+            what: "optimizer checkpoint".into(),
+            message: "this optimizer cannot restore a state (Adam and SGD can)".into(),
+        })
+    }
 }
 
 /// Every parameter's gradient, after checking they are all finite.

@@ -2,6 +2,7 @@
 
 use super::clipping::GradientClipping;
 use super::optimizer::{finite_gradients, Optimizer};
+use super::optimizer_state::{buffers_to_device, buffers_to_host, OptimizerState};
 use super::schedule::Schedule;
 use super::store::ParamStore;
 use crate::backend::{real, Backend, Gradients, Matrix, Real};
@@ -119,5 +120,19 @@ impl<E: Real, D: Backend<E>> Optimizer<E, D> for Sgd<E, D> {
 
     fn steps_taken(&self) -> u64 {
         self.steps
+    }
+
+    fn state(&self) -> Result<OptimizerState> {
+        Ok(OptimizerState {
+            kind: "sgd".into(),
+            steps: self.steps,
+            buffers: buffers_to_host(self.buffers.iter().map(|(n, b)| (n.clone(), b))),
+        })
+    }
+
+    fn restore_state(&mut self, state: &OptimizerState, device: &D) -> Result<()> {
+        self.buffers = buffers_to_device(state, "sgd", device)?;
+        self.steps = state.steps;
+        Ok(())
     }
 }

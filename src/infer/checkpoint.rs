@@ -1,0 +1,29 @@
+//! [`SviCheckpoint`]: everything an SVI run needs to continue exactly where it stopped.
+
+use crate::backend::rng::RngState;
+use crate::params::{OptimizerState, ParamSnapshot};
+use serde::{Deserialize, Serialize};
+
+/// The state of an SVI run after `step` completed steps: parameters, optimizer moments, the
+/// random-number generator's position, the ELBO history and the bookkeeping of skipped steps
+/// and the plateau rule. [`Svi::resume_from`](super::Svi::resume_from) continues from it so
+/// that `n` steps, a checkpoint, and `m` more steps give bit-for-bit the parameters of `n + m`
+/// uninterrupted steps on the same device.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SviCheckpoint {
+    /// Steps completed.
+    pub step: usize,
+    /// Every parameter.
+    pub params: ParamSnapshot,
+    /// The optimizer's step count and buffers.
+    pub optimizer: OptimizerState,
+    /// Where the random stream is.
+    pub rng: RngState,
+    /// The ELBO of every completed (not skipped) step.
+    pub history: Vec<f64>,
+    /// Steps skipped for non-finite values.
+    pub skipped: usize,
+    /// The plateau rule's best window mean (`None` before the first window) and windows
+    /// without improvement.
+    pub plateau: (Option<f64>, usize),
+}
