@@ -80,6 +80,36 @@ pub fn write_new_file(path: &Path, text: &str) -> Result<()> {
     })
 }
 
+/// Writes `text` to `path`, replacing the file if it exists, through a temporary file beside it
+/// renamed into place: a reader (or a crash) sees the old file or the new one, never a
+/// truncated mix. For files a run owns (its checkpoints) or that the user asked to replace
+/// (`--force`).
+///
+/// # Errors
+/// [`Error::Io`] naming the file.
+pub fn replace_file(path: &Path, text: &str) -> Result<()> {
+    let shown = path.display().to_string();
+    let temporary = path.with_extension(format!("partial-{}", std::process::id()));
+    let io = |source| Error::Io {
+        path: shown.clone(),
+        source,
+    };
+    std::fs::write(&temporary, text).map_err(io)?;
+    std::fs::rename(&temporary, path).map_err(|source| {
+        let _ = std::fs::remove_file(&temporary);
+        io(source)
+    })
+}
+
+/// A 64-bit FNV-1a fingerprint of `bytes` as 16 hex digits: enough to notice that a resumed run
+/// was handed other data (not a cryptographic hash).
+pub fn fingerprint(bytes: &[u8]) -> String {
+    let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    format!("{hash:016x}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,6 +127,21 @@ mod tests {
             "{error}"
         );
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "first");
+        replace_file(&path, "second").unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "second");
+        assert_eq!(
+            std::fs::read_dir(&dir).unwrap().count(),
+            1,
+            "no temporary left"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn fingerprints_tell_data_apart() {
+        // FNV-1a of the empty input is the offset basis; of "a", 0xaf63dc4c8601ec8c.
+        assert_eq!(fingerprint(b""), "cbf29ce484222325");
+        assert_eq!(fingerprint(b"a"), "af63dc4c8601ec8c");
+        assert_ne!(fingerprint(b"1,2\n"), fingerprint(b"1,3\n"));
     }
 }

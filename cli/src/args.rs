@@ -131,6 +131,12 @@ pub struct FitOptions {
     /// Skip steps with a non-finite loss or gradient instead of stopping
     /// (`--on-non-finite skip|stop`).
     pub skip_non_finite: bool,
+    /// Write a checkpoint to the `--save` file every this many steps.
+    pub checkpoint_every: Option<usize>,
+    /// Continue the run saved in this file up to `--steps` in all.
+    pub resume: Option<String>,
+    /// Replace an existing `--save` file.
+    pub force: bool,
 }
 
 /// The guides `fit` accepts.
@@ -152,7 +158,8 @@ pub const GUIDES: [&str; 12] = [
 impl FitOptions {
     /// Parses `<model> [--data F] [--guide G] [--rank R] [--layers K] [--hidden 32,32]
     /// [--objective elbo|iwae:K|renyi:A] [--stl] [--analytic-kl] [--full-rank-base] [--on-non-finite skip|stop] [--init I] [--steps N] [--particles S] [--lr X]
-    /// [--decay F] [--seed N] [--draws N] [--json] [--save F] [--compare-reference]`.
+    /// [--decay F] [--seed N] [--draws N] [--json] [--save F] [--compare-reference]
+    /// [--checkpoint-every N] [--resume F] [--force]`.
     pub fn parse(arguments: &[String]) -> Result<Self, String> {
         let mut iter = arguments.iter();
         let model = match iter.next() {
@@ -182,6 +189,9 @@ impl FitOptions {
             analytic_kl: false,
             full_rank_base: false,
             skip_non_finite: false,
+            checkpoint_every: None,
+            resume: None,
+            force: false,
         };
         let mut particles_given = false;
         while let Some(flag) = iter.next() {
@@ -214,6 +224,12 @@ impl FitOptions {
                         number(flag, value(flag, &mut iter)?, "an integer of at least 20")?
                 }
                 "--save" => options.save = Some(value(flag, &mut iter)?.clone()),
+                "--resume" => options.resume = Some(value(flag, &mut iter)?.clone()),
+                "--force" => options.force = true,
+                "--checkpoint-every" => {
+                    options.checkpoint_every =
+                        Some(number(flag, value(flag, &mut iter)?, "a positive integer")?)
+                }
                 "--init" => options.init = value(flag, &mut iter)?.clone(),
                 "--json" => options.json = true,
                 "--cache" => options.cache = true,
@@ -257,6 +273,12 @@ impl FitOptions {
                  at least 1, `--draws` at least 20"
                     .into(),
             );
+        }
+        if options.checkpoint_every == Some(0) {
+            return Err("`--checkpoint-every` must be at least 1".into());
+        }
+        if options.checkpoint_every.is_some() && options.save.is_none() {
+            return Err("`--checkpoint-every` writes to the `--save` file; give one".into());
         }
         if !(options.learning_rate > 0.0 && options.learning_rate.is_finite()) {
             return Err(format!(

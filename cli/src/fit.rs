@@ -1,8 +1,11 @@
 //! `flowppl fit`: SVI on a zoo model, with summaries, reference comparison and saving.
 
 use crate::args::FitOptions;
+use crate::fit_file;
 use flowppl::flows::FlowKind;
-use flowppl::infer::{AutoFlow, Bound, Diagnostics, Fit, Guide, NonFinitePolicy, Summary};
+use flowppl::infer::{
+    AutoFlow, Bound, Diagnostics, Fit, Guide, NonFinitePolicy, Summary, SviCheckpoint,
+};
 use flowppl::params::Schedule;
 use flowppl::ppl::Model;
 use flowppl::prelude::*;
@@ -10,6 +13,8 @@ use flowppl_models::reference::Reference;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 /// One row of `--compare-reference`.
 struct Comparison {
@@ -25,9 +30,31 @@ pub fn run(options: &FitOptions) -> Result<()> {
         Some(path) => entry.with_data_file(Path::new(path))?,
         None => entry.bundled()?,
     };
+    let data_text = match &options.data {
+        Some(path) => std::fs::read(path).map_err(|source| Error::Io {
+            path: path.clone(),
+            source,
+        })?,
+        None => entry.data.unwrap_or("").as_bytes().to_vec(),
+    };
+    let fingerprint = flowppl::persist::fingerprint(&data_text);
     if let Some(path) = &options.save {
-        refuse_to_overwrite(path)?;
+        let resuming_it = options.resume.as_deref() == Some(path.as_str());
+        if !options.force && !resuming_it {
+            refuse_to_overwrite(path)?;
+        }
     }
+    let resume = options
+        .resume
+        .as_deref()
+        .map(|path| fit_file::load_for_resume(path, options, &fingerprint))
+        .transpose()?;
+    let run = Run {
+        options,
+        fingerprint: &fingerprint,
+        resume,
+        interrupt: interrupt_flag()?,
+    };
     let init = match options.init.as_str() {
         "mean" => InitStrategy::PriorMean,
         "feasible" => InitStrategy::Feasible,
@@ -35,29 +62,25 @@ pub fn run(options: &FitOptions) -> Result<()> {
         _ => InitStrategy::PriorMedian,
     };
     let outcome = match options.guide.as_str() {
-        "normal" => fit_with(model, AutoNormal::new().with_init(init), options)?,
-        "mvn" => fit_with(model, AutoMvn::new().with_init(init), options)?,
-        "lowrank" => fit_with(
-            model,
-            AutoLowRank::new(options.rank)?.with_init(init),
-            options,
-        )?,
-        "delta" => fit_with(model, AutoDelta::new().with_init(init), options)?,
+        "normal" => fit_with(model, AutoNormal::new().with_init(init), run)?,
+        "mvn" => fit_with(model, AutoMvn::new().with_init(init), run)?,
+        "lowrank" => fit_with(model, AutoLowRank::new(options.rank)?.with_init(init), run)?,
+        "delta" => fit_with(model, AutoDelta::new().with_init(init), run)?,
         flow => {
             let mut guide = AutoFlow::new(FlowKind::parse(flow)?, options.layers, &options.hidden)
                 .with_init(init);
             if options.full_rank_base {
                 guide = guide.with_full_rank_base();
             }
-            fit_with(model, guide, options)?
+            fit_with(model, guide, run)?
         }
     };
     let Outcome {
         summary,
         seconds,
-        params,
         diagnostics,
         skipped,
+        checkpoint,
     } = outcome;
     let reference = if options.compare_reference {
         Some(entry.reference()?.ok_or_else(|| Error::InvalidConfig {
@@ -71,8 +94,10 @@ pub fn run(options: &FitOptions) -> Result<()> {
         .as_ref()
         .map(|r| compare(&summary, r))
         .transpose()?;
-    if let Some(path) = &options.save {
-        save(path, options, &summary, &params)?;
+    if let (Some(path), Some(checkpoint)) = (&options.save, &checkpoint) {
+        let document = fit_file::document(options, &fingerprint, checkpoint, Some(summary.elbo))?;
+        // The path was checked at the start; since then only this run's checkpoints wrote it.
+        fit_file::write(path, &document, true)?;
     }
     if options.json {
         print_json(
@@ -133,18 +158,41 @@ pub fn run(options: &FitOptions) -> Result<()> {
 struct Outcome {
     summary: Summary,
     seconds: f64,
-    params: flowppl::params::ParamSnapshot,
     /// `None` for the delta guide (no density to weight by).
     diagnostics: Option<Diagnostics>,
     /// Steps skipped for a non-finite loss or gradient (`--on-non-finite skip`).
     skipped: usize,
+    /// The training state at the end, for the saved file.
+    checkpoint: Option<SviCheckpoint>,
+}
+
+/// What a run needs besides the model and guide.
+struct Run<'a> {
+    options: &'a FitOptions,
+    fingerprint: &'a str,
+    resume: Option<SviCheckpoint>,
+    interrupt: Arc<AtomicBool>,
+}
+
+/// A flag that Ctrl-C sets (the training loop then checkpoints and stops).
+fn interrupt_flag() -> Result<Arc<AtomicBool>> {
+    let flag = Arc::new(AtomicBool::new(false));
+    let setter = flag.clone();
+    ctrlc::set_handler(move || setter.store(true, Ordering::SeqCst)).map_err(|e| {
+        Error::InvalidConfig {
+            what: "the Ctrl-C handler".into(),
+            message: e.to_string(),
+        }
+    })?;
+    Ok(flag)
 }
 
 fn fit_with<G: Guide<f32, Cpu>>(
     model: Box<dyn Model<f32, Cpu>>,
     guide: G,
-    options: &FitOptions,
+    run: Run<'_>,
 ) -> Result<Outcome> {
+    let options = run.options;
     let (objective, _) = Bound::parse(&options.objective)?;
     let particles = options.particles;
     let adam = Adam::new(options.learning_rate)?.with_schedule(Schedule::exponential_to(
@@ -165,7 +213,20 @@ fn fit_with<G: Guide<f32, Cpu>>(
         .particles(particles)
         .steps(options.steps)
         .seed(options.seed)
-        .allocation_cache(options.cache);
+        .allocation_cache(options.cache)
+        .interrupt_on(run.interrupt.clone());
+    if let Some(checkpoint) = run.resume {
+        svi = svi.resume_from(checkpoint);
+    }
+    if let Some(path) = options.save.clone() {
+        // Without --checkpoint-every, a checkpoint is written only when interrupted.
+        let every = options.checkpoint_every.unwrap_or(usize::MAX);
+        let (options_copy, fingerprint) = (options.clone(), run.fingerprint.to_string());
+        svi = svi.checkpoint_every(every, move |checkpoint| {
+            let document = fit_file::document(&options_copy, &fingerprint, checkpoint, None)?;
+            fit_file::write(&path, &document, true)
+        });
+    }
     if !options.json && std::io::stderr().is_terminal() {
         let bar = ProgressBar::new(options.steps as u64);
         bar.set_style(
@@ -188,7 +249,20 @@ fn fit_with<G: Guide<f32, Cpu>>(
             }
         });
     }
-    let fit: Fit<_, _, f32, Cpu> = svi.run()?;
+    let fit: Fit<_, _, f32, Cpu> = svi.run().map_err(|e| match (e, &options.save) {
+        (Error::Interrupted { step }, Some(path)) => Error::InvalidConfig {
+            what: format!("interrupted after step {step}"),
+            message: format!(
+                "checkpoint written to {path}; continue with the same command plus \
+                 `--resume {path}`"
+            ),
+        },
+        (Error::Interrupted { step }, None) => Error::InvalidConfig {
+            what: format!("interrupted after step {step}"),
+            message: "nothing was kept (give --save FILE to checkpoint)".into(),
+        },
+        (other, _) => other,
+    })?;
     let summary = fit.summary(options.draws, options.seed.wrapping_add(1))?;
     let diagnostics = if delta {
         None
@@ -198,9 +272,9 @@ fn fit_with<G: Guide<f32, Cpu>>(
     Ok(Outcome {
         summary,
         seconds: fit.seconds(),
-        params: fit.params().snapshot(),
         diagnostics,
         skipped: fit.skipped_steps(),
+        checkpoint: fit.checkpoint().cloned(),
     })
 }
 
@@ -282,35 +356,8 @@ fn refuse_to_overwrite(path: &str) -> Result<()> {
     if Path::new(path).exists() {
         return Err(Error::InvalidConfig {
             what: format!("--save {path}"),
-            message: "the file exists; choose another name or remove it first (flowppl never overwrites a saved fit)".into(),
+            message: "the file exists; choose another name, remove it, or pass --force to replace it (or --resume it to continue it)".into(),
         });
     }
     Ok(())
-}
-
-/// Writes the fit as versioned JSON, atomically (a temporary file renamed into place).
-fn save(
-    path: &str,
-    options: &FitOptions,
-    summary: &Summary,
-    params: &flowppl::params::ParamSnapshot,
-) -> Result<()> {
-    refuse_to_overwrite(path)?;
-    let document = serde_json::json!({
-        "format": "flowppl-fit",
-        "version": 1,
-        "model": options.model,
-        "data": options.data,
-        "guide": options.guide,
-        "steps": options.steps,
-        "particles": options.particles,
-        "seed": options.seed,
-        "elbo": summary.elbo,
-        "params": params,
-    });
-    let text = serde_json::to_string_pretty(&document).map_err(|e| Error::Parse {
-        path: path.to_string(),
-        message: e.to_string(),
-    })?;
-    flowppl::persist::write_new_file(Path::new(path), &text)
 }

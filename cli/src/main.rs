@@ -21,6 +21,7 @@ mod args;
 mod causal;
 mod demo;
 mod fit;
+mod fit_file;
 mod flow2d;
 mod show;
 mod vae;

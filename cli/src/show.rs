@@ -48,6 +48,15 @@ pub fn describe(path: &str) -> Result<String> {
                 text_of("seed"),
                 text_of("elbo")
             ));
+            if document.get("training").is_some() {
+                lines.push(format!(
+                    "resumable: {} of {} steps done (optimizer state and random stream saved; \
+                     continue with `flowppl fit {} --resume {path} --steps N`)",
+                    text_of("completed_steps"),
+                    text_of("steps"),
+                    text_of("model")
+                ));
+            }
         }
         "flowppl-causal-flow" => {
             lines.push(format!(

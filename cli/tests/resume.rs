@@ -1,0 +1,189 @@
+//! `flowppl fit` checkpoints: killed with SIGINT mid-run, the saved checkpoint resumes to the
+//! very parameters, ELBO history and summary of an uninterrupted run; mismatched settings, other
+//! files and existing files are refused with a one-line error.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn flowppl() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_flowppl"))
+}
+
+fn directory(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("flowppl-resume-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn fit(arguments: &[&str]) -> Output {
+    flowppl()
+        .args([
+            "fit",
+            "eight_schools_noncentered",
+            "--decay",
+            "1",
+            "--draws",
+            "200",
+        ])
+        .args(arguments)
+        .output()
+        .unwrap()
+}
+
+fn read(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn a_run_killed_by_a_signal_resumes_to_the_uninterrupted_result() {
+    let dir = directory("signal");
+    let checkpoint = dir.join("run.json");
+    let path = checkpoint.to_str().unwrap();
+    let child = flowppl()
+        .args([
+            "fit",
+            "eight_schools_noncentered",
+            "--decay",
+            "1",
+            "--draws",
+            "200",
+        ])
+        .args([
+            "--steps",
+            "100000000",
+            "--checkpoint-every",
+            "25",
+            "--save",
+            path,
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while !checkpoint.exists() {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "no checkpoint appeared"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = child.wait_with_output().unwrap();
+    assert!(!output.status.success());
+    let message = stderr(&output);
+    assert!(
+        message.contains("interrupted after step") && message.contains("--resume"),
+        "{message}"
+    );
+    assert!(!message.contains("panicked"), "{message}");
+    let saved = read(&checkpoint);
+    let done = saved["completed_steps"].as_u64().unwrap();
+    assert!(done >= 25);
+    let total = (done + 60).to_string();
+    let resumed = dir.join("resumed.json");
+    let fresh = dir.join("fresh.json");
+    let a = fit(&[
+        "--steps",
+        &total,
+        "--resume",
+        path,
+        "--save",
+        resumed.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(a.status.success(), "{}", stderr(&a));
+    let b = fit(&[
+        "--steps",
+        &total,
+        "--save",
+        fresh.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(b.status.success(), "{}", stderr(&b));
+    let (resumed, fresh) = (read(&resumed), read(&fresh));
+    assert_eq!(resumed["params"], fresh["params"], "parameters");
+    assert_eq!(
+        resumed["training"], fresh["training"],
+        "optimizer, random stream, history"
+    );
+    let summary = |o: &Output| {
+        let mut v: Value = serde_json::from_slice(&o.stdout).unwrap();
+        v.as_object_mut().unwrap().remove("seconds");
+        v
+    };
+    assert_eq!(summary(&a), summary(&b), "printed summaries");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_saved_fit_continues_in_place_and_refuses_other_settings() {
+    let dir = directory("settings");
+    let file = dir.join("fit.json");
+    let path = file.to_str().unwrap();
+    assert!(fit(&["--steps", "100", "--save", path]).status.success());
+    let again = fit(&["--steps", "100", "--save", path]);
+    assert!(!again.status.success());
+    assert!(stderr(&again).contains("--force"), "{}", stderr(&again));
+    let other = fit(&[
+        "--steps",
+        "200",
+        "--particles",
+        "4",
+        "--resume",
+        path,
+        "--save",
+        path,
+    ]);
+    assert!(stderr(&other).contains("particles"), "{}", stderr(&other));
+    let onward = fit(&["--steps", "200", "--resume", path, "--save", path]);
+    assert!(onward.status.success(), "{}", stderr(&onward));
+    assert_eq!(read(&file)["completed_steps"], 200);
+    let forced = fit(&["--steps", "50", "--save", path, "--force"]);
+    assert!(forced.status.success(), "{}", stderr(&forced));
+    assert_eq!(read(&file)["completed_steps"], 50);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn other_files_are_refused_naming_the_file() {
+    let dir = directory("other");
+    let cases = [
+        (
+            "vae.json",
+            r#"{"format": "flowppl-vae", "version": 1, "params": {"entries": []}}"#,
+            "flowppl-vae",
+        ),
+        (
+            "newer.json",
+            r#"{"format": "flowppl-fit", "version": 99}"#,
+            "version",
+        ),
+        ("broken.json", r#"{"format": "flowppl-fit", "vers"#, "JSON"),
+    ];
+    for (name, text, expected) in cases {
+        let file = dir.join(name);
+        std::fs::write(&file, text).unwrap();
+        let output = fit(&["--steps", "10", "--resume", file.to_str().unwrap()]);
+        let message = stderr(&output);
+        assert!(!output.status.success());
+        assert!(
+            message.contains(name) && message.contains(expected),
+            "{message}"
+        );
+        assert!(!message.contains("panicked"), "{message}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
