@@ -101,6 +101,19 @@ pub fn replace_file(path: &Path, text: &str) -> Result<()> {
     })
 }
 
+/// Makes an error from reading `path` name the file: parse and I/O errors already do; any other
+/// (a configuration or shape error found while rebuilding the saved thing) becomes
+/// [`Error::Parse`] with the file's name and the error's message.
+pub fn naming_file(path: &Path) -> impl Fn(Error) -> Error + '_ {
+    move |error| match error {
+        Error::Parse { .. } | Error::Io { .. } => error,
+        other => Error::Parse {
+            path: path.display().to_string(),
+            message: other.to_string(),
+        },
+    }
+}
+
 /// A 64-bit FNV-1a fingerprint of `bytes` as 16 hex digits: enough to notice that a resumed run
 /// was handed other data (not a cryptographic hash).
 pub fn fingerprint(bytes: &[u8]) -> String {

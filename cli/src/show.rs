@@ -35,6 +35,7 @@ pub fn describe(path: &str) -> Result<String> {
         .iter()
         .filter_map(|e| e.get("values").and_then(Value::as_array).map(Vec::len))
         .sum();
+    validate(path, &format, &document)?;
     let mut lines = vec![format!("{path}: {format} version {version}")];
     match format.as_str() {
         "flowppl-fit" => {
@@ -88,6 +89,39 @@ pub fn describe(path: &str) -> Result<String> {
     Ok(lines.join("\n"))
 }
 
+/// Loads the file with the loader of its kind, so that `show` reports a corrupted, truncated or
+/// inconsistent file instead of describing it.
+fn validate(path: &str, format: &str, document: &Value) -> Result<()> {
+    use flowppl::backend::Cpu;
+    let device = Cpu::default();
+    let file = std::path::Path::new(path);
+    match format {
+        "flowppl-causal-flow" => {
+            flowppl::causal::CausalFlow::<f32, Cpu>::load(&device, file).map(|_| ())
+        }
+        "flowppl-vae" => flowppl::vae::load_vae::<f32, Cpu>(&device, file).map(|_| ()),
+        "flowppl-fit" => {
+            let snapshot: flowppl::params::ParamSnapshot =
+                serde_json::from_value(document["params"].clone()).map_err(|e| Error::Parse {
+                    path: path.to_string(),
+                    message: format!("malformed parameters: {e}"),
+                })?;
+            let mut store = flowppl::params::ParamStore::<f32, Cpu>::new(&device);
+            store.restore(&snapshot).map_err(|e| Error::Parse {
+                path: path.to_string(),
+                message: e.to_string(),
+            })
+        }
+        other => Err(Error::Parse {
+            path: path.to_string(),
+            message: format!(
+                "format `{other}` is not a flowppl file (expected flowppl-fit, \
+                 flowppl-causal-flow or flowppl-vae)"
+            ),
+        }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,16 +131,32 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("flowppl-show-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("causal.json");
-        std::fs::write(
-            &path,
-            r#"{"format":"flowppl-causal-flow","version":1,"names":["a","b"],"graph":"a->b",
-               "transformer":"affine","base":"normal","hidden":[8],
-               "params":{"entries":[{"name":"w","rows":1,"columns":2,"values":[0.5,1.0]}]}}"#,
+        let _ = std::fs::remove_file(&path);
+        let rows: Vec<f64> = (0..40)
+            .flat_map(|i| [(i as f64 * 0.3).sin(), (i as f64 * 0.7).cos()])
+            .collect();
+        let data = flowppl::causal::DataTable::new(vec!["a".into(), "b".into()], rows).unwrap();
+        let graph = flowppl::causal::CausalGraph::parse(&data.names, "a->b").unwrap();
+        let options = flowppl::causal::CausalFlowOptions {
+            hidden: vec![2],
+            training: flowppl::flows::training::DensityOptions {
+                steps: 2,
+                batch_size: 8,
+                validation_fraction: 0.0,
+                patience: None,
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let device = flowppl::backend::Cpu::default();
+        let (flow, _) = flowppl::causal::CausalFlow::<f32, flowppl::backend::Cpu>::fit(
+            &device, graph, &data, options,
         )
         .unwrap();
+        flow.save(&path).unwrap();
         let text = describe(path.to_str().unwrap()).unwrap();
         assert!(
-            text.contains("causal flow") && text.contains("a->b") && text.contains("2 values"),
+            text.contains("causal flow") && text.contains("a->b") && text.contains("values"),
             "{text}"
         );
         std::fs::write(&path, r#"{"format":"other","params":{"entries":[]}}"#).unwrap();

@@ -57,12 +57,19 @@ impl ZooEntry {
         (self.build)(&StanData::parse(&format!("<bundled {}>", self.name), text)?)
     }
 
-    /// The model on a user's Stan data file.
+    /// The model on a user's Stan data file; a field the model does not read is an error.
     ///
     /// # Errors
     /// I/O and parse errors naming the file and field.
     pub fn with_data_file(&self, path: &std::path::Path) -> Result<Box<dyn Model<f32, Cpu>>> {
-        (self.build)(&StanData::read(path)?)
+        let data = StanData::read(path)?;
+        let model = (self.build)(&data)?;
+        let known = match self.data {
+            Some(text) => StanData::parse(self.name, text)?.field_names(),
+            None => Vec::new(),
+        };
+        data.check_all_read(self.name, &known)?;
+        Ok(model)
     }
 
     /// The reference posterior summary, if bundled.

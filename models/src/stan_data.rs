@@ -9,6 +9,8 @@ use serde_json::Value;
 pub struct StanData {
     source: String,
     values: serde_json::Map<String, Value>,
+    /// The fields a model has read, to find the ones it ignored (a misspelt name).
+    read: std::cell::RefCell<std::collections::BTreeSet<String>>,
 }
 
 impl StanData {
@@ -25,6 +27,7 @@ impl StanData {
             Value::Object(values) => Ok(StanData {
                 source: source.to_string(),
                 values,
+                read: Default::default(),
             }),
             _ => Err(Error::Parse {
                 path: source.to_string(),
@@ -52,7 +55,48 @@ impl StanData {
         }
     }
 
+    /// The names of the fields.
+    pub fn field_names(&self) -> Vec<String> {
+        self.values.keys().cloned().collect()
+    }
+
+    /// Errors when a field was never read by the model built from this data and is not in
+    /// `known` (fields the model's own data files carry without using, such as posteriordb's
+    /// prediction inputs): a user's file with a misspelt or stray field is refused rather than
+    /// silently ignored.
+    ///
+    /// # Errors
+    /// [`Error::Parse`] naming the file, the unused fields and the ones the model reads.
+    pub fn check_all_read(&self, model: &str, known: &[String]) -> Result<()> {
+        let read = self.read.borrow();
+        let unused: Vec<&str> = self
+            .values
+            .keys()
+            .map(String::as_str)
+            .filter(|k| !read.contains(*k) && !known.iter().any(|n| n == k))
+            .collect();
+        if unused.is_empty() {
+            return Ok(());
+        }
+        Err(Error::Parse {
+            path: self.source.clone(),
+            message: format!(
+                "field(s) {} not used by model `{model}` (it reads {}); remove or rename them",
+                unused
+                    .iter()
+                    .map(|u| format!("`{u}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                read.iter()
+                    .map(|u| format!("`{u}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        })
+    }
+
     fn field(&self, name: &str) -> Result<&Value> {
+        self.read.borrow_mut().insert(name.to_string());
         self.values
             .get(name)
             .ok_or_else(|| self.error(name, "missing (the model needs it)"))

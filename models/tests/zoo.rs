@@ -103,3 +103,29 @@ fn user_data_files_are_validated_with_the_field_named() {
     assert!(flowppl_models::find("eight_school").is_err());
     let _ = zoo::synthetic::funnel(3);
 }
+
+#[test]
+fn every_bundled_data_file_loads_and_a_stray_field_is_refused() {
+    let dir = std::env::temp_dir().join(format!("flowppl-zoo-data-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for entry in flowppl_models::zoo() {
+        let Some(text) = entry.data else { continue };
+        let path = dir.join(format!("{}.json", entry.name));
+        std::fs::write(&path, text).unwrap();
+        if let Err(e) = entry.with_data_file(&path) {
+            panic!("{}: {e}", entry.name);
+        }
+        let mut value: serde_json::Value = serde_json::from_str(text).unwrap();
+        value["sigmaa"] = serde_json::json!(1.0);
+        std::fs::write(&path, value.to_string()).unwrap();
+        let error = entry.with_data_file(&path).err().map(|e| e.to_string());
+        assert!(
+            error
+                .as_deref()
+                .is_some_and(|e| e.contains("`sigmaa`") && e.contains(".json")),
+            "{}: {error:?}",
+            entry.name
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

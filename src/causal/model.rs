@@ -72,6 +72,7 @@ pub struct CausalFlow<E: Real, D: Backend<E>> {
 
 /// What `save` writes (JSON).
 #[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct SavedCausalFlow {
     format: String,
     version: u32,
@@ -371,6 +372,10 @@ impl<E: Real, D: Backend<E>> CausalFlow<E, D> {
     /// [`Error::Io`]; [`Error::Parse`] naming the file for another format, version or a
     /// malformed or inconsistent document.
     pub fn load(device: &D, path: &Path) -> Result<Self> {
+        Self::read_file(device, path).map_err(crate::persist::naming_file(path))
+    }
+
+    fn read_file(device: &D, path: &Path) -> Result<Self> {
         let parse = |message: String| Error::Parse {
             path: path.display().to_string(),
             message,

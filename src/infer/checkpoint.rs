@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 /// that `n` steps, a checkpoint, and `m` more steps give bit-for-bit the parameters of `n + m`
 /// uninterrupted steps on the same device.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SviCheckpoint {
     /// Steps completed.
     pub step: usize,

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// One parameter in a [`ParamSnapshot`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SnapshotEntry {
     /// The parameter's name.
     pub name: String,

@@ -13,6 +13,7 @@ use std::path::Path;
 const FORMAT: &str = "flowppl-vae";
 
 #[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct SavedVae {
     format: String,
     version: u32,
@@ -78,6 +79,13 @@ pub fn save_vae<E: Real, D: Backend<E>>(
 /// [`Error::Io`]; [`Error::Parse`] naming the file for another format or version, or
 /// parameters that do not fit the architecture.
 pub fn load_vae<E: Real, D: Backend<E>>(
+    device: &D,
+    path: &Path,
+) -> Result<(Vae<E, D>, ParamStore<E, D>)> {
+    read_vae_file(device, path).map_err(crate::persist::naming_file(path))
+}
+
+fn read_vae_file<E: Real, D: Backend<E>>(
     device: &D,
     path: &Path,
 ) -> Result<(Vae<E, D>, ParamStore<E, D>)> {
