@@ -47,6 +47,7 @@
 
 pub mod backend;
 pub mod causal;
+pub mod checkpoint;
 pub mod constraints;
 pub mod dist;
 pub mod error;

@@ -8,7 +8,8 @@ use rand::seq::SliceRandom;
 /// Shuffled minibatches of training-row indices; each pass over the rows is reshuffled, and
 /// a pass's last incomplete batch is dropped (every batch has `batch_size` rows, or all rows
 /// when there are fewer).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Minibatches {
     rows: Vec<usize>,
     cursor: usize,

@@ -6,8 +6,11 @@ use super::table::DataTable;
 use super::transformer::{BoundCausalTransformer, CausalTransformer, Transformer};
 use crate::backend::rng::seeded;
 use crate::backend::{real, Backend, Real, Var};
+use crate::checkpoint::TrainingControl;
 use crate::error::{Error, Result};
-use crate::flows::training::{fit_density, mean_log_likelihood, DensityOptions, TrainingReport};
+use crate::flows::training::{
+    fit_density_with, mean_log_likelihood, DensityOptions, TrainingReport,
+};
 use crate::flows::{Base, Flow};
 use crate::params::{ParamSnapshot, ParamStore, Schedule};
 use crate::persist::{read_versioned_json, write_new_json};
@@ -101,6 +104,21 @@ impl<E: Real, D: Backend<E>> CausalFlow<E, D> {
         data: &DataTable,
         options: CausalFlowOptions,
     ) -> Result<(Self, TrainingReport)> {
+        Self::fit_with(device, graph, data, options, &mut TrainingControl::new())
+    }
+
+    /// [`CausalFlow::fit`] with checkpoints (see [`TrainingControl`]): resumable, and
+    /// interruptible with a final checkpoint.
+    ///
+    /// # Errors
+    /// As [`CausalFlow::fit`]; [`Error::Interrupted`].
+    pub fn fit_with(
+        device: &D,
+        graph: CausalGraph,
+        data: &DataTable,
+        options: CausalFlowOptions,
+        control: &mut TrainingControl,
+    ) -> Result<(Self, TrainingReport)> {
         if data.rows() < 10 {
             return Err(Error::InvalidConfig {
                 what: "causal flow data".into(),
@@ -134,11 +152,12 @@ impl<E: Real, D: Backend<E>> CausalFlow<E, D> {
         };
         let standardised = model.standardise(data, &columns)?;
         let flow = model.flow();
-        let report = fit_density(
+        let report = fit_density_with(
             &flow,
             &mut model.store,
             &standardised,
             &model.options.training,
+            control,
         )?;
         Ok((model, report))
     }

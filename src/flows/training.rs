@@ -4,6 +4,7 @@
 use super::flow::Flow;
 use crate::backend::rng::seeded;
 use crate::backend::{Backend, Graph, Real, Var};
+use crate::checkpoint::{record_validation, LoopState, TrainingControl};
 use crate::error::{Error, Result};
 use crate::minibatch::Minibatches;
 use crate::params::{Adam, Optimizer, ParamStore, Schedule};
@@ -95,6 +96,22 @@ pub fn fit_density<E: Real, D: Backend<E>>(
     data: &Var<E, D>,
     options: &DensityOptions,
 ) -> Result<TrainingReport> {
+    fit_density_with(flow, store, data, options, &mut TrainingControl::new())
+}
+
+/// [`fit_density`] with checkpoints: resumes from `control`'s checkpoint (after the same
+/// initialisation, so the data must be the same), hands out checkpoints, and stops when its
+/// interrupt flag is set.
+///
+/// # Errors
+/// As [`fit_density`]; [`Error::Interrupted`]; errors of the checkpoint sink.
+pub fn fit_density_with<E: Real, D: Backend<E>>(
+    flow: &Flow<E, D>,
+    store: &mut ParamStore<E, D>,
+    data: &Var<E, D>,
+    options: &DensityOptions,
+    control: &mut TrainingControl,
+) -> Result<TrainingReport> {
     let mut rng = seeded(options.seed);
     let initial = data.gather_rows(&(0..data.rows().min(1024)).collect::<Vec<_>>())?;
     flow.initialize_from_data(store, &mut rng, &initial)?;
@@ -107,9 +124,20 @@ pub fn fit_density<E: Real, D: Backend<E>>(
     )?;
     let mut adam = Adam::new(options.learning_rate)?.with_schedule(options.schedule)?;
     let mut report = TrainingReport::default();
-    // (best score, its parameters, validations since, its step)
-    let mut best = (f64::NEG_INFINITY, store.snapshot(), 0usize, 0usize);
-    for step in 0..options.steps {
+    let mut best = None;
+    let mut first = 0;
+    if let Some(checkpoint) = control.take_resume() {
+        let (step, losses, validation, restored_best) = LoopState {
+            store: &mut *store,
+            optimizer: &mut adam,
+            rng: &mut rng,
+            batches: &mut batches,
+        }
+        .restore(checkpoint)?;
+        (first, report.losses, report.validation, best) = (step, losses, validation, restored_best);
+        report.steps = step;
+    }
+    for step in first..options.steps {
         let batch = data.gather_rows(batches.next_batch(&mut rng))?;
         let graph = Graph::new(store.device());
         let loss = -flow
@@ -131,19 +159,24 @@ pub fn fit_density<E: Real, D: Backend<E>>(
             if (step + 1) % options.validate_every.max(1) == 0 {
                 let score = mean_log_likelihood(flow, store, validation)?;
                 report.validation.push((step + 1, score));
-                if score > best.0 {
-                    best = (score, store.snapshot(), 0, step + 1);
-                } else {
-                    best.2 += 1;
-                    if options.patience.is_some_and(|p| best.2 >= p) {
-                        store.restore(&best.1)?;
-                        let check = mean_log_likelihood(flow, store, validation)?;
-                        report.restored = Some((best.3, best.0, check));
-                        break;
+                if record_validation(&mut best, score, step + 1, store, options.patience)? {
+                    let check = mean_log_likelihood(flow, store, validation)?;
+                    if let Some(b) = &best {
+                        report.restored = Some((b.step, b.score, check));
                     }
+                    break;
                 }
             }
         }
+        control.after_step(step + 1, || {
+            LoopState {
+                store: &mut *store,
+                optimizer: &mut adam,
+                rng: &mut rng,
+                batches: &mut batches,
+            }
+            .checkpoint(step + 1, &report.losses, &report.validation, &best)
+        })?;
     }
     Ok(report)
 }

@@ -19,4 +19,6 @@ pub use config::{Likelihood, Posterior, Prior, VaeConfig};
 pub use data::{read_binary_csv, read_idx};
 pub use model::Vae;
 pub use persist::{load_vae, save_vae};
-pub use train::{iwae_bound, mean_elbo, train, train_with_progress, VaeReport, VaeTrainingOptions};
+pub use train::{
+    iwae_bound, mean_elbo, train, train_with, train_with_progress, VaeReport, VaeTrainingOptions,
+};

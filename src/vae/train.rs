@@ -3,6 +3,7 @@
 use super::model::Vae;
 use crate::backend::rng::seeded;
 use crate::backend::{Backend, Graph, Real, Var};
+use crate::checkpoint::{record_validation, LoopState, TrainingControl};
 use crate::error::{Error, Result};
 use crate::minibatch::Minibatches;
 use crate::params::{Adam, Optimizer, ParamStore};
@@ -98,7 +99,31 @@ pub fn train_with_progress<E: Real, D: Backend<E>>(
     store: &mut ParamStore<E, D>,
     data: &Var<E, D>,
     options: &VaeTrainingOptions,
+    on_step: impl FnMut(usize, f64),
+) -> Result<VaeReport> {
+    train_with(
+        vae,
+        store,
+        data,
+        options,
+        on_step,
+        &mut TrainingControl::new(),
+    )
+}
+
+/// [`train_with_progress`] with checkpoints: resumes from `control`'s checkpoint (after the
+/// same initialisation, so the data must be the same), hands out checkpoints, and stops when
+/// its interrupt flag is set. A resumed run ends bit-for-bit where the uninterrupted one would.
+///
+/// # Errors
+/// As [`train`]; [`Error::Interrupted`]; errors of the checkpoint sink.
+pub fn train_with<E: Real, D: Backend<E>>(
+    vae: &Vae<E, D>,
+    store: &mut ParamStore<E, D>,
+    data: &Var<E, D>,
+    options: &VaeTrainingOptions,
     mut on_step: impl FnMut(usize, f64),
+    control: &mut TrainingControl,
 ) -> Result<VaeReport> {
     let mut rng = seeded(options.seed);
     vae.initialize(store, &mut rng)?;
@@ -111,8 +136,20 @@ pub fn train_with_progress<E: Real, D: Backend<E>>(
     )?;
     let mut adam = Adam::new(options.learning_rate)?;
     let mut report = VaeReport::default();
-    let mut best = (f64::NEG_INFINITY, store.snapshot(), 0usize);
-    for step in 0..options.steps {
+    let mut best = None;
+    let mut first = 0;
+    if let Some(checkpoint) = control.take_resume() {
+        let (step, elbo, validation, restored_best) = LoopState {
+            store: &mut *store,
+            optimizer: &mut adam,
+            rng: &mut rng,
+            batches: &mut batches,
+        }
+        .restore(checkpoint)?;
+        (first, report.elbo, report.validation, best) = (step, elbo, validation, restored_best);
+        report.steps = step;
+    }
+    for step in first..options.steps {
         let batch = data.gather_rows(batches.next_batch(&mut rng))?;
         let weight = if options.kl_warmup_steps == 0 {
             1.0
@@ -144,17 +181,20 @@ pub fn train_with_progress<E: Real, D: Backend<E>>(
             if (step + 1) % options.validate_every.max(1) == 0 {
                 let score = mean_elbo(vae, store, validation, options.seed.wrapping_add(1))?;
                 report.validation.push((step + 1, score));
-                if score > best.0 {
-                    best = (score, store.snapshot(), 0);
-                } else {
-                    best.2 += 1;
-                    if options.patience.is_some_and(|p| best.2 >= p) {
-                        store.restore(&best.1)?;
-                        break;
-                    }
+                if record_validation(&mut best, score, step + 1, store, options.patience)? {
+                    break;
                 }
             }
         }
+        control.after_step(step + 1, || {
+            LoopState {
+                store: &mut *store,
+                optimizer: &mut adam,
+                rng: &mut rng,
+                batches: &mut batches,
+            }
+            .checkpoint(step + 1, &report.elbo, &report.validation, &best)
+        })?;
     }
     Ok(report)
 }
