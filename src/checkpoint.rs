@@ -49,6 +49,62 @@ pub struct LoopCheckpoint {
     pub best: Option<BestSoFar>,
 }
 
+/// A checkpoint as saved inside a model file: the loop's state plus what a resume must agree
+/// with (the command's settings and a fingerprint of the training data).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainingRecord {
+    /// The settings that shaped the run, compared key by key on resume.
+    pub settings: serde_json::Value,
+    /// [`fingerprint`](crate::persist::fingerprint) of the training data.
+    pub data_fingerprint: String,
+    /// Steps the run was asked for.
+    pub total_steps: usize,
+    /// The loop's state.
+    pub checkpoint: LoopCheckpoint,
+}
+
+impl TrainingRecord {
+    /// Checks that a run with `settings` on data with `fingerprint` may resume this record.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] naming `path` and the first setting that differs.
+    pub fn check_resume(
+        &self,
+        path: &str,
+        settings: &serde_json::Value,
+        fingerprint: &str,
+    ) -> Result<()> {
+        let differ = |what: String, saved: String, now: String| Error::InvalidConfig {
+            what: format!("--resume {path}"),
+            message: format!(
+                "the saved run has {what} {saved}, this command {now}; resume with the same \
+                 settings and data (or start a new run)"
+            ),
+        };
+        if self.data_fingerprint != fingerprint {
+            return Err(differ(
+                "data fingerprint".into(),
+                self.data_fingerprint.clone(),
+                fingerprint.into(),
+            ));
+        }
+        let empty = serde_json::Map::new();
+        let saved = self.settings.as_object().unwrap_or(&empty);
+        let now = settings.as_object().unwrap_or(&empty);
+        for key in saved.keys().chain(now.keys()) {
+            let (a, b) = (
+                saved.get(key).cloned().unwrap_or_default(),
+                now.get(key).cloned().unwrap_or_default(),
+            );
+            if a != b {
+                return Err(differ(format!("`{key}`"), a.to_string(), b.to_string()));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Receives checkpoints (to write them to a file, say).
 pub type LoopSink = Box<dyn FnMut(&LoopCheckpoint) -> Result<()>>;
 
@@ -59,6 +115,7 @@ pub struct TrainingControl {
     every: usize,
     sink: Option<LoopSink>,
     interrupt: Option<Arc<AtomicBool>>,
+    last: Option<LoopCheckpoint>,
 }
 
 impl TrainingControl {
@@ -90,6 +147,19 @@ impl TrainingControl {
     pub fn interrupt_on(mut self, flag: Arc<AtomicBool>) -> Self {
         self.interrupt = Some(flag);
         self
+    }
+
+    /// The state at the end of the run (kept when a sink was given), to save with the result.
+    pub fn final_checkpoint(&self) -> Option<&LoopCheckpoint> {
+        self.last.as_ref()
+    }
+
+    /// Called when a loop ends normally: keeps its final state if checkpoints are wanted.
+    pub(crate) fn finish(&mut self, make: impl FnOnce() -> Result<LoopCheckpoint>) -> Result<()> {
+        if self.sink.is_some() {
+            self.last = Some(make()?);
+        }
+        Ok(())
     }
 
     /// The checkpoint to resume from, taken (a loop calls this once, after its setup).

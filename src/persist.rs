@@ -18,6 +18,23 @@ pub fn write_new_json<T: Serialize>(path: &Path, document: &T) -> Result<()> {
     write_new_file(path, &text)
 }
 
+/// Serialises `document` as JSON into `path`: a new file, or replacing one when `replace`
+/// (see [`write_new_file`] and [`replace_file`]).
+///
+/// # Errors
+/// As those; [`Error::Parse`] if serialisation fails.
+pub fn write_json<T: Serialize>(path: &Path, document: &T, replace: bool) -> Result<()> {
+    let text = serde_json::to_string(document).map_err(|e| Error::Parse {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })?;
+    if replace {
+        replace_file(path, &text)
+    } else {
+        write_new_file(path, &text)
+    }
+}
+
 /// Reads a JSON document whose `format` field must be `format` and `version` field `version`,
 /// checked before the rest, so another kind of file or a newer version gets a clear error.
 ///

@@ -3,40 +3,40 @@
 
 use crate::args::{number, value};
 use flowppl::backend::Cpu;
-use flowppl::causal::{CausalFlow, CausalFlowOptions, CausalGraph, DataTable, Transformer};
-use flowppl::flows::Base;
-use flowppl::params::Schedule;
+use flowppl::causal::{CausalFlow, DataTable};
 use flowppl::{Error, Result};
 use flowppl_models::plot::write_marginals;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 /// Parsed `flowppl causal ...` options (each subcommand uses its own subset).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CausalOptions {
     /// `fit`, `sample`, `counterfactual`, `ate` or `logprob`.
     pub command: String,
-    data: Option<String>,
-    graph: Option<String>,
-    graph_file: Option<String>,
-    order: Option<String>,
-    transformer: Option<String>,
-    noise: Option<String>,
-    hidden: Option<Vec<usize>>,
-    steps: Option<usize>,
-    seed: u64,
-    save: Option<String>,
-    model: Option<String>,
-    draws: Option<usize>,
-    interventions: Vec<(String, f64)>,
-    out: Option<String>,
-    rows: Option<String>,
-    treatment: Option<String>,
-    a: Option<f64>,
-    b: Option<f64>,
-    outcome: Option<String>,
-    plot: Option<String>,
-    json: bool,
+    pub(crate) data: Option<String>,
+    pub(crate) graph: Option<String>,
+    pub(crate) graph_file: Option<String>,
+    pub(crate) order: Option<String>,
+    pub(crate) transformer: Option<String>,
+    pub(crate) noise: Option<String>,
+    pub(crate) hidden: Option<Vec<usize>>,
+    pub(crate) steps: Option<usize>,
+    pub(crate) seed: u64,
+    pub(crate) save: Option<String>,
+    pub(crate) model: Option<String>,
+    pub(crate) draws: Option<usize>,
+    pub(crate) interventions: Vec<(String, f64)>,
+    pub(crate) out: Option<String>,
+    pub(crate) rows: Option<String>,
+    pub(crate) treatment: Option<String>,
+    pub(crate) a: Option<f64>,
+    pub(crate) b: Option<f64>,
+    pub(crate) outcome: Option<String>,
+    pub(crate) plot: Option<String>,
+    pub(crate) json: bool,
+    pub(crate) checkpoint_every: Option<usize>,
+    pub(crate) resume: Option<String>,
+    pub(crate) force: bool,
 }
 
 /// Parses `name=value`.
@@ -91,6 +91,12 @@ impl CausalOptions {
                 "--steps" => options.steps = Some(number(flag, &text()?, "a positive integer")?),
                 "--seed" => options.seed = number(flag, &text()?, "a non-negative integer")?,
                 "--save" => options.save = Some(text()?),
+                "--resume" => options.resume = Some(text()?),
+                "--force" => options.force = true,
+                "--checkpoint-every" => {
+                    options.checkpoint_every =
+                        Some(number(flag, &text()?, "a positive number of steps")?)
+                }
                 "--model" => options.model = Some(text()?),
                 "-n" => options.draws = Some(number(flag, &text()?, "a positive integer")?),
                 "--do" => options.interventions.push(intervention(&text()?)?),
@@ -124,7 +130,7 @@ impl CausalOptions {
 }
 
 /// The value of a required option, or an error naming it.
-fn required<'a, T>(option: &'a Option<T>, flag: &str, command: &str) -> Result<&'a T> {
+pub(crate) fn required<'a, T>(option: &'a Option<T>, flag: &str, command: &str) -> Result<&'a T> {
     option.as_ref().ok_or_else(|| Error::InvalidConfig {
         what: format!("causal {command}"),
         message: format!("needs `{flag}`"),
@@ -133,19 +139,28 @@ fn required<'a, T>(option: &'a Option<T>, flag: &str, command: &str) -> Result<&
 
 /// Runs `flowppl causal ...`.
 pub fn run(options: &CausalOptions) -> Result<()> {
+    if options.checkpoint_every == Some(0)
+        || (options.checkpoint_every.is_some() && options.save.is_none())
+    {
+        return Err(Error::InvalidConfig {
+            what: "--checkpoint-every".into(),
+            message: "needs at least 1 step and a `--save` file to write to".into(),
+        });
+    }
+    let replaceable = |path: &String| options.force || options.resume.as_ref() == Some(path);
     for path in [&options.save, &options.out, &options.plot]
         .into_iter()
         .flatten()
     {
-        if Path::new(path).exists() {
+        if Path::new(path).exists() && !(options.save.as_ref() == Some(path) && replaceable(path)) {
             return Err(Error::InvalidConfig {
                 what: path.clone(),
-                message: "the file exists; choose another name or remove it first (flowppl never overwrites a file)".into(),
+                message: "the file exists; choose another name, remove it, or pass --force (a --save file may also be the --resume file)".into(),
             });
         }
     }
     match options.command.as_str() {
-        "fit" => fit(options),
+        "fit" => crate::causal_fit::fit(options),
         "sample" => sample(options),
         "counterfactual" => counterfactual(options),
         "ate" => ate(options),
@@ -156,88 +171,6 @@ pub fn run(options: &CausalOptions) -> Result<()> {
 fn load(options: &CausalOptions) -> Result<CausalFlow<f32, Cpu>> {
     let path = required(&options.model, "--model FILE", &options.command)?;
     CausalFlow::load(&Cpu::default(), Path::new(path))
-}
-
-fn fit(options: &CausalOptions) -> Result<()> {
-    let data_path = required(&options.data, "--data FILE.csv", "fit")?;
-    let data = DataTable::read_csv(Path::new(data_path))?;
-    let graph = match (&options.graph, &options.graph_file, &options.order) {
-        (Some(text), None, None) => CausalGraph::parse(&data.names, text)?,
-        (None, Some(file), None) => {
-            let text = std::fs::read_to_string(file).map_err(|source| Error::Io {
-                path: file.clone(),
-                source,
-            })?;
-            CausalGraph::parse(&data.names, &text)?
-        }
-        (None, None, Some(order)) => {
-            let order: Vec<String> = order.split(',').map(|s| s.trim().to_string()).collect();
-            CausalGraph::from_order(&data.names, &order)?
-        }
-        _ => {
-            return Err(Error::InvalidConfig {
-                what: "causal fit".into(),
-                message: "give exactly one of `--graph \"a->b, ...\"`, `--graph-file FILE` or `--order a,b,...`".into(),
-            })
-        }
-    };
-    let mut settings = CausalFlowOptions::default();
-    if let Some(t) = &options.transformer {
-        settings.transformer = Transformer::parse(t)?;
-    }
-    settings.base = match options.noise.as_deref() {
-        None | Some("normal") => Base::StandardNormal,
-        Some("laplace") => Base::StandardLaplace,
-        Some(other) => {
-            return Err(Error::InvalidConfig {
-                what: format!("--noise {other}"),
-                message: "expected normal or laplace".into(),
-            })
-        }
-    };
-    if let Some(hidden) = &options.hidden {
-        settings.hidden = hidden.clone();
-    }
-    if let Some(steps) = options.steps {
-        settings.training.steps = steps;
-        settings.training.schedule = Schedule::Cosine {
-            total: steps as u64,
-            final_fraction: 0.01,
-        };
-    }
-    settings.training.seed = options.seed;
-    let started = Instant::now();
-    let (model, report) = CausalFlow::<f32, Cpu>::fit(&Cpu::default(), graph, &data, settings)?;
-    let seconds = started.elapsed().as_secs_f64();
-    let loglik = model.mean_log_likelihood(&data)?;
-    if let Some(path) = &options.save {
-        model.save(Path::new(path))?;
-    }
-    let validation = report.validation.last().map(|v| v.1);
-    if options.json {
-        println!(
-            "{}",
-            serde_json::json!({
-                "rows": data.rows(), "variables": data.names, "graph": model.graph().to_text(),
-                "steps": report.steps, "train_loglik": loglik,
-                "validation_loglik_standardised": validation, "seconds": seconds,
-                "saved": options.save,
-            })
-        );
-    } else {
-        println!(
-            "fitted a causal flow on {} rows of {} ({}) in {} steps, {seconds:.1} s",
-            data.rows(),
-            data.names.join(", "),
-            model.graph().to_text(),
-            report.steps
-        );
-        println!("mean log-likelihood of the training rows: {loglik:.4} nats");
-        if let Some(path) = &options.save {
-            println!("saved to {path}");
-        }
-    }
-    Ok(())
 }
 
 fn sample(options: &CausalOptions) -> Result<()> {

@@ -13,7 +13,7 @@ use flowppl_models::reference::Reference;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 /// One row of `--compare-reference`.
@@ -53,7 +53,7 @@ pub fn run(options: &FitOptions) -> Result<()> {
         options,
         fingerprint: &fingerprint,
         resume,
-        interrupt: interrupt_flag()?,
+        interrupt: crate::interrupt::flag()?,
     };
     let init = match options.init.as_str() {
         "mean" => InitStrategy::PriorMean,
@@ -174,19 +174,6 @@ struct Run<'a> {
     interrupt: Arc<AtomicBool>,
 }
 
-/// A flag that Ctrl-C sets (the training loop then checkpoints and stops).
-fn interrupt_flag() -> Result<Arc<AtomicBool>> {
-    let flag = Arc::new(AtomicBool::new(false));
-    let setter = flag.clone();
-    ctrlc::set_handler(move || setter.store(true, Ordering::SeqCst)).map_err(|e| {
-        Error::InvalidConfig {
-            what: "the Ctrl-C handler".into(),
-            message: e.to_string(),
-        }
-    })?;
-    Ok(flag)
-}
-
 fn fit_with<G: Guide<f32, Cpu>>(
     model: Box<dyn Model<f32, Cpu>>,
     guide: G,
@@ -249,20 +236,9 @@ fn fit_with<G: Guide<f32, Cpu>>(
             }
         });
     }
-    let fit: Fit<_, _, f32, Cpu> = svi.run().map_err(|e| match (e, &options.save) {
-        (Error::Interrupted { step }, Some(path)) => Error::InvalidConfig {
-            what: format!("interrupted after step {step}"),
-            message: format!(
-                "checkpoint written to {path}; continue with the same command plus \
-                 `--resume {path}`"
-            ),
-        },
-        (Error::Interrupted { step }, None) => Error::InvalidConfig {
-            what: format!("interrupted after step {step}"),
-            message: "nothing was kept (give --save FILE to checkpoint)".into(),
-        },
-        (other, _) => other,
-    })?;
+    let fit: Fit<_, _, f32, Cpu> = svi
+        .run()
+        .map_err(|e| crate::interrupt::explain(e, options.save.as_deref()))?;
     let summary = fit.summary(options.draws, options.seed.wrapping_add(1))?;
     let diagnostics = if delta {
         None

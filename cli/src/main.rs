@@ -19,10 +19,12 @@
 
 mod args;
 mod causal;
+mod causal_fit;
 mod demo;
 mod fit;
 mod fit_file;
 mod flow2d;
+mod interrupt;
 mod show;
 mod vae;
 

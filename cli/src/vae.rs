@@ -4,10 +4,11 @@
 use crate::args::{number, value};
 use flowppl::backend::rng::seeded;
 use flowppl::backend::Cpu;
+use flowppl::checkpoint::{LoopCheckpoint, TrainingControl, TrainingRecord};
 use flowppl::prelude::Var;
 use flowppl::vae::{
-    iwae_bound, load_vae, read_binary_csv, read_idx, save_vae, train_with_progress, Likelihood,
-    Posterior, Prior, Vae, VaeConfig, VaeTrainingOptions,
+    iwae_bound, load_vae, read_binary_csv, read_idx, read_vae_training, train_with, write_vae_file,
+    Likelihood, Posterior, Prior, Vae, VaeConfig, VaeTrainingOptions,
 };
 use flowppl::{Error, Result};
 use flowppl_models::plot::write_image_grid;
@@ -39,6 +40,9 @@ pub struct VaeOptions {
     draws: usize,
     png: Option<String>,
     json: bool,
+    checkpoint_every: Option<usize>,
+    resume: Option<String>,
+    force: bool,
 }
 
 impl VaeOptions {
@@ -73,6 +77,9 @@ impl VaeOptions {
             draws: 64,
             png: None,
             json: false,
+            checkpoint_every: None,
+            resume: None,
+            force: false,
         };
         while let Some(flag) = iter.next() {
             let mut text = || value(flag, &mut iter).cloned();
@@ -98,6 +105,12 @@ impl VaeOptions {
                 "--epochs" => options.epochs = number(flag, &text()?, "a positive integer")?,
                 "--seed" => options.seed = number(flag, &text()?, "a non-negative integer")?,
                 "--save" => options.save = Some(text()?),
+                "--resume" => options.resume = Some(text()?),
+                "--force" => options.force = true,
+                "--checkpoint-every" => {
+                    options.checkpoint_every =
+                        Some(number(flag, &text()?, "a positive number of steps")?)
+                }
                 "--model" => options.model = Some(text()?),
                 "--iwae" => options.iwae = number(flag, &text()?, "a positive integer")?,
                 "-n" => options.draws = number(flag, &text()?, "a positive integer")?,
@@ -113,6 +126,12 @@ impl VaeOptions {
         }
         if options.latent == 0 || options.epochs == 0 || options.iwae == 0 || options.draws == 0 {
             return Err("`--latent`, `--epochs`, `--iwae` and `-n` must be at least 1".into());
+        }
+        if options.checkpoint_every == Some(0) {
+            return Err("`--checkpoint-every` must be at least 1".into());
+        }
+        if options.checkpoint_every.is_some() && options.save.is_none() {
+            return Err("`--checkpoint-every` writes to the `--save` file; give one".into());
         }
         Posterior::parse(&options.posterior).map_err(|e| e.to_string())?;
         Prior::parse(&options.prior).map_err(|e| e.to_string())?;
@@ -166,11 +185,12 @@ fn load_data(options: &VaeOptions) -> Result<(Var<f32, Cpu>, Var<f32, Cpu>)> {
 
 /// Runs `flowppl vae ...`.
 pub fn run(options: &VaeOptions) -> Result<()> {
+    let replaceable = |path: &String| options.force || options.resume.as_ref() == Some(path);
     for path in [&options.save, &options.png].into_iter().flatten() {
-        if Path::new(path).exists() {
+        if Path::new(path).exists() && !(options.save.as_ref() == Some(path) && replaceable(path)) {
             return Err(Error::InvalidConfig {
                 what: path.clone(),
-                message: "the file exists; choose another name or remove it first (flowppl never overwrites a file)".into(),
+                message: "the file exists; choose another name, remove it, or pass --force (a --save file may also be the --resume file)".into(),
             });
         }
     }
@@ -210,6 +230,7 @@ fn train_command(options: &VaeOptions) -> Result<()> {
         patience: options.patience,
         ..VaeTrainingOptions::default()
     };
+    let mut control = checkpointing(options, vae.config(), &train_data, steps)?;
     let started = Instant::now();
     let bar = (!options.json && std::io::stderr().is_terminal()).then(|| {
         let bar = ProgressBar::new(steps as u64);
@@ -220,16 +241,24 @@ fn train_command(options: &VaeOptions) -> Result<()> {
         bar
     });
     let mut running = None::<f64>;
-    let report = train_with_progress(&vae, &mut store, &train_data, &settings, |step, elbo| {
-        let smoothed = running.map_or(elbo, |r| 0.98 * r + 0.02 * elbo);
-        running = Some(smoothed);
-        if let Some(bar) = &bar {
-            bar.set_position(step as u64 + 1);
-            if step % 25 == 0 {
-                bar.set_message(format!("{smoothed:.3}"));
+    let report = train_with(
+        &vae,
+        &mut store,
+        &train_data,
+        &settings,
+        |step, elbo| {
+            let smoothed = running.map_or(elbo, |r| 0.98 * r + 0.02 * elbo);
+            running = Some(smoothed);
+            if let Some(bar) = &bar {
+                bar.set_position(step as u64 + 1);
+                if step % 25 == 0 {
+                    bar.set_message(format!("{smoothed:.3}"));
+                }
             }
-        }
-    })?;
+        },
+        &mut control,
+    )
+    .map_err(|e| crate::interrupt::explain(e, options.save.as_deref()))?;
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
@@ -243,7 +272,17 @@ fn train_command(options: &VaeOptions) -> Result<()> {
     )?;
     let nll = -bounds.iter().sum::<f64>() / bounds.len() as f64;
     if let Some(path) = &options.save {
-        save_vae(&vae, &store, Path::new(path))?;
+        // The path was checked at the start; since then only this run's checkpoints wrote it.
+        let training = control
+            .final_checkpoint()
+            .map(|c| record(options, &train_data, steps, c.clone()));
+        write_vae_file(
+            vae.config(),
+            &store.snapshot(),
+            Path::new(path),
+            training.as_ref(),
+            true,
+        )?;
     }
     let tail = &report.elbo[report.elbo.len().saturating_sub(100)..];
     let elbo = tail.iter().sum::<f64>() / tail.len().max(1) as f64;
@@ -312,4 +351,69 @@ fn sample_command(options: &VaeOptions) -> Result<()> {
     write_image_grid(png, &means.to_f64_vec(), side, 8)?;
     println!("wrote {} samples to {png}", options.draws);
     Ok(())
+}
+
+/// The settings a resumed `vae train` must share with the run it continues (the number of
+/// epochs may grow: the learning rate is constant).
+fn settings_of(options: &VaeOptions) -> serde_json::Value {
+    serde_json::json!({
+        "data": options.data, "posterior": options.posterior, "prior": options.prior,
+        "likelihood": options.likelihood, "activation": options.activation,
+        "latent": options.latent, "free_bits": options.free_bits,
+        "kl_warmup": options.kl_warmup, "validation": options.validation,
+        "patience": options.patience, "seed": options.seed,
+    })
+}
+
+fn data_fingerprint(data: &Var<f32, Cpu>) -> String {
+    let bytes: Vec<u8> = data.to_vec().iter().flat_map(|v| v.to_le_bytes()).collect();
+    flowppl::persist::fingerprint(&bytes)
+}
+
+fn record(
+    options: &VaeOptions,
+    data: &Var<f32, Cpu>,
+    steps: usize,
+    checkpoint: LoopCheckpoint,
+) -> TrainingRecord {
+    TrainingRecord {
+        settings: settings_of(options),
+        data_fingerprint: data_fingerprint(data),
+        total_steps: steps,
+        checkpoint,
+    }
+}
+
+/// Resume, checkpoints to the `--save` file, and Ctrl-C for `vae train`.
+fn checkpointing(
+    options: &VaeOptions,
+    config: &VaeConfig,
+    data: &Var<f32, Cpu>,
+    steps: usize,
+) -> Result<TrainingControl> {
+    let mut control = TrainingControl::new().interrupt_on(crate::interrupt::flag()?);
+    if let Some(path) = &options.resume {
+        let saved = read_vae_training(Path::new(path))?.ok_or_else(|| Error::InvalidConfig {
+            what: format!("--resume {path}"),
+            message: "the file holds a trained model but no training state (save with \
+                      --checkpoint-every or from a newer flowppl)"
+                .into(),
+        })?;
+        saved.check_resume(path, &settings_of(options), &data_fingerprint(data))?;
+        control = control.resume_from(saved.checkpoint);
+    }
+    if let Some(path) = options.save.clone() {
+        let (options, config) = (options.clone(), config.clone());
+        let fingerprint = data_fingerprint(data);
+        control = control.checkpoint_every(options.checkpoint_every.unwrap_or(0), move |c| {
+            let training = TrainingRecord {
+                settings: settings_of(&options),
+                data_fingerprint: fingerprint.clone(),
+                total_steps: steps,
+                checkpoint: c.clone(),
+            };
+            write_vae_file(&config, &c.params, Path::new(&path), Some(&training), true)
+        });
+    }
+    Ok(control)
 }

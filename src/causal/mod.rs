@@ -11,12 +11,14 @@
 //! For `do` on ordinary probabilistic programs, see the
 //! [`intervene`](crate::handlers::intervene) handler.
 
+mod file;
 mod graph;
 mod model;
 mod table;
 mod transformer;
 
 pub use crate::persist::write_new_file;
+pub use file::CausalFileWriter;
 pub use graph::CausalGraph;
 pub use model::{CausalFlow, CausalFlowOptions};
 pub use table::DataTable;

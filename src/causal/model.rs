@@ -1,20 +1,20 @@
 //! [`CausalFlow`]: a causal normalising flow fitted on observational data, answering
 //! interventional, counterfactual and average-treatment-effect queries.
 
+use super::file::{CausalFileWriter, SavedCausalFlow, FORMAT};
 use super::graph::CausalGraph;
 use super::table::DataTable;
 use super::transformer::{BoundCausalTransformer, CausalTransformer, Transformer};
 use crate::backend::rng::seeded;
 use crate::backend::{real, Backend, Real, Var};
-use crate::checkpoint::TrainingControl;
+use crate::checkpoint::{TrainingControl, TrainingRecord};
 use crate::error::{Error, Result};
 use crate::flows::training::{
     fit_density_with, mean_log_likelihood, DensityOptions, TrainingReport,
 };
 use crate::flows::{Base, Flow};
 use crate::params::{ParamSnapshot, ParamStore, Schedule};
-use crate::persist::{read_versioned_json, write_new_json};
-use serde::{Deserialize, Serialize};
+use crate::persist::read_versioned_json;
 use std::path::Path;
 
 /// How to fit a [`CausalFlow`].
@@ -73,24 +73,6 @@ pub struct CausalFlow<E: Real, D: Backend<E>> {
     store: ParamStore<E, D>,
 }
 
-/// What `save` writes (JSON).
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SavedCausalFlow {
-    format: String,
-    version: u32,
-    names: Vec<String>,
-    graph: String,
-    transformer: String,
-    base: String,
-    hidden: Vec<usize>,
-    mean: Vec<f64>,
-    sd: Vec<f64>,
-    params: ParamSnapshot,
-}
-
-const FORMAT: &str = "flowppl-causal-flow";
-
 impl<E: Real, D: Backend<E>> CausalFlow<E, D> {
     /// Fits the model for `graph` on `data` (its columns are found by name, in any order) by
     /// maximum likelihood; returns the model and the training report.
@@ -119,6 +101,23 @@ impl<E: Real, D: Backend<E>> CausalFlow<E, D> {
         options: CausalFlowOptions,
         control: &mut TrainingControl,
     ) -> Result<(Self, TrainingReport)> {
+        let mut model = Self::prepare(device, graph, data, options)?;
+        let report = model.train(data, control)?;
+        Ok((model, report))
+    }
+
+    /// The untrained model for `graph` on `data`: the variables' standardisation from the data
+    /// and freshly initialisable parameters. [`CausalFlow::train`] fits it; in between,
+    /// [`CausalFlow::file_writer`] can be handed to a checkpoint sink.
+    ///
+    /// # Errors
+    /// As [`CausalFlow::fit`], before training.
+    pub fn prepare(
+        device: &D,
+        graph: CausalGraph,
+        data: &DataTable,
+        options: CausalFlowOptions,
+    ) -> Result<Self> {
         if data.rows() < 10 {
             return Err(Error::InvalidConfig {
                 what: "causal flow data".into(),
@@ -142,24 +141,35 @@ impl<E: Real, D: Backend<E>> CausalFlow<E, D> {
             sd.push(s);
         }
         let layer = CausalTransformer::new("causal", &graph, options.transformer, &options.hidden)?;
-        let mut model = CausalFlow {
+        Ok(CausalFlow {
             graph,
             layer,
             options,
             mean,
             sd,
             store: ParamStore::new(device),
-        };
-        let standardised = model.standardise(data, &columns)?;
-        let flow = model.flow();
-        let report = fit_density_with(
+        })
+    }
+
+    /// Fits the parameters to `data` (the data the model was prepared with).
+    ///
+    /// # Errors
+    /// Training errors; [`Error::Interrupted`].
+    pub fn train(
+        &mut self,
+        data: &DataTable,
+        control: &mut TrainingControl,
+    ) -> Result<TrainingReport> {
+        let columns = column_indices(&self.graph, data)?;
+        let standardised = self.standardise(data, &columns)?;
+        let flow = self.flow();
+        fit_density_with(
             &flow,
-            &mut model.store,
+            &mut self.store,
             &standardised,
-            &model.options.training,
+            &self.options.training,
             control,
-        )?;
-        Ok((model, report))
+        )
     }
 
     /// The flow over standardised variables (for training and density evaluation).
@@ -370,9 +380,19 @@ impl<E: Real, D: Backend<E>> CausalFlow<E, D> {
     /// # Errors
     /// [`Error::InvalidConfig`] when the file exists; [`Error::Io`].
     pub fn save(&self, path: &Path) -> Result<()> {
-        let saved = SavedCausalFlow {
-            format: FORMAT.into(),
-            version: 1,
+        self.file_writer()
+            .write(&self.store.snapshot(), path, None, false)
+    }
+
+    /// A host copy of the parameters.
+    pub fn snapshot(&self) -> ParamSnapshot {
+        self.store.snapshot()
+    }
+
+    /// Writes the model's files (with any parameters and training state): for checkpoint
+    /// sinks, which see only the parameters.
+    pub fn file_writer(&self) -> CausalFileWriter {
+        CausalFileWriter {
             names: self.graph.names().to_vec(),
             graph: self.graph.to_text(),
             transformer: self.options.transformer.to_text(),
@@ -380,9 +400,16 @@ impl<E: Real, D: Backend<E>> CausalFlow<E, D> {
             hidden: self.options.hidden.clone(),
             mean: self.mean.clone(),
             sd: self.sd.clone(),
-            params: self.store.snapshot(),
-        };
-        write_new_json(path, &saved)
+        }
+    }
+
+    /// The training state saved in a model file, if it has one.
+    ///
+    /// # Errors
+    /// As [`CausalFlow::load`].
+    pub fn read_training(path: &Path) -> Result<Option<TrainingRecord>> {
+        let saved: SavedCausalFlow = read_versioned_json(path, FORMAT, 1)?;
+        Ok(saved.training)
     }
 
     /// Loads a model written by [`CausalFlow::save`].

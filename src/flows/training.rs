@@ -178,6 +178,16 @@ pub fn fit_density_with<E: Real, D: Backend<E>>(
             .checkpoint(step + 1, &report.losses, &report.validation, &best)
         })?;
     }
+    let completed = report.steps;
+    control.finish(|| {
+        LoopState {
+            store: &mut *store,
+            optimizer: &mut adam,
+            rng: &mut rng,
+            batches: &mut batches,
+        }
+        .checkpoint(completed, &report.losses, &report.validation, &best)
+    })?;
     Ok(report)
 }
 

@@ -18,7 +18,7 @@ mod train;
 pub use config::{Likelihood, Posterior, Prior, VaeConfig};
 pub use data::{read_binary_csv, read_idx};
 pub use model::Vae;
-pub use persist::{load_vae, save_vae};
+pub use persist::{load_vae, read_vae_training, save_vae, write_vae_file};
 pub use train::{
     iwae_bound, mean_elbo, train, train_with, train_with_progress, VaeReport, VaeTrainingOptions,
 };

@@ -3,10 +3,11 @@
 use super::config::{Likelihood, Posterior, Prior, VaeConfig};
 use super::model::Vae;
 use crate::backend::{Backend, Real};
+use crate::checkpoint::TrainingRecord;
 use crate::error::{Error, Result};
 use crate::nn::Activation;
 use crate::params::{ParamSnapshot, ParamStore};
-use crate::persist::{read_versioned_json, write_new_json};
+use crate::persist::{read_versioned_json, write_json};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -31,6 +32,9 @@ struct SavedVae {
     #[serde(default = "relu")]
     activation: String,
     params: ParamSnapshot,
+    /// The training state, in files written by checkpointing runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    training: Option<TrainingRecord>,
 }
 
 fn bernoulli() -> String {
@@ -50,7 +54,22 @@ pub fn save_vae<E: Real, D: Backend<E>>(
     store: &ParamStore<E, D>,
     path: &Path,
 ) -> Result<()> {
-    let c = vae.config();
+    write_vae_file(vae.config(), &store.snapshot(), path, None, false)
+}
+
+/// Writes a VAE file from its configuration and parameters, with the training state when given
+/// (a checkpoint that `flowppl vae train --resume` continues); replaces an existing file only
+/// when `replace`.
+///
+/// # Errors
+/// [`Error::InvalidConfig`] when the file exists and `replace` is false; [`Error::Io`].
+pub fn write_vae_file(
+    c: &VaeConfig,
+    params: &ParamSnapshot,
+    path: &Path,
+    training: Option<&TrainingRecord>,
+    replace: bool,
+) -> Result<()> {
     let saved = SavedVae {
         format: FORMAT.into(),
         version: 1,
@@ -68,9 +87,19 @@ pub fn save_vae<E: Real, D: Backend<E>>(
             Activation::Softplus => "softplus",
         }
         .into(),
-        params: store.snapshot(),
+        params: params.clone(),
+        training: training.cloned(),
     };
-    write_new_json(path, &saved)
+    write_json(path, &saved, replace)
+}
+
+/// The training state saved in a VAE file, if it has one.
+///
+/// # Errors
+/// As [`load_vae`].
+pub fn read_vae_training(path: &Path) -> Result<Option<TrainingRecord>> {
+    let saved: SavedVae = read_versioned_json(path, FORMAT, 1)?;
+    Ok(saved.training)
 }
 
 /// Reads a file written by [`save_vae`]: the model and its parameters on `device`.

@@ -196,6 +196,16 @@ pub fn train_with<E: Real, D: Backend<E>>(
             .checkpoint(step + 1, &report.elbo, &report.validation, &best)
         })?;
     }
+    let completed = report.steps;
+    control.finish(|| {
+        LoopState {
+            store: &mut *store,
+            optimizer: &mut adam,
+            rng: &mut rng,
+            batches: &mut batches,
+        }
+        .checkpoint(completed, &report.elbo, &report.validation, &best)
+    })?;
     Ok(report)
 }
 
