@@ -203,8 +203,14 @@ pub(crate) struct LoopState<'a, E: Real, D: Backend<E>> {
 }
 
 impl<E: Real, D: Backend<E>> LoopState<'_, E, D> {
-    /// Puts `checkpoint` in place; returns `(step, losses, validation, best)`.
-    pub(crate) fn restore(&mut self, checkpoint: LoopCheckpoint) -> Result<Progress> {
+    /// Puts `checkpoint` in place (for data of `data_rows` rows); returns
+    /// `(step, losses, validation, best)`.
+    pub(crate) fn restore(
+        &mut self,
+        checkpoint: LoopCheckpoint,
+        data_rows: usize,
+    ) -> Result<Progress> {
+        checkpoint.batches.check(data_rows)?;
         self.store.restore(&checkpoint.params)?;
         let device = self.store.device().clone();
         self.optimizer

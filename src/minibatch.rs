@@ -71,14 +71,39 @@ impl Minibatches {
         Ok((validation, batches))
     }
 
+    /// Checks restored batches against data of `rows` rows: a positive batch size, the cursor
+    /// within the pass, every index a row of the data.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] saying what does not fit.
+    pub fn check(&self, rows: usize) -> Result<()> {
+        let fits = self.batch_size > 0
+            && self.cursor <= self.rows.len()
+            && self.rows.len() <= rows
+            && self.rows.iter().all(|&r| r < rows);
+        if fits {
+            Ok(())
+        } else {
+            Err(Error::InvalidConfig {
+                what: "saved minibatch state".into(),
+                message: format!(
+                    "does not fit data of {rows} rows (batch size {}, cursor {}, {} rows)",
+                    self.batch_size,
+                    self.cursor,
+                    self.rows.len()
+                ),
+            })
+        }
+    }
+
     /// The next batch's row indices.
     pub fn next_batch(&mut self, rng: &mut Rng) -> &[usize] {
-        if self.cursor + self.batch_size > self.rows.len() {
+        if self.cursor.saturating_add(self.batch_size) > self.rows.len() {
             self.rows.shuffle(rng);
             self.cursor = 0;
         }
         let start = self.cursor;
-        self.cursor = (start + self.batch_size).min(self.rows.len());
+        self.cursor = start.saturating_add(self.batch_size).min(self.rows.len());
         &self.rows[start..self.cursor]
     }
 }

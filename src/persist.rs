@@ -131,6 +131,44 @@ pub fn naming_file(path: &Path) -> impl Fn(Error) -> Error + '_ {
     }
 }
 
+/// Refuses a saved architecture that is far larger than the parameters saved with it, before
+/// anything is built from it (a corrupted or hostile file must not make the loader allocate
+/// gigabytes): every size and the number of flow layers must be at most the number of saved
+/// values (layers: of saved tensors), and the largest size squared at most four times the
+/// saved values plus 65 536 (a weight matrix between the two largest layers would need
+/// about that many values).
+///
+/// # Errors
+/// [`Error::Parse`] naming `path` and the size.
+pub fn check_saved_sizes(
+    path: &Path,
+    sizes: &[(&str, usize)],
+    layers: usize,
+    params: &crate::params::ParamSnapshot,
+) -> Result<()> {
+    let values: usize = params.entries.iter().map(|e| e.values.len()).sum();
+    let parse = |message: String| Error::Parse {
+        path: path.display().to_string(),
+        message,
+    };
+    if layers > params.entries.len() {
+        return Err(parse(format!(
+            "{layers} flow layers but only {} saved tensors",
+            params.entries.len()
+        )));
+    }
+    for &(what, size) in sizes {
+        let square = size.checked_mul(size);
+        let bound = values.saturating_mul(4).saturating_add(65_536);
+        if size > values.max(1) || square.is_none_or(|s| s > bound) {
+            return Err(parse(format!(
+                "`{what}` = {size} does not fit the {values} saved parameter values"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// A 64-bit FNV-1a fingerprint of `bytes` as 16 hex digits: enough to notice that a resumed run
 /// was handed other data (not a cryptographic hash).
 pub fn fingerprint(bytes: &[u8]) -> String {

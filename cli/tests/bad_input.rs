@@ -187,6 +187,10 @@ fn corrupted_truncated_and_foreign_model_files_are_refused() {
     let mut wrong_shape: serde_json::Value = serde_json::from_str(&text).unwrap();
     wrong_shape["params"]["entries"][0]["rows"] = serde_json::json!(1000);
     let corrupted = text.replacen("\"values\":[", "\"values\":[NaN,", 1);
+    // A file claiming a network far larger than its parameters is refused before anything is
+    // allocated (the fuzzer found a VAE file that made the loader ask for 24 GB).
+    let mut oversized: serde_json::Value = serde_json::from_str(&text).unwrap();
+    oversized["hidden"] = serde_json::json!([3_000_000_000u64]);
     let cases = [
         (
             "truncated.json",
@@ -196,6 +200,7 @@ fn corrupted_truncated_and_foreign_model_files_are_refused() {
         ("extra.json", extra.to_string(), "surprise"),
         ("shape.json", wrong_shape.to_string(), "shape.json"),
         ("corrupted.json", corrupted, "corrupted.json"),
+        ("oversized.json", oversized.to_string(), "does not fit"),
         (
             "foreign.json",
             r#"{"format": "flowppl-vae", "version": 1}"#.to_string(),

@@ -1,11 +1,15 @@
 //! A mutation fuzzer for every loader of a user-supplied file: saved VAEs, saved causal flows,
-//! SVI checkpoints (the training state `flowppl fit --resume` restores), CSV tables, binary CSV
+//! SVI checkpoints and VAE training checkpoints (each continued for a step, as `--resume`
+//! does), CSV tables, binary CSV
 //! and IDX image files, and Stan data for a zoo model. Each execution mutates an input from the
 //! loader's corpus (bit flips, byte insertions and deletions, truncation, duplicated ranges,
 //! hostile JSON tokens such as `NaN`, `1e999`, `-1`, `[]`, `null`), writes it to a file, and calls
 //! the loader under `catch_unwind`: an error is the expected outcome, a panic is a bug and its
 //! input is written to `fuzz/crashes/`. Inputs that produce an error message not seen before are
-//! added to the corpus (`fuzz/corpus/<loader>/`, kept in the repository).
+//! added to the corpus (`fuzz/corpus/<loader>/`, kept in the repository). Inputs that once
+//! crashed a loader live in `fuzz/regressions/` and are replayed first (one, a VAE file whose
+//! sizes made the loader allocate 24 GB for MADE masks, found this way, is now refused by
+//! `persist::check_saved_sizes`).
 //!
 //! `cargo run --release -p flowppl-models --example fuzz_loaders -- --seconds 600 [--loader NAME]`
 //! prints, per loader, the executions, the distinct error kinds and the panics.
@@ -13,12 +17,14 @@
 use flowppl::backend::rng::seeded;
 use flowppl::backend::{Cpu, Rng};
 use flowppl::causal::{CausalFlow, CausalFlowOptions, CausalGraph, DataTable};
+use flowppl::checkpoint::{TrainingControl, TrainingRecord};
 use flowppl::flows::training::DensityOptions;
 use flowppl::infer::SviCheckpoint;
-use flowppl::params::{Adam, Optimizer, ParamStore};
+use flowppl::params::ParamStore;
 use flowppl::persist::read_versioned_json;
 use flowppl::vae::{
-    load_vae, read_binary_csv, read_idx, save_vae, Posterior, Prior, Vae, VaeConfig,
+    load_vae, read_binary_csv, read_idx, read_vae_training, save_vae, train_with, write_vae_file,
+    Posterior, Prior, Vae, VaeConfig, VaeTrainingOptions,
 };
 use rand::Rng as _;
 use std::collections::HashSet;
@@ -73,6 +79,11 @@ fn main() -> flowppl::Result<()> {
             vec![seed_checkpoint()?],
         ),
         (
+            "vae_checkpoint",
+            load_vae_checkpoint,
+            vec![seed_vae_checkpoint(&scratch)?],
+        ),
+        (
             "csv_table",
             load_csv_table,
             vec![b"x,y,z\n1,2,3\n4.5,-1e3,0\n".to_vec()],
@@ -101,6 +112,21 @@ fn main() -> flowppl::Result<()> {
         saved.sort();
         for path in saved {
             corpus.push(std::fs::read(&path).map_err(|source| io(&path, source))?);
+        }
+        // Replay the inputs that once broke a loader (`fuzz/regressions/<loader>-*`) first.
+        let regressions = root.join("regressions");
+        if let Ok(entries) = std::fs::read_dir(&regressions) {
+            for entry in entries.flatten() {
+                let path = entry.path();
+                let named = path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with(&format!("{name}-")));
+                if named && std::panic::catch_unwind(|| loader(&path)).is_err() {
+                    any_panic = true;
+                    println!("{name}: regression {} panics", path.display());
+                }
+            }
         }
         let mut rng = seeded(1000 + k as u64);
         let mut seen: HashSet<String> = HashSet::new();
@@ -213,20 +239,62 @@ fn load_causal_file(path: &Path) -> flowppl::Result<()> {
     CausalFlow::<f32, Cpu>::load(&Cpu::default(), path).map(|_| ())
 }
 
-/// What `flowppl fit --resume` does with the training state: parse, restore the random
-/// stream, the parameters and Adam's moments.
+/// What `flowppl fit --resume` does with the training state: parse it, then continue the run
+/// for one step from it (restoring the random stream, the parameters and Adam's moments).
 fn load_checkpoint_file(path: &Path) -> flowppl::Result<()> {
+    use flowppl::infer::AutoNormal;
+    use flowppl::prelude::Svi;
     #[derive(serde::Deserialize)]
     struct Document {
         checkpoint: SviCheckpoint,
     }
     let document: Document = read_versioned_json(path, "flowppl-checkpoint-fuzz", 1)?;
-    let checkpoint = document.checkpoint;
-    checkpoint.rng.restore()?;
-    let device = Cpu::default();
-    let mut store = ParamStore::<f32, Cpu>::new(&device);
-    store.restore(&checkpoint.params)?;
-    Adam::<f32, Cpu>::new(0.01)?.restore_state(&checkpoint.optimizer, &device)
+    let step = document.checkpoint.step.min(1_000_000);
+    Svi::new(one_site_model(), AutoNormal::new())
+        .steps(step + 1)
+        .resume_from(document.checkpoint)
+        .run()
+        .map(|_| ())
+}
+
+fn one_site_model() -> impl flowppl::ppl::Model<f32, Cpu> {
+    use flowppl::dist::Normal;
+    use flowppl::ppl::{model_fn, Ctx};
+    model_fn("m", |ctx: &mut Ctx<f32, Cpu>| {
+        ctx.sample("a", Normal::new(0.0, 1.0)?, None)?;
+        Ok(())
+    })
+}
+
+/// What `flowppl vae train --resume` does: load the model, read its training state, check it
+/// against the data and settings, and train one more step from it.
+fn load_vae_checkpoint(path: &Path) -> flowppl::Result<()> {
+    let (vae, mut store) = load_vae::<f32, Cpu>(&Cpu::default(), path)?;
+    let Some(record) = read_vae_training(path)? else {
+        return Ok(());
+    };
+    record.check_resume("fuzz", &serde_json::json!({"seed": 0}), "fuzz")?;
+    let step = record.checkpoint.step.min(1_000_000);
+    let options = VaeTrainingOptions {
+        steps: step + 1,
+        batch_size: 5,
+        ..VaeTrainingOptions::default()
+    };
+    let mut control = TrainingControl::new().resume_from(record.checkpoint);
+    train_with(
+        &vae,
+        &mut store,
+        &vae_data()?,
+        &options,
+        |_, _| {},
+        &mut control,
+    )
+    .map(|_| ())
+}
+
+fn vae_data() -> flowppl::Result<flowppl::backend::Var<f32, Cpu>> {
+    let values: Vec<f32> = (0..80).map(|i| ((i * 7) % 3 == 0) as u8 as f32).collect();
+    flowppl::backend::Var::from_vec(&Cpu::default(), values, 20, 4)
 }
 
 fn load_csv_table(path: &Path) -> flowppl::Result<()> {
@@ -291,13 +359,10 @@ fn seed_causal(scratch: &Path) -> flowppl::Result<Vec<u8>> {
 
 fn seed_checkpoint() -> flowppl::Result<Vec<u8>> {
     use flowppl::infer::AutoNormal;
-    use flowppl::ppl::{model_fn, Ctx};
-    use flowppl::prelude::*;
-    let model = model_fn("m", |ctx: &mut Ctx<f32, Cpu>| {
-        ctx.sample("a", Normal::new(0.0, 1.0)?, None)?;
-        Ok(())
-    });
-    let fit = Svi::new(model, AutoNormal::new()).steps(3).run()?;
+    use flowppl::prelude::Svi;
+    let fit = Svi::new(one_site_model(), AutoNormal::new())
+        .steps(3)
+        .run()?;
     let checkpoint = fit
         .checkpoint()
         .cloned()
@@ -311,6 +376,46 @@ fn seed_checkpoint() -> flowppl::Result<Vec<u8>> {
         "checkpoint": checkpoint,
     });
     Ok(serde_json::to_vec_pretty(&document).unwrap_or_default())
+}
+
+fn seed_vae_checkpoint(scratch: &Path) -> flowppl::Result<Vec<u8>> {
+    let config = VaeConfig {
+        input: 4,
+        latent: 2,
+        hidden: vec![3],
+        flow_hidden: vec![3],
+        ..VaeConfig::t5(Posterior::parse("planar:1")?, Prior::parse("maf:1")?)
+    };
+    let vae = Vae::<f32, Cpu>::new(config.clone())?;
+    let mut store = ParamStore::new(&Cpu::default());
+    let options = VaeTrainingOptions {
+        steps: 3,
+        batch_size: 5,
+        ..VaeTrainingOptions::default()
+    };
+    let mut control = TrainingControl::new().checkpoint_every(0, |_| Ok(()));
+    train_with(
+        &vae,
+        &mut store,
+        &vae_data()?,
+        &options,
+        |_, _| {},
+        &mut control,
+    )?;
+    let record = TrainingRecord {
+        settings: serde_json::json!({"seed": 0}),
+        data_fingerprint: "fuzz".into(),
+        total_steps: 3,
+        checkpoint: control.final_checkpoint().cloned().ok_or_else(|| {
+            flowppl::Error::InvalidConfig {
+                what: "fuzz seed".into(),
+                message: "no final checkpoint".into(),
+            }
+        })?,
+    };
+    let path = scratch.join("seed-vae-checkpoint.json");
+    write_vae_file(&config, &store.snapshot(), &path, Some(&record), true)?;
+    std::fs::read(&path).map_err(|source| io(&path, source))
 }
 
 fn seed_idx() -> Vec<u8> {

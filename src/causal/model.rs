@@ -446,6 +446,12 @@ impl<E: Real, D: Backend<E>> CausalFlow<E, D> {
             hidden: saved.hidden,
             ..CausalFlowOptions::default()
         };
+        let mut sizes = vec![("variables", d)];
+        sizes.extend(options.hidden.iter().map(|&h| ("hidden", h)));
+        if let Transformer::Spline { bins } = options.transformer {
+            sizes.push(("spline bins", bins));
+        }
+        crate::persist::check_saved_sizes(path, &sizes, 0, &saved.params)?;
         let layer = CausalTransformer::new("causal", &graph, options.transformer, &options.hidden)?;
         let mut store = ParamStore::new(device);
         store.restore(&saved.params)?;

@@ -133,7 +133,7 @@ pub fn fit_density_with<E: Real, D: Backend<E>>(
             rng: &mut rng,
             batches: &mut batches,
         }
-        .restore(checkpoint)?;
+        .restore(checkpoint, data.rows())?;
         (first, report.losses, report.validation, best) = (step, losses, validation, restored_best);
         report.steps = step;
     }

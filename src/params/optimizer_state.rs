@@ -61,14 +61,14 @@ pub(crate) fn buffers_to_device<E: Real, D: Backend<E>>(
         .buffers
         .iter()
         .map(|entry| {
-            if entry.values.len() != entry.rows * entry.columns
+            if entry.rows.checked_mul(entry.columns) != Some(entry.values.len())
                 || entry.values.iter().any(|v| !v.is_finite())
             {
                 return Err(Error::InvalidConfig {
                     what: format!("optimizer buffer `{}`", entry.name),
                     message: format!(
                         "needs {} finite values for {}x{}, got {}",
-                        entry.rows * entry.columns,
+                        entry.rows.saturating_mul(entry.columns),
                         entry.rows,
                         entry.columns,
                         entry.values.len()

@@ -41,6 +41,8 @@ pub struct ParamStore<E: Real = f32, D: Backend<E> = Cpu> {
     device: D,
     entries: Vec<Entry<E, D>>,
     index: HashMap<String, usize>,
+    /// When set, no parameter may be created (see [`ParamStore::freeze`]).
+    frozen: bool,
 }
 
 impl<E: Real, D: Backend<E>> Clone for ParamStore<E, D> {
@@ -51,6 +53,7 @@ impl<E: Real, D: Backend<E>> Clone for ParamStore<E, D> {
             device: self.device.clone(),
             entries: self.entries.clone(),
             index: self.index.clone(),
+            frozen: self.frozen,
         }
     }
 }
@@ -62,7 +65,16 @@ impl<E: Real, D: Backend<E>> ParamStore<E, D> {
             device: device.clone(),
             entries: Vec::new(),
             index: HashMap::new(),
+            frozen: false,
         }
+    }
+
+    /// Forbids (or allows again) creating parameters: with a frozen store, initialising a model
+    /// checks that every parameter it needs is present with its shape, without allocating
+    /// anything. Loaders freeze the store they restored from a file, so that a file claiming
+    /// a huge architecture is refused instead of allocated.
+    pub fn freeze(&mut self, frozen: bool) {
+        self.frozen = frozen;
     }
 
     /// The device parameters live on.
@@ -129,6 +141,7 @@ impl<E: Real, D: Backend<E>> ParamStore<E, D> {
             }
             return Ok(());
         }
+        self.refuse_if_frozen(name)?;
         let values = init.values(name, rows, columns, rng)?;
         self.insert(name, rows, columns, &values)
     }
@@ -145,7 +158,7 @@ impl<E: Real, D: Backend<E>> ParamStore<E, D> {
         columns: usize,
         values: &[f64],
     ) -> Result<()> {
-        if values.len() != rows * columns {
+        if rows.checked_mul(columns) != Some(values.len()) {
             return Err(Error::invalid_shape(
                 "ParamStore::insert",
                 format!(
@@ -174,6 +187,7 @@ impl<E: Real, D: Backend<E>> ParamStore<E, D> {
                 self.entries[i].tensor.copy_from(&data);
             }
             None => {
+                self.refuse_if_frozen(name)?;
                 let tensor = self.device.tensor_from_vec(data, (rows, columns));
                 self.index.insert(name.to_string(), self.entries.len());
                 self.entries.push(Entry {
@@ -182,6 +196,18 @@ impl<E: Real, D: Backend<E>> ParamStore<E, D> {
                     uid: crate::backend::var_uid(),
                 });
             }
+        }
+        Ok(())
+    }
+
+    fn refuse_if_frozen(&self, name: &str) -> Result<()> {
+        if self.frozen {
+            return Err(Error::UnknownParameter {
+                name: name.to_string(),
+                hint: "; the loaded parameters do not include it: the file does not fit the \
+                       architecture it describes"
+                    .into(),
+            });
         }
         Ok(())
     }
@@ -315,7 +341,7 @@ impl<E: Real, D: Backend<E>> ParamStore<E, D> {
     /// [`Error::InvalidShape`] or [`Error::NonFinite`] for malformed values.
     pub fn restore(&mut self, snapshot: &ParamSnapshot) -> Result<()> {
         for entry in &snapshot.entries {
-            if entry.values.len() != entry.rows * entry.columns {
+            if entry.rows.checked_mul(entry.columns) != Some(entry.values.len()) {
                 return Err(Error::invalid_shape(
                     "ParamStore::restore",
                     format!(

@@ -57,7 +57,25 @@ impl Posterior {
     }
 }
 
+impl Posterior {
+    /// The number of flow layers (0 for the Gaussian).
+    pub fn layers(&self) -> usize {
+        match *self {
+            Posterior::Gaussian => 0,
+            Posterior::Planar(k) | Posterior::Iaf(k) | Posterior::Radial(k) => k,
+        }
+    }
+}
+
 impl Prior {
+    /// The number of flow layers (0 for the standard normal).
+    pub fn layers(&self) -> usize {
+        match *self {
+            Prior::Normal => 0,
+            Prior::Flow(_, k) => k,
+        }
+    }
+
     /// `normal`, `maf:K`, `realnvp:K`, `nsf:K` or `cnf:K` (K continuous-flow blocks).
     ///
     /// # Errors

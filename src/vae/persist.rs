@@ -7,7 +7,7 @@ use crate::checkpoint::TrainingRecord;
 use crate::error::{Error, Result};
 use crate::nn::Activation;
 use crate::params::{ParamSnapshot, ParamStore};
-use crate::persist::{read_versioned_json, write_json};
+use crate::persist::{check_saved_sizes, read_versioned_json, write_json};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -134,16 +134,23 @@ fn read_vae_file<E: Real, D: Backend<E>>(
         likelihood: Likelihood::parse(&saved.likelihood)?,
         activation: Activation::parse(&saved.activation)?,
     };
+    let mut sizes = vec![
+        ("input", config.input),
+        ("latent", config.latent),
+        ("context", config.context),
+    ];
+    sizes.extend(config.hidden.iter().map(|&h| ("hidden", h)));
+    sizes.extend(config.flow_hidden.iter().map(|&h| ("flow_hidden", h)));
+    let layers = config.posterior.layers() + config.prior.layers();
+    check_saved_sizes(path, &sizes, layers, &saved.params)?;
     let vae = Vae::new(config)?;
     let mut store = ParamStore::new(device);
     store.restore(&saved.params)?;
-    // Every parameter the architecture needs must be present with its shape: initialising
-    // creates only missing ones, so compare the count.
-    let before = store.len();
+    // Every parameter the architecture needs must be present with its shape: with the store
+    // frozen, initialising checks that without creating anything.
+    store.freeze(true);
     vae.initialize(&mut store, &mut crate::backend::rng::seeded(0))
         .map_err(|e| parse(format!("parameters do not fit the architecture: {e}")))?;
-    if store.len() != before {
-        return Err(parse("parameters are missing for this architecture".into()));
-    }
+    store.freeze(false);
     Ok((vae, store))
 }

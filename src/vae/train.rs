@@ -145,7 +145,7 @@ pub fn train_with<E: Real, D: Backend<E>>(
             rng: &mut rng,
             batches: &mut batches,
         }
-        .restore(checkpoint)?;
+        .restore(checkpoint, data.rows())?;
         (first, report.elbo, report.validation, best) = (step, elbo, validation, restored_best);
         report.steps = step;
     }
