@@ -360,12 +360,21 @@ pub struct Flow2dOptions {
     pub json: bool,
     /// Write the target and the fitted density side by side to this PNG.
     pub plot: Option<String>,
+    /// Save the trained flow (and, for density estimation, its training state) to this file.
+    pub save: Option<String>,
+    /// Write a checkpoint to the `--save` file every this many steps.
+    pub checkpoint_every: Option<usize>,
+    /// Continue the density-estimation run saved in this file.
+    pub resume: Option<String>,
+    /// Replace an existing `--save` file.
+    pub force: bool,
 }
 
 impl Flow2dOptions {
     /// Parses `<target> --flow F [--layers K] [--hidden 64,64] [--steps N] [--batch B] [--lr X]
     /// [--anneal N] [--seed S] [--solver rk4:10] [--trace exact] [--data TRAIN.csv --test
-    /// TEST.csv] [--plot OUT.png] [--json]`.
+    /// TEST.csv] [--plot OUT.png] [--save F [--checkpoint-every N]] [--resume F] [--force]
+    /// [--json]`.
     pub fn parse(arguments: &[String]) -> Result<Self, String> {
         let mut iter = arguments.iter();
         let target = match iter.next() {
@@ -388,6 +397,10 @@ impl Flow2dOptions {
             test: None,
             json: false,
             plot: None,
+            save: None,
+            checkpoint_every: None,
+            resume: None,
+            force: false,
         };
         while let Some(flag) = iter.next() {
             match flag.as_str() {
@@ -424,6 +437,13 @@ impl Flow2dOptions {
                 "--data" => options.data = Some(value(flag, &mut iter)?.clone()),
                 "--test" => options.test = Some(value(flag, &mut iter)?.clone()),
                 "--plot" => options.plot = Some(value(flag, &mut iter)?.clone()),
+                "--save" => options.save = Some(value(flag, &mut iter)?.clone()),
+                "--resume" => options.resume = Some(value(flag, &mut iter)?.clone()),
+                "--force" => options.force = true,
+                "--checkpoint-every" => {
+                    options.checkpoint_every =
+                        Some(number(flag, value(flag, &mut iter)?, "a positive integer")?)
+                }
                 "--json" => options.json = true,
                 other => return Err(format!("unknown option `{other}` for `flow2d`")),
             }
@@ -433,6 +453,7 @@ impl Flow2dOptions {
             || options.hidden.is_empty()
             || options.hidden.contains(&0)
             || options.batch == Some(0)
+            || options.checkpoint_every == Some(0)
         {
             return Err(
                 "`--layers`, `--steps`, `--batch` and every `--hidden` size must be at least 1"

@@ -2,15 +2,17 @@
 
 use crate::args::Flow2dOptions;
 use flowppl::backend::Cpu;
+use flowppl::checkpoint::{LoopCheckpoint, TrainingControl, TrainingRecord};
 use flowppl::flows::training::{
-    energy_gap, fit_density, fit_energy, mean_log_likelihood, DensityOptions, EnergyOptions,
+    energy_gap, fit_density_with, fit_energy, mean_log_likelihood, DensityOptions, EnergyOptions,
 };
-use flowppl::flows::{build_cnf, build_flow, FlowKind};
+use flowppl::flows::{build_cnf, write_flow_file, FlowKind, FlowSpec};
 use flowppl::prelude::*;
 use flowppl::transforms::{OdeSolver, TraceEstimator};
 use flowppl_models::energies::{two_moons, Energy};
 use flowppl_models::plot::{write_side_by_side, Grid};
 use flowppl_models::zoo::logistic::parse_csv;
+use std::path::Path;
 use std::time::Instant;
 
 fn read_points(path: &str) -> Result<Vec<f64>> {
@@ -73,21 +75,35 @@ pub fn run(options: &Flow2dOptions) -> Result<()> {
             });
         }
     }
+    if options.checkpoint_every.is_some() && options.save.is_none() {
+        return Err(Error::InvalidConfig {
+            what: "--checkpoint-every".into(),
+            message: "writes to the `--save` file; give one".into(),
+        });
+    }
     let kind = FlowKind::parse(&options.flow)?;
     let device = Cpu::default();
-    let flow = if kind == FlowKind::Cnf {
-        build_cnf::<f32, Cpu>(
-            "flow",
-            2,
-            options.layers,
-            &options.hidden,
-            0,
-            OdeSolver::parse(&options.solver)?,
-            TraceEstimator::parse(&options.trace)?,
-        )?
-    } else {
-        build_flow::<f32, Cpu>("flow", kind, 2, options.layers, &options.hidden, 0)?
+    let spec = FlowSpec {
+        kind: options.flow.clone(),
+        dimension: 2,
+        layers: options.layers,
+        hidden: options.hidden.clone(),
+        context: 0,
+        solver: (kind == FlowKind::Cnf).then(|| options.solver.clone()),
+        trace: (kind == FlowKind::Cnf).then(|| options.trace.clone()),
     };
+    let flow = spec.build::<f32, Cpu>()?;
+    if let Some(path) = &options.save {
+        let replaceable = options.force || options.resume.as_ref() == Some(path);
+        if std::path::Path::new(path).exists() && !replaceable {
+            return Err(Error::InvalidConfig {
+                what: format!("--save {path}"),
+                message: "the file exists; choose another name, remove it, or pass --force \
+                          (a --save file may also be the --resume file)"
+                    .into(),
+            });
+        }
+    }
     let mut store = ParamStore::new(&device);
     let started = Instant::now();
     let report = if options.target == "moons" || options.data.is_some() {
@@ -122,7 +138,21 @@ pub fn run(options: &Flow2dOptions) -> Result<()> {
             },
             ..DensityOptions::default()
         };
-        fit_density(&flow, &mut store, &train, &settings)?;
+        let mut control = checkpointing(options, &spec, &train)?;
+        fit_density_with(&flow, &mut store, &train, &settings, &mut control)
+            .map_err(|e| crate::interrupt::explain(e, options.save.as_deref()))?;
+        if let Some(path) = &options.save {
+            let training = control
+                .final_checkpoint()
+                .map(|c| record(options, &train, c.clone()));
+            write_flow_file(
+                &spec,
+                &store.snapshot(),
+                Path::new(path),
+                training.as_ref(),
+                true,
+            )?;
+        }
         let seconds = started.elapsed().as_secs_f64();
         let test_loglik = mean_log_likelihood(&flow, &store, &test)?;
         // A fixed-step solver's log-density is itself an approximation; the same parameters
@@ -171,7 +201,18 @@ pub fn run(options: &Flow2dOptions) -> Result<()> {
             seed: options.seed,
             ..EnergyOptions::default()
         };
+        if options.resume.is_some() || options.checkpoint_every.is_some() {
+            return Err(Error::InvalidConfig {
+                what: "--resume/--checkpoint-every".into(),
+                message: "checkpoints are for density estimation (moons or --data); fitting an \
+                          energy restarts"
+                    .into(),
+            });
+        }
         fit_energy(&flow, &mut store, |z| energy.evaluate(z), &settings)?;
+        if let Some(path) = &options.save {
+            write_flow_file(&spec, &store.snapshot(), Path::new(path), None, true)?;
+        }
         let seconds = started.elapsed().as_secs_f64();
         let gap = energy_gap(
             &flow,
@@ -216,4 +257,64 @@ pub fn run(options: &Flow2dOptions) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The settings a resumed `flow2d` must share with the run it continues.
+fn settings_of(options: &Flow2dOptions) -> serde_json::Value {
+    serde_json::json!({
+        "target": options.target, "flow": options.flow, "layers": options.layers,
+        "hidden": options.hidden, "steps": options.steps, "batch": options.batch,
+        "lr": options.learning_rate, "seed": options.seed, "solver": options.solver,
+        "trace": options.trace, "data": options.data,
+    })
+}
+
+fn data_fingerprint(data: &Var<f32, Cpu>) -> String {
+    let bytes: Vec<u8> = data.to_vec().iter().flat_map(|v| v.to_le_bytes()).collect();
+    flowppl::persist::fingerprint(&bytes)
+}
+
+fn record(
+    options: &Flow2dOptions,
+    data: &Var<f32, Cpu>,
+    checkpoint: LoopCheckpoint,
+) -> TrainingRecord {
+    TrainingRecord {
+        settings: settings_of(options),
+        data_fingerprint: data_fingerprint(data),
+        total_steps: options.steps,
+        checkpoint,
+    }
+}
+
+/// Resume, checkpoints to the `--save` file, and Ctrl-C for density estimation.
+fn checkpointing(
+    options: &Flow2dOptions,
+    spec: &FlowSpec,
+    data: &Var<f32, Cpu>,
+) -> Result<TrainingControl> {
+    let mut control = TrainingControl::new().interrupt_on(crate::interrupt::flag()?);
+    if let Some(path) = &options.resume {
+        let saved = flowppl::flows::read_flow_training(Path::new(path))?.ok_or_else(|| {
+            Error::InvalidConfig {
+                what: format!("--resume {path}"),
+                message: "the file holds a flow but no training state".into(),
+            }
+        })?;
+        saved.check_resume(path, &settings_of(options), &data_fingerprint(data))?;
+        control = control.resume_from(saved.checkpoint);
+    }
+    if let Some(path) = options.save.clone() {
+        let (options, spec, fingerprint) = (options.clone(), spec.clone(), data_fingerprint(data));
+        control = control.checkpoint_every(options.checkpoint_every.unwrap_or(0), move |c| {
+            let training = TrainingRecord {
+                settings: settings_of(&options),
+                data_fingerprint: fingerprint.clone(),
+                total_steps: options.steps,
+                checkpoint: c.clone(),
+            };
+            write_flow_file(&spec, &c.params, Path::new(&path), Some(&training), true)
+        });
+    }
+    Ok(control)
 }

@@ -39,14 +39,17 @@ USAGE:
                 [--layers K] [--hidden 32,32] [--full-rank-base] [--objective elbo|iwae:K|renyi:ALPHA]
                 [--stl] [--analytic-kl] [--on-non-finite skip|stop]
                 [--init median|mean|feasible|laplace] [--steps N] [--particles S] [--lr X] [--decay F] [--seed N] [--draws N]
-                [--json] [--save FILE] [--compare-reference]
+                [--json] [--save FILE [--checkpoint-every N]] [--resume FILE] [--force]
+                [--compare-reference]
     flowppl flow2d <u1|u2|u3|u4|moons> [--flow planar|radial|sylvester|iaf|maf|maf-bn|realnvp|nsf|cnf] [--layers K]
                 [--hidden 64,64] [--steps N] [--batch B] [--lr X] [--anneal N] [--seed S]
                 [--solver rk4:10|dopri5:1e-5] [--trace exact|hutchinson|hutchinson-gaussian]
                 [--data TRAIN.csv --test TEST.csv] [--plot OUT.png] [--json]
+                [--save FLOW.json [--checkpoint-every N]] [--resume FLOW.json] [--force]
     flowppl causal fit --data TRAIN.csv (--graph \"a->b, a->c\" | --graph-file F | --order a,b,c)
                 [--transformer affine|spline|spline:K] [--noise normal|laplace] [--hidden 64,64]
-                [--steps N] [--seed S] [--save MODEL.json] [--json]
+                [--steps N] [--seed S] [--save MODEL.json [--checkpoint-every N]]
+                [--resume MODEL.json] [--force] [--json]
     flowppl causal sample --model MODEL.json [-n N] [--do x=1.0]... --out OUT.csv [--plot OUT.png]
     flowppl causal counterfactual --model MODEL.json --rows FACTUAL.csv --do x=1.0 --out OUT.csv
     flowppl causal ate --model MODEL.json --treatment t --a 1.0 --b 0.0 --outcome y [-n N] [--json]
@@ -56,7 +59,8 @@ USAGE:
                 [--activation relu|tanh|softplus] [--latent D] [--epochs N] [--kl-warmup STEPS]
                 [--free-bits NATS] [--seed S]
                 [--validation FRACTION [--patience EPOCHS]]
-                [--iwae K] [--save MODEL.json] [--json]
+                [--iwae K] [--save MODEL.json [--checkpoint-every N]] [--resume MODEL.json]
+                [--force] [--json]
     flowppl vae eval --model MODEL.json [--data digits|FILE.csv] [--iwae K] [--json]
     flowppl vae sample --model MODEL.json [-n 64] --png GRID.png
     flowppl show FILE
@@ -80,8 +84,12 @@ COMMANDS:
     vae             train a variational autoencoder (Bernoulli likelihood) with a Gaussian,
                     planar or IAF posterior and a normal or flow prior; report the test NLL
                     from the importance-weighted bound; sample a PNG grid from a saved model
-    show            describe a saved file (fit, causal flow or VAE): kind, version,
-                    architecture, parameter count
+    show            describe a saved file (fit, flow, causal flow or VAE) after loading it:
+                    kind, version, architecture, parameter count, training state
+
+Training commands (fit, flow2d on data, causal fit, vae train) write checkpoints to their
+--save file every --checkpoint-every steps and on Ctrl-C; --resume FILE continues a run
+exactly (same settings and data, checked) and --force replaces an existing --save file.
     models          list the zoo
     demo            fit q(mu) = Normal(m, s) to the posterior of the bundled normal_mean
                     model by SVI and compare with the exact posterior

@@ -37,6 +37,16 @@ pub fn describe(path: &str) -> Result<String> {
         .sum();
     validate(path, &format, &document)?;
     let mut lines = vec![format!("{path}: {format} version {version}")];
+    if let Some(training) = document
+        .get("training")
+        .filter(|t| t.get("checkpoint").is_some())
+    {
+        lines.push(format!(
+            "training state: {} of {} steps done; continue with the same command plus \
+             `--resume {path}`",
+            training["checkpoint"]["step"], training["total_steps"]
+        ));
+    }
     match format.as_str() {
         "flowppl-fit" => {
             lines.push(format!(
@@ -58,6 +68,20 @@ pub fn describe(path: &str) -> Result<String> {
                     text_of("model")
                 ));
             }
+        }
+        "flowppl-flow" => {
+            let spec = field("spec");
+            lines.push(format!(
+                "flow on R^{}: {} layers of {}, hidden {}{}",
+                spec["dimension"],
+                spec["layers"],
+                spec["kind"].as_str().unwrap_or("-"),
+                spec["hidden"],
+                spec["solver"]
+                    .as_str()
+                    .map(|s| format!(", solver {s}"))
+                    .unwrap_or_default()
+            ));
         }
         "flowppl-causal-flow" => {
             lines.push(format!(
@@ -100,6 +124,7 @@ fn validate(path: &str, format: &str, document: &Value) -> Result<()> {
             flowppl::causal::CausalFlow::<f32, Cpu>::load(&device, file).map(|_| ())
         }
         "flowppl-vae" => flowppl::vae::load_vae::<f32, Cpu>(&device, file).map(|_| ()),
+        "flowppl-flow" => flowppl::flows::load_flow::<f32, Cpu>(&device, file).map(|_| ()),
         "flowppl-fit" => {
             let snapshot: flowppl::params::ParamSnapshot =
                 serde_json::from_value(document["params"].clone()).map_err(|e| Error::Parse {
@@ -115,7 +140,7 @@ fn validate(path: &str, format: &str, document: &Value) -> Result<()> {
         other => Err(Error::Parse {
             path: path.to_string(),
             message: format!(
-                "format `{other}` is not a flowppl file (expected flowppl-fit, \
+                "format `{other}` is not a flowppl file (expected flowppl-fit, flowppl-flow, \
                  flowppl-causal-flow or flowppl-vae)"
             ),
         }),

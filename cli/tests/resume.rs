@@ -354,3 +354,58 @@ fn causal_fit_files_resume_only_with_their_settings_and_data() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn density_estimation_killed_mid_run_resumes_to_the_uninterrupted_flow() {
+    let dir = directory("flow2d");
+    let args = [
+        "flow2d", "moons", "--flow", "nsf", "--layers", "2", "--hidden", "8", "--steps", "1500",
+        "--batch", "64", "--json",
+    ];
+    let child = flowppl()
+        .current_dir(&dir)
+        .args(args)
+        .args(["--checkpoint-every", "50", "--save", "part.json"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let checkpoint = dir.join("part.json");
+    let started = Instant::now();
+    while !checkpoint.exists() {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "no checkpoint appeared"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = child.wait_with_output().unwrap();
+    let done = read(&checkpoint)["training"]["checkpoint"]["step"]
+        .as_u64()
+        .unwrap();
+    if output.status.success() {
+        // The run finished before the signal arrived; nothing to resume.
+        assert_eq!(done, 1500);
+    } else {
+        assert!(
+            stderr(&output).contains("interrupted after step"),
+            "{}",
+            stderr(&output)
+        );
+        assert!(done < 1500);
+    }
+    run_in(
+        &dir,
+        &[&args[..], &["--resume", "part.json", "--save", "part.json"]].concat(),
+    );
+    run_in(&dir, &[&args[..], &["--save", "whole.json"]].concat());
+    let (part, whole) = (read(&checkpoint), read(&dir.join("whole.json")));
+    assert_eq!(part["params"], whole["params"]);
+    assert_eq!(part["training"], whole["training"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
