@@ -26,7 +26,7 @@ pub use flow::{BoundFlow, Flow};
 pub use health::{health_check, LayerHealth};
 pub use importance::{importance_log_normaliser, ImportanceEstimate};
 pub use layer::{Fixed, FlowLayer};
-pub use persist::{load_flow, read_flow_training, write_flow_file, FlowSpec};
+pub use persist::{load_flow, read_flow_training, write_flow_file, FlowSpec, LoadedFlow};
 pub use rare_event::{
     crude_monte_carlo, crude_samples_needed, flow_importance_sampling, RareEventEstimate,
     RareEventOptions,

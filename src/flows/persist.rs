@@ -99,17 +99,17 @@ pub fn write_flow_file(
     write_json(path, &saved, replace)
 }
 
+/// A flow read from a file: its recipe, the flow and its parameters.
+pub type LoadedFlow<E, D> = (FlowSpec, Flow<E, D>, ParamStore<E, D>);
+
 /// Reads a flow file: the recipe, the flow and its parameters on `device`. Every parameter
 /// the flow needs must be in the file with its shape.
 ///
 /// # Errors
 /// [`Error::Io`]; [`Error::Parse`] naming the file for another format or version, a recipe
 /// far larger than the saved parameters, or parameters that do not fit it.
-pub fn load_flow<E: Real, D: Backend<E>>(
-    device: &D,
-    path: &Path,
-) -> Result<(FlowSpec, Flow<E, D>, ParamStore<E, D>)> {
-    let read = || -> Result<(FlowSpec, Flow<E, D>, ParamStore<E, D>)> {
+pub fn load_flow<E: Real, D: Backend<E>>(device: &D, path: &Path) -> Result<LoadedFlow<E, D>> {
+    let read = || -> Result<LoadedFlow<E, D>> {
         let saved: SavedFlow = read_versioned_json(path, FORMAT, 1)?;
         let spec = saved.spec;
         let mut sizes = vec![("dimension", spec.dimension), ("context", spec.context)];
