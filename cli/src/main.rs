@@ -96,19 +96,45 @@ exactly (same settings and data, checked) and --force replaces an existing --sav
     distributions   list the available distributions
 ";
 
-fn main() -> ExitCode {
-    let arguments: Vec<String> = std::env::args().skip(1).collect();
-    match run(&arguments) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("error: {message}");
-            eprintln!("run `flowppl --help` for usage");
-            ExitCode::from(2)
-        }
+/// Why a command failed: its arguments (the usage hint helps) or what it met while running.
+enum Failure {
+    Usage(String),
+    Runtime(String),
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Self {
+        Failure::Usage(message)
     }
 }
 
-fn run(arguments: &[String]) -> Result<(), String> {
+impl Failure {
+    fn runtime(error: flowppl::Error) -> Self {
+        Failure::Runtime(error.to_string())
+    }
+}
+
+fn main() -> ExitCode {
+    // A bug must still end in one line, not a backtrace.
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("error: internal error ({info}); please report it");
+    }));
+    let arguments: Vec<String> = std::env::args().skip(1).collect();
+    match std::panic::catch_unwind(|| run(&arguments)) {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(Failure::Usage(message))) => {
+            eprintln!("error: {message} (see `flowppl --help`)");
+            ExitCode::from(2)
+        }
+        Ok(Err(Failure::Runtime(message))) => {
+            eprintln!("error: {message}");
+            ExitCode::from(1)
+        }
+        Err(_) => ExitCode::from(101),
+    }
+}
+
+fn run(arguments: &[String]) -> Result<(), Failure> {
     match arguments.first().map(String::as_str) {
         None | Some("--help") | Some("-h") | Some("help") => {
             print!("{USAGE}");
@@ -119,24 +145,29 @@ fn run(arguments: &[String]) -> Result<(), String> {
             Ok(())
         }
         Some("demo") => {
-            demo::run(&args::DemoOptions::parse(&arguments[1..])?).map_err(|e| e.to_string())
+            demo::run(&args::DemoOptions::parse(&arguments[1..])?).map_err(Failure::runtime)
         }
         Some("fit") => {
-            fit::run(&args::FitOptions::parse(&arguments[1..])?).map_err(|e| e.to_string())
+            fit::run(&args::FitOptions::parse(&arguments[1..])?).map_err(Failure::runtime)
         }
         Some("show") => match arguments.get(1) {
             Some(path) => {
-                println!("{}", show::describe(path).map_err(|e| e.to_string())?);
+                println!("{}", show::describe(path).map_err(Failure::runtime)?);
                 Ok(())
             }
-            None => Err("`show` needs a saved file: `flowppl show FILE`".into()),
+            None => Err(Failure::Usage(
+                "`show` needs a saved file: `flowppl show FILE`".into(),
+            )),
         },
         Some("vae") => {
-            vae::run(&vae::VaeOptions::parse(&arguments[1..])?).map_err(|e| e.to_string())
+            vae::run(&vae::VaeOptions::parse(&arguments[1..])?).map_err(Failure::runtime)
         }
-        Some("causal") => causal::run(&causal::CausalOptions::parse(&arguments[1..])?)
-            .map_err(|e| e.to_string()),
-        Some("flow2d") => flow2d::run(&args::Flow2dOptions::parse(&arguments[1..])?).map_err(|e| e.to_string()),
+        Some("causal") => {
+            causal::run(&causal::CausalOptions::parse(&arguments[1..])?).map_err(Failure::runtime)
+        }
+        Some("flow2d") => {
+            flow2d::run(&args::Flow2dOptions::parse(&arguments[1..])?).map_err(Failure::runtime)
+        }
         Some("models") => {
             args::reject_extra("models", &arguments[1..])?;
             for entry in flowppl_models::zoo() {
@@ -156,8 +187,9 @@ fn run(arguments: &[String]) -> Result<(), String> {
             }
             Ok(())
         }
-        Some(other) => Err(format!(
-            "unknown command `{other}`; expected `fit`, `flow2d`, `models`, `demo` or `distributions`"
-        )),
+        Some(other) => Err(Failure::Usage(format!(
+            "unknown command `{other}`; expected `fit`, `flow2d`, `causal`, `vae`, `show`, \
+             `models`, `demo` or `distributions`"
+        ))),
     }
 }

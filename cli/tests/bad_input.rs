@@ -23,7 +23,7 @@ fn fails(dir: &PathBuf, arguments: &[&str]) -> String {
     assert!(!output.status.success(), "{arguments:?} succeeded");
     assert!(!stderr.contains("panicked"), "{arguments:?}: {stderr}");
     assert!(stderr.starts_with("error: "), "{arguments:?}: {stderr}");
-    assert_eq!(stderr.lines().count(), 2, "{arguments:?}: {stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{arguments:?}: {stderr}");
     stderr
 }
 
