@@ -1,3 +1,4 @@
+#![deny(missing_docs)]
 //! # flowppl
 //!
 //! Probabilistic programming and flow-based variational inference in Rust, on

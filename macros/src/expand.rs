@@ -209,7 +209,8 @@ pub fn expand(spec: ModelSpec) -> TokenStream {
                 quote!(#ty)
             }
         };
-        quote!(pub #ident: #ty)
+        let doc = format!("The model's data argument `{ident}`.");
+        quote!(#[doc = #doc] pub #ident: #ty)
     });
     let initialisers = spec.args.iter().map(|arg| {
         let ident = &arg.ident;

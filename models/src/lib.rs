@@ -1,3 +1,4 @@
+#![deny(missing_docs)]
 //! # flowppl-models
 //!
 //! Ready-made models with their data and, where one exists, a reference answer, so that

@@ -26,7 +26,7 @@ pub trait Backend<E: Real>:
     /// no GPU is present.
     ///
     /// # Errors
-    /// [`Error::Backend`] when the device cannot be opened.
+    /// [`Error::Backend`](crate::Error::Backend) when the device cannot be opened.
     fn open() -> Result<Self>;
 
     /// Turns on dfdx's allocation cache: freed buffers are reused instead of returned to the

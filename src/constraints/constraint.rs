@@ -16,7 +16,7 @@ pub enum Constraint {
     GreaterThan(f64),
     /// `x < upper`.
     LessThan(f64),
-    /// `lower < x < upper` (open; the boundary is accepted by [`Constraint::check`] since
+    /// `lower < x < upper` (open; the boundary is accepted by [`Constraint::check_value`] since
     /// floating point reaches it).
     Interval(f64, f64),
     /// `0 < x < 1`.

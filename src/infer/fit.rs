@@ -9,7 +9,7 @@ use crate::handlers::{substitute, trace, Values};
 use crate::params::ParamStore;
 use crate::ppl::{Ctx, Model};
 
-/// The result of [`Svi::run`]: the fitted guide's parameters and the ELBO trajectory.
+/// The result of [`Svi::run`](super::Svi::run): the fitted guide's parameters and the ELBO trajectory.
 pub struct Fit<M, G, E: Real, D: Backend<E>> {
     pub(super) model: M,
     pub(super) guide: G,
@@ -66,7 +66,7 @@ impl<E: Real, D: Backend<E>, M: Model<E, D>, G: Guide<E, D>> Fit<M, G, E, D> {
         &self.store
     }
 
-    /// Takes the fitted parameters (for saving, or to resume with [`Svi::with_store`]).
+    /// Takes the fitted parameters (for saving, or to resume with [`Svi::with_store`](super::Svi::with_store)).
     pub fn into_params(self) -> ParamStore<E, D> {
         self.store
     }
@@ -168,6 +168,7 @@ impl<E: Real, D: Backend<E>, M: Model<E, D>, G: Guide<E, D>> Fit<M, G, E, D> {
         &self.device
     }
 
+    /// The model that was fitted.
     pub fn model(&self) -> &M {
         &self.model
     }

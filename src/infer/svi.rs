@@ -211,6 +211,14 @@ impl<E: Real, D: Backend<E>, M: Model<E, D>, G: Guide<E, D>> Svi<M, G, E, D> {
         self
     }
 
+    /// Runs the optimisation (or continues it, see [`Svi::resume_from`]).
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] for settings that do not fit together (sticking the landing
+    /// with a guide that cannot, analytic KL with a Renyi bound, a bad plateau rule);
+    /// [`Error::NonFinite`] naming the site when the ELBO or a gradient is not finite (under
+    /// [`NonFinitePolicy::Stop`]); [`Error::Interrupted`]; errors of the model, the guide or the
+    /// checkpoint sink.
     pub fn run(mut self) -> Result<Fit<M, G, E, D>> {
         let mut optimizer = match self.optimizer.take() {
             Some(o) => o,

@@ -160,7 +160,7 @@ impl Likelihood {
     }
 }
 
-/// The architecture of a [`Vae`].
+/// The architecture of a [`Vae`](super::Vae).
 #[derive(Debug, Clone, PartialEq)]
 pub struct VaeConfig {
     /// Data dimension.

@@ -1,7 +1,7 @@
 //! Guides built automatically from a model's latent sites.
 //!
 //! Each autoguide places a distribution on the model's latent sites laid out as one
-//! unconstrained vector `theta` in `R^d` ([`LatentLayout`](super::LatentLayout)), and pushes
+//! unconstrained vector `theta` in `R^d` ([`LatentLayout`]), and pushes
 //! `theta` through `biject_to(support)` of each site. With `T` that map,
 //! `ln q(z) = ln q(theta) - ln |det J_T(theta)|`.
 
