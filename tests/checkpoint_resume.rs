@@ -45,6 +45,7 @@ fn run<G: Guide<f32, Cpu> + 'static>(
     let sink = captured.clone();
     let flag = Arc::new(AtomicBool::new(false));
     let setter = flag.clone();
+    // ANCHOR: checkpoints
     let mut svi = Svi::new(model(), guide)
         .steps(steps)
         .particles(3)
@@ -67,6 +68,7 @@ fn run<G: Guide<f32, Cpu> + 'static>(
     if let Some(checkpoint) = resume {
         svi = svi.resume_from(checkpoint);
     }
+    // ANCHOR_END: checkpoints
     let result = svi
         .run()
         .map(|fit| (fit.params().snapshot(), fit.elbo_history().to_vec()));
