@@ -170,6 +170,23 @@ fn substitute_fixes_values_and_keeps_densities() {
 }
 
 #[test]
+fn an_intervention_wins_over_a_substituted_value() {
+    // A posterior predictive under `do` substitutes posterior draws for every latent but the
+    // intervened one, whichever handler is outermost.
+    let dev = test_device();
+    let posterior = || values([("a", V::scalar(&dev, 0.3)), ("b", V::scalar(&dev, -1.0))]);
+    let forced = || values([("a", V::scalar(&dev, 5.0))]);
+    for t in [
+        run(&substitute(intervene(chain(), forced()), posterior()), 1, 2),
+        run(&intervene(substitute(chain(), posterior()), forced()), 1, 2),
+    ] {
+        assert_eq!(value(&t, "a"), vec![5.0]);
+        assert!(t.get("a").unwrap().intervened);
+        assert_eq!(value(&t, "b"), vec![-1.0]);
+    }
+}
+
+#[test]
 fn subsampled_plates_scale_the_likelihood() {
     let dev = test_device();
     let data: Vec<f64> = (0..10).map(|i| i as f64 * 0.1).collect();

@@ -8,7 +8,8 @@ use std::rc::Rc;
 
 /// Sets the named latent sample sites and param sites to the given values. Unlike `condition`
 /// the sites stay latent (their log-density is part of the prior), and unlike `intervene`
-/// their log-density is kept. Autoguides use it to run the model at the guide's draws.
+/// their log-density is kept. Autoguides use it to run the model at the guide's draws. Sites
+/// fixed by [`intervene`](super::intervene) keep their intervened value.
 pub struct Substitute<E: Real, D: Backend<E>> {
     values: Rc<Values<E, D>>,
 }
@@ -23,8 +24,11 @@ impl<E: Real, D: Backend<E>> Clone for Substitute<E, D> {
 
 impl<E: Real, D: Backend<E>> Handler<E, D> for Substitute<E, D> {
     fn process(&mut self, site: &mut Site<E, D>) -> Result<()> {
-        let eligible =
-            (site.kind == SiteKind::Sample && !site.observed) || site.kind == SiteKind::Param;
+        // An intervened site is no longer random: `do` wins over a substituted draw (so a
+        // posterior predictive under `intervene` sees the intervention).
+        let eligible = ((site.kind == SiteKind::Sample && !site.observed)
+            || site.kind == SiteKind::Param)
+            && !site.intervened;
         if eligible {
             if let Some(value) = self.values.get(&site.name) {
                 site.value = Some(value.clone());
