@@ -71,6 +71,7 @@ fn table() -> Vec<Row> {
             move |x| c.ln_pdf(x),
             real_points()
         ));
+        // ANCHOR: distribution_row
         let l = sd::Laplace::new(loc, scale).unwrap();
         rows.push(row!(
             format!("Laplace({loc}, {scale})"),
@@ -78,6 +79,7 @@ fn table() -> Vec<Row> {
             move |x| l.ln_pdf(x),
             real_points()
         ));
+        // ANCHOR_END: distribution_row
         // statrs has no logistic: the closed form, written independently.
         rows.push(row!(
             format!("Logistic({loc}, {scale})"),

@@ -120,11 +120,13 @@ fn table() -> Vec<Row> {
             layer: Box::new(AffineCoupling::additive("nice", D, &[8], 0).unwrap()),
             context: None,
         },
+        // ANCHOR: layer_row
         Row {
             name: "radial | context",
             layer: Box::new(ConditionalRadial::new("cradial", D, 2).unwrap()),
             context: Some(vec![0.3, -1.1]),
         },
+        // ANCHOR_END: layer_row
         Row {
             name: "batch_norm",
             layer: Box::new(BatchNorm::new("bn", D)),

@@ -121,6 +121,7 @@ fn block_hides_sites_from_outer_handlers() {
     assert_eq!(t.names().collect::<Vec<_>>(), vec!["b", "y"]);
 }
 
+// ANCHOR: handler_test
 #[test]
 fn scale_multiplies_the_log_joint() {
     let plain = run(&seed(chain(), 7), 1, 0)
@@ -136,6 +137,7 @@ fn scale_multiplies_the_log_joint() {
     assert!((scaled - 2.5 * plain).abs() < 1e-10);
     assert!(scale(chain(), -1.0).is_err());
 }
+// ANCHOR_END: handler_test
 
 #[test]
 fn mask_removes_a_sites_density() {

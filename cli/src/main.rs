@@ -30,6 +30,7 @@ mod vae;
 
 use std::process::ExitCode;
 
+// ANCHOR: usage
 const USAGE: &str = "\
 flowppl: probabilistic programming and flow-based variational inference
 
@@ -95,6 +96,7 @@ exactly (same settings and data, checked) and --force replaces an existing --sav
                     model by SVI and compare with the exact posterior
     distributions   list the available distributions
 ";
+// ANCHOR_END: usage
 
 /// Why a command failed: its arguments (the usage hint helps) or what it met while running.
 enum Failure {

@@ -5,6 +5,7 @@ use crate::backend::{Backend, Real};
 use crate::error::{Error, Result};
 use crate::ppl::{Handler, Site};
 
+// ANCHOR: handler
 /// Multiplies every site's log-density by a positive factor (for example `N / batch` for
 /// minibatches, or an annealing weight).
 #[derive(Debug, Clone, Copy)]
@@ -32,3 +33,4 @@ pub fn scale<M>(model: M, factor: f64) -> Result<Handled<M, Scale>> {
     }
     Ok(Handled::new(model, Scale { factor }))
 }
+// ANCHOR_END: handler
