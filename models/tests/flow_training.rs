@@ -42,17 +42,7 @@ fn maf_fits_two_moons() {
     // decay. Seeds 0/1/2 give -1.185/-1.215/-1.181 (all above the best peer run, -1.22); at
     // 1e-3, -1.234/-1.186/-1.199. The peers' medians: NumPyro -1.35, zuko -1.26.
     let device = Cpu::default();
-    let (train, test) = two_moons().unwrap();
-    let to_var = |v: Vec<f64>| {
-        Var::<f32, Cpu>::from_vec(
-            &device,
-            v.iter().map(|&x| x as f32).collect(),
-            v.len() / 2,
-            2,
-        )
-        .unwrap()
-    };
-    let (train, test) = (to_var(train), to_var(test));
+    let (train, test) = moons_as_vars(&device);
     let flow = build_flow::<f32, Cpu>("maf", FlowKind::Maf, 2, 5, &[128, 128], 0).unwrap();
     let mut store = ParamStore::new(&device);
     let options = DensityOptions {
@@ -77,17 +67,7 @@ fn spline_flow_fits_two_moons() {
     // NSF: 4 rational-quadratic spline coupling layers (8 bins on [-5, 5], MLP [64, 64]),
     // 1000 steps, Adam 3e-3 with cosine decay. Seeds 0/1/2 give -1.157/-1.161/-1.160.
     let device = Cpu::default();
-    let (train, test) = two_moons().unwrap();
-    let to_var = |v: Vec<f64>| {
-        Var::<f32, Cpu>::from_vec(
-            &device,
-            v.iter().map(|&x| x as f32).collect(),
-            v.len() / 2,
-            2,
-        )
-        .unwrap()
-    };
-    let (train, test) = (to_var(train), to_var(test));
+    let (train, test) = moons_as_vars(&device);
     let flow = build_flow::<f32, Cpu>("nsf", FlowKind::Nsf, 2, 4, &[64, 64], 0).unwrap();
     let mut store = ParamStore::new(&device);
     let options = DensityOptions {
