@@ -49,9 +49,11 @@ pub fn run(options: &FitOptions) -> Result<()> {
         .as_deref()
         .map(|path| fit_file::load_for_resume(path, options, &fingerprint))
         .transpose()?;
+    let latents = fit_file::latent_schema(model.as_ref(), options.seed)?;
     let run = Run {
         options,
         fingerprint: &fingerprint,
+        latents: latents.clone(),
         resume,
         interrupt: crate::interrupt::flag()?,
     };
@@ -95,7 +97,13 @@ pub fn run(options: &FitOptions) -> Result<()> {
         .map(|r| compare(&summary, r))
         .transpose()?;
     if let (Some(path), Some(checkpoint)) = (&options.save, &checkpoint) {
-        let document = fit_file::document(options, &fingerprint, checkpoint, Some(summary.elbo))?;
+        let document = fit_file::document(
+            options,
+            &fingerprint,
+            &latents,
+            checkpoint,
+            Some(summary.elbo),
+        )?;
         // The path was checked at the start; since then only this run's checkpoints wrote it.
         fit_file::write(path, &document, true)?;
     }
@@ -170,6 +178,7 @@ struct Outcome {
 struct Run<'a> {
     options: &'a FitOptions,
     fingerprint: &'a str,
+    latents: serde_json::Value,
     resume: Option<SviCheckpoint>,
     interrupt: Arc<AtomicBool>,
 }
@@ -209,8 +218,10 @@ fn fit_with<G: Guide<f32, Cpu>>(
         // Without --checkpoint-every, a checkpoint is written only when interrupted.
         let every = options.checkpoint_every.unwrap_or(usize::MAX);
         let (options_copy, fingerprint) = (options.clone(), run.fingerprint.to_string());
+        let latents = run.latents.clone();
         svi = svi.checkpoint_every(every, move |checkpoint| {
-            let document = fit_file::document(&options_copy, &fingerprint, checkpoint, None)?;
+            let document =
+                fit_file::document(&options_copy, &fingerprint, &latents, checkpoint, None)?;
             fit_file::write(&path, &document, true)
         });
     }

@@ -1,10 +1,13 @@
-//! The saved SVI fit, `flowppl-fit` version 2: the model and data fingerprint, every setting
+//! The saved SVI fit, `flowppl-fit` version 2: the model, its latent-site schema and the data
+//! fingerprint, every setting
 //! that shapes the run, the parameters, and the training state (optimizer moments, random
 //! stream, history) that `--resume` continues from. Written atomically.
 
 use crate::args::FitOptions;
-use flowppl::infer::SviCheckpoint;
+use flowppl::backend::Cpu;
+use flowppl::infer::{LatentLayout, SviCheckpoint};
 use flowppl::persist::{read_versioned_json, replace_file, write_new_file};
+use flowppl::ppl::Model;
 use flowppl::{Error, Result};
 use serde_json::{json, Value};
 use std::path::Path;
@@ -34,13 +37,36 @@ fn settings(options: &FitOptions) -> Value {
     })
 }
 
-/// The document for `checkpoint` (after `checkpoint.step` of `options.steps` steps).
+/// The model's latent sites as the file records them: name, number of values, support.
+///
+/// # Errors
+/// Errors of the model's trace.
+pub fn latent_schema(model: &dyn Model<f32, Cpu>, seed: u64) -> Result<Value> {
+    let layout = LatentLayout::of(model, &Cpu::default(), seed)?;
+    Ok(Value::Array(
+        layout
+            .slots
+            .iter()
+            .map(|slot| {
+                json!({
+                    "name": slot.name,
+                    "columns": slot.columns,
+                    "support": format!("{:?}", slot.support),
+                })
+            })
+            .collect(),
+    ))
+}
+
+/// The document for `checkpoint` (after `checkpoint.step` of `options.steps` steps), with the
+/// model's latent-site schema `latents`.
 ///
 /// # Errors
 /// [`Error::Parse`] if the checkpoint cannot be serialised.
 pub fn document(
     options: &FitOptions,
     data_fingerprint: &str,
+    latents: &Value,
     checkpoint: &SviCheckpoint,
     elbo: Option<f64>,
 ) -> Result<Value> {
@@ -64,6 +90,7 @@ pub fn document(
         "particles": options.particles,
         "seed": options.seed,
         "guide": options.guide,
+        "latents": latents,
         "settings": settings(options),
         "elbo": elbo,
         "params": params,

@@ -59,6 +59,20 @@ pub fn describe(path: &str) -> Result<String> {
                 text_of("seed"),
                 text_of("elbo")
             ));
+            if let Some(latents) = document.get("latents").and_then(Value::as_array) {
+                let sites: Vec<String> = latents
+                    .iter()
+                    .map(|l| {
+                        format!(
+                            "{} ({} values, {})",
+                            l["name"].as_str().unwrap_or("?"),
+                            l["columns"],
+                            l["support"].as_str().unwrap_or("?")
+                        )
+                    })
+                    .collect();
+                lines.push(format!("latent sites: {}", sites.join(", ")));
+            }
             if document.get("training").is_some() {
                 lines.push(format!(
                     "resumable: {} of {} steps done (optimizer state and random stream saved; \

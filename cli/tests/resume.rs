@@ -90,6 +90,13 @@ fn a_run_killed_by_a_signal_resumes_to_the_uninterrupted_result() {
     );
     assert!(!message.contains("panicked"), "{message}");
     let saved = read(&checkpoint);
+    let sites: Vec<&str> = saved["latents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|l| l["name"].as_str())
+        .collect();
+    assert!(sites.contains(&"tau") && sites.contains(&"mu"), "{sites:?}");
     let done = saved["completed_steps"].as_u64().unwrap();
     assert!(done >= 25);
     let total = (done + 60).to_string();
