@@ -2,9 +2,9 @@
 //! `--save` file, `--resume` and Ctrl-C.
 
 use crate::causal::{required, CausalOptions};
+use crate::training_run::TrainingRun;
 use flowppl::backend::Cpu;
 use flowppl::causal::{CausalFlow, CausalFlowOptions, CausalGraph, DataTable, Transformer};
-use flowppl::checkpoint::{LoopCheckpoint, TrainingControl, TrainingRecord};
 use flowppl::flows::Base;
 use flowppl::params::Schedule;
 use flowppl::{Error, Result};
@@ -62,7 +62,19 @@ pub fn fit(options: &CausalOptions) -> Result<()> {
     settings.training.seed = options.seed;
     let started = Instant::now();
     let mut model = CausalFlow::<f32, Cpu>::prepare(&Cpu::default(), graph, &data, settings)?;
-    let mut control = checkpointing(options, &model, &data)?;
+    let run = TrainingRun {
+        settings: settings_of(options),
+        fingerprint: data_fingerprint(&data),
+        total_steps: options.steps.unwrap_or(0),
+    };
+    let writer = model.file_writer();
+    let mut control = run.control(
+        options.resume.as_deref(),
+        CausalFlow::<f32, Cpu>::read_training,
+        options.save.as_deref(),
+        options.checkpoint_every,
+        move |params, path, record| writer.write(params, path, Some(record), true),
+    )?;
     let report = model
         .train(&data, &mut control)
         .map_err(|e| crate::interrupt::explain(e, options.save.as_deref()))?;
@@ -70,9 +82,7 @@ pub fn fit(options: &CausalOptions) -> Result<()> {
     let loglik = model.mean_log_likelihood(&data)?;
     if let Some(path) = &options.save {
         // The path was checked at the start; since then only this run's checkpoints wrote it.
-        let training = control
-            .final_checkpoint()
-            .map(|c| record(options, &data, c.clone()));
+        let training = control.final_checkpoint().map(|c| run.record(c.clone()));
         model
             .file_writer()
             .write(&model.snapshot(), Path::new(path), training.as_ref(), true)?;
@@ -116,46 +126,4 @@ fn settings_of(options: &CausalOptions) -> serde_json::Value {
 
 fn data_fingerprint(data: &DataTable) -> String {
     flowppl::persist::fingerprint(data.to_csv().as_bytes())
-}
-
-fn record(options: &CausalOptions, data: &DataTable, checkpoint: LoopCheckpoint) -> TrainingRecord {
-    TrainingRecord {
-        settings: settings_of(options),
-        data_fingerprint: data_fingerprint(data),
-        total_steps: options.steps.unwrap_or(0),
-        checkpoint,
-    }
-}
-
-/// Resume, checkpoints to the `--save` file, and Ctrl-C.
-fn checkpointing(
-    options: &CausalOptions,
-    model: &CausalFlow<f32, Cpu>,
-    data: &DataTable,
-) -> Result<TrainingControl> {
-    let mut control = TrainingControl::new().interrupt_on(crate::interrupt::flag()?);
-    if let Some(path) = &options.resume {
-        let saved = CausalFlow::<f32, Cpu>::read_training(Path::new(path))?.ok_or_else(|| {
-            Error::InvalidConfig {
-                what: format!("--resume {path}"),
-                message: "the file holds a fitted model but no training state".into(),
-            }
-        })?;
-        saved.check_resume(path, &settings_of(options), &data_fingerprint(data))?;
-        control = control.resume_from(saved.checkpoint);
-    }
-    if let Some(path) = options.save.clone() {
-        let writer = model.file_writer();
-        let (options, fingerprint) = (options.clone(), data_fingerprint(data));
-        control = control.checkpoint_every(options.checkpoint_every.unwrap_or(0), move |c| {
-            let training = TrainingRecord {
-                settings: settings_of(&options),
-                data_fingerprint: fingerprint.clone(),
-                total_steps: options.steps.unwrap_or(0),
-                checkpoint: c.clone(),
-            };
-            writer.write(&c.params, Path::new(&path), Some(&training), true)
-        });
-    }
-    Ok(control)
 }

@@ -1,12 +1,12 @@
 //! `flowppl flow2d`: fit a flow to a 2-D energy (reverse KL) or to 2-D data (maximum likelihood).
 
 use crate::args::Flow2dOptions;
+use crate::training_run::{fingerprint_of, TrainingRun};
 use flowppl::backend::Cpu;
-use flowppl::checkpoint::{LoopCheckpoint, TrainingControl, TrainingRecord};
 use flowppl::flows::training::{
     energy_gap, fit_density_with, fit_energy, mean_log_likelihood, DensityOptions, EnergyOptions,
 };
-use flowppl::flows::{build_cnf, write_flow_file, FlowKind, FlowSpec};
+use flowppl::flows::{build_cnf, read_flow_training, write_flow_file, FlowKind, FlowSpec};
 use flowppl::prelude::*;
 use flowppl::transforms::{OdeSolver, TraceEstimator};
 use flowppl_models::energies::{two_moons, Energy};
@@ -138,13 +138,23 @@ pub fn run(options: &Flow2dOptions) -> Result<()> {
             },
             ..DensityOptions::default()
         };
-        let mut control = checkpointing(options, &spec, &train)?;
+        let run = TrainingRun {
+            settings: settings_of(options),
+            fingerprint: fingerprint_of(&train),
+            total_steps: options.steps,
+        };
+        let recipe = spec.clone();
+        let mut control = run.control(
+            options.resume.as_deref(),
+            read_flow_training,
+            options.save.as_deref(),
+            options.checkpoint_every,
+            move |params, path, record| write_flow_file(&recipe, params, path, Some(record), true),
+        )?;
         fit_density_with(&flow, &mut store, &train, &settings, &mut control)
             .map_err(|e| crate::interrupt::explain(e, options.save.as_deref()))?;
         if let Some(path) = &options.save {
-            let training = control
-                .final_checkpoint()
-                .map(|c| record(options, &train, c.clone()));
+            let training = control.final_checkpoint().map(|c| run.record(c.clone()));
             write_flow_file(
                 &spec,
                 &store.snapshot(),
@@ -267,54 +277,4 @@ fn settings_of(options: &Flow2dOptions) -> serde_json::Value {
         "lr": options.learning_rate, "seed": options.seed, "solver": options.solver,
         "trace": options.trace, "data": options.data,
     })
-}
-
-fn data_fingerprint(data: &Var<f32, Cpu>) -> String {
-    let bytes: Vec<u8> = data.to_vec().iter().flat_map(|v| v.to_le_bytes()).collect();
-    flowppl::persist::fingerprint(&bytes)
-}
-
-fn record(
-    options: &Flow2dOptions,
-    data: &Var<f32, Cpu>,
-    checkpoint: LoopCheckpoint,
-) -> TrainingRecord {
-    TrainingRecord {
-        settings: settings_of(options),
-        data_fingerprint: data_fingerprint(data),
-        total_steps: options.steps,
-        checkpoint,
-    }
-}
-
-/// Resume, checkpoints to the `--save` file, and Ctrl-C for density estimation.
-fn checkpointing(
-    options: &Flow2dOptions,
-    spec: &FlowSpec,
-    data: &Var<f32, Cpu>,
-) -> Result<TrainingControl> {
-    let mut control = TrainingControl::new().interrupt_on(crate::interrupt::flag()?);
-    if let Some(path) = &options.resume {
-        let saved = flowppl::flows::read_flow_training(Path::new(path))?.ok_or_else(|| {
-            Error::InvalidConfig {
-                what: format!("--resume {path}"),
-                message: "the file holds a flow but no training state".into(),
-            }
-        })?;
-        saved.check_resume(path, &settings_of(options), &data_fingerprint(data))?;
-        control = control.resume_from(saved.checkpoint);
-    }
-    if let Some(path) = options.save.clone() {
-        let (options, spec, fingerprint) = (options.clone(), spec.clone(), data_fingerprint(data));
-        control = control.checkpoint_every(options.checkpoint_every.unwrap_or(0), move |c| {
-            let training = TrainingRecord {
-                settings: settings_of(&options),
-                data_fingerprint: fingerprint.clone(),
-                total_steps: options.steps,
-                checkpoint: c.clone(),
-            };
-            write_flow_file(&spec, &c.params, Path::new(&path), Some(&training), true)
-        });
-    }
-    Ok(control)
 }

@@ -26,6 +26,7 @@ mod fit_file;
 mod flow2d;
 mod interrupt;
 mod show;
+mod training_run;
 mod vae;
 
 use std::process::ExitCode;

@@ -2,9 +2,9 @@
 //! sample from it.
 
 use crate::args::{number, value};
+use crate::training_run::{fingerprint_of, TrainingRun};
 use flowppl::backend::rng::seeded;
 use flowppl::backend::Cpu;
-use flowppl::checkpoint::{LoopCheckpoint, TrainingControl, TrainingRecord};
 use flowppl::prelude::Var;
 use flowppl::vae::{
     iwae_bound, load_vae, read_binary_csv, read_idx, read_vae_training, train_with, write_vae_file,
@@ -230,7 +230,19 @@ fn train_command(options: &VaeOptions) -> Result<()> {
         patience: options.patience,
         ..VaeTrainingOptions::default()
     };
-    let mut control = checkpointing(options, vae.config(), &train_data, steps)?;
+    let run = TrainingRun {
+        settings: settings_of(options),
+        fingerprint: fingerprint_of(&train_data),
+        total_steps: steps,
+    };
+    let config = vae.config().clone();
+    let mut control = run.control(
+        options.resume.as_deref(),
+        read_vae_training,
+        options.save.as_deref(),
+        options.checkpoint_every,
+        move |params, path, record| write_vae_file(&config, params, path, Some(record), true),
+    )?;
     let started = Instant::now();
     let bar = (!options.json && std::io::stderr().is_terminal()).then(|| {
         let bar = ProgressBar::new(steps as u64);
@@ -273,9 +285,7 @@ fn train_command(options: &VaeOptions) -> Result<()> {
     let nll = -bounds.iter().sum::<f64>() / bounds.len() as f64;
     if let Some(path) = &options.save {
         // The path was checked at the start; since then only this run's checkpoints wrote it.
-        let training = control
-            .final_checkpoint()
-            .map(|c| record(options, &train_data, steps, c.clone()));
+        let training = control.final_checkpoint().map(|c| run.record(c.clone()));
         write_vae_file(
             vae.config(),
             &store.snapshot(),
@@ -363,57 +373,4 @@ fn settings_of(options: &VaeOptions) -> serde_json::Value {
         "kl_warmup": options.kl_warmup, "validation": options.validation,
         "patience": options.patience, "seed": options.seed,
     })
-}
-
-fn data_fingerprint(data: &Var<f32, Cpu>) -> String {
-    let bytes: Vec<u8> = data.to_vec().iter().flat_map(|v| v.to_le_bytes()).collect();
-    flowppl::persist::fingerprint(&bytes)
-}
-
-fn record(
-    options: &VaeOptions,
-    data: &Var<f32, Cpu>,
-    steps: usize,
-    checkpoint: LoopCheckpoint,
-) -> TrainingRecord {
-    TrainingRecord {
-        settings: settings_of(options),
-        data_fingerprint: data_fingerprint(data),
-        total_steps: steps,
-        checkpoint,
-    }
-}
-
-/// Resume, checkpoints to the `--save` file, and Ctrl-C for `vae train`.
-fn checkpointing(
-    options: &VaeOptions,
-    config: &VaeConfig,
-    data: &Var<f32, Cpu>,
-    steps: usize,
-) -> Result<TrainingControl> {
-    let mut control = TrainingControl::new().interrupt_on(crate::interrupt::flag()?);
-    if let Some(path) = &options.resume {
-        let saved = read_vae_training(Path::new(path))?.ok_or_else(|| Error::InvalidConfig {
-            what: format!("--resume {path}"),
-            message: "the file holds a trained model but no training state (save with \
-                      --checkpoint-every or from a newer flowppl)"
-                .into(),
-        })?;
-        saved.check_resume(path, &settings_of(options), &data_fingerprint(data))?;
-        control = control.resume_from(saved.checkpoint);
-    }
-    if let Some(path) = options.save.clone() {
-        let (options, config) = (options.clone(), config.clone());
-        let fingerprint = data_fingerprint(data);
-        control = control.checkpoint_every(options.checkpoint_every.unwrap_or(0), move |c| {
-            let training = TrainingRecord {
-                settings: settings_of(&options),
-                data_fingerprint: fingerprint.clone(),
-                total_steps: steps,
-                checkpoint: c.clone(),
-            };
-            write_vae_file(&config, &c.params, Path::new(&path), Some(&training), true)
-        });
-    }
-    Ok(control)
 }
