@@ -11,11 +11,7 @@ use std::path::Path;
 /// # Errors
 /// As [`write_new_file`]; [`Error::Parse`] if serialisation fails.
 pub fn write_new_json<T: Serialize>(path: &Path, document: &T) -> Result<()> {
-    let text = serde_json::to_string(document).map_err(|e| Error::Parse {
-        path: path.display().to_string(),
-        message: e.to_string(),
-    })?;
-    write_new_file(path, &text)
+    write_json(path, document, false)
 }
 
 /// Serialises `document` as JSON into `path`: a new file, or replacing one when `replace`
