@@ -18,6 +18,7 @@
 //! posteriors and more), optionally on the user's own Stan-style JSON data.
 
 mod args;
+mod bench;
 mod causal;
 mod causal_fit;
 mod demo;
@@ -65,6 +66,7 @@ USAGE:
                 [--force] [--json]
     flowppl vae eval --model MODEL.json [--data digits|FILE.csv] [--iwae K] [--json]
     flowppl vae sample --model MODEL.json [-n 64] --png GRID.png
+    flowppl bench <T1..T6|all>... [--seeds 0,1,2] [--steps N] [--json]
     flowppl show FILE
     flowppl models
     flowppl demo [--steps N] [--particles S] [--lr X] [--seed N] [--json]
@@ -86,6 +88,9 @@ COMMANDS:
     vae             train a variational autoencoder (Bernoulli likelihood) with a Gaussian,
                     planar or IAF posterior and a normal or flow prior; report the test NLL
                     from the importance-weighted bound; sample a PNG grid from a saved model
+    bench           run the peer task suite T1-T6 (shared/bench/TASKS.md) as it specifies:
+                    ms per step after 50 warm-up steps, the task's quality figure, peak
+                    memory; bench/compare.sh runs NumPyro and Pyro beside it
     show            describe a saved file (fit, flow, causal flow or VAE) after loading it:
                     kind, version, architecture, parameter count, training state
 
@@ -153,6 +158,9 @@ fn run(arguments: &[String]) -> Result<(), Failure> {
         Some("fit") => {
             fit::run(&args::FitOptions::parse(&arguments[1..])?).map_err(Failure::runtime)
         }
+        Some("bench") => {
+            bench::run(&bench::BenchOptions::parse(&arguments[1..])?).map_err(Failure::runtime)
+        }
         Some("show") => match arguments.get(1) {
             Some(path) => {
                 println!("{}", show::describe(path).map_err(Failure::runtime)?);
@@ -191,7 +199,7 @@ fn run(arguments: &[String]) -> Result<(), Failure> {
             Ok(())
         }
         Some(other) => Err(Failure::Usage(format!(
-            "unknown command `{other}`; expected `fit`, `flow2d`, `causal`, `vae`, `show`, \
+            "unknown command `{other}`; expected `fit`, `flow2d`, `causal`, `vae`, `bench`, `show`, \
              `models`, `demo` or `distributions`"
         ))),
     }

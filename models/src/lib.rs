@@ -10,7 +10,8 @@
 //! - Neal's funnel, the banana and a bimodal 2-D mixture;
 //! - [`normal_mean`]: a conjugate model with a closed-form posterior;
 //! - [`boltzmann`]: chains of particles whose Boltzmann distributions have exact free energies;
-//! - [`reliability`]: limit-state functions with known failure probabilities.
+//! - [`reliability`]: limit-state functions with known failure probabilities;
+//! - [`tasks`]: the peer benchmark suite T1-T6, run as it specifies.
 //!
 //! [`zoo()`] lists them; [`find`] looks one up by name.
 
@@ -23,6 +24,7 @@ pub mod reference;
 pub mod reliability;
 pub mod scm;
 pub mod stan_data;
+pub mod tasks;
 pub mod zoo;
 
 use flowppl::backend::Cpu;

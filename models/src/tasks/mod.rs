@@ -1,0 +1,89 @@
+//! The peer task suite T1-T6 of `shared/bench/TASKS.md`, run by flowppl the way the suite
+//! specifies, with the same reports as the NumPyro, Pyro and zuko scripts (one JSON line per
+//! task and variant), so that `bench/compare.sh` can put them side by side.
+//!
+//! Timing follows the suite's rule (50 untimed warm-up steps, then the remaining `S - 50`
+//! steps timed) by running every seed twice from the same seed: once for 50 steps and once for
+//! `S`; `ms_per_step = (t_S - t_50) / (S - 50)`. Both runs are deterministic and take the same
+//! first 50 steps, so the difference is exactly the time of steps 51..S, with set-up and
+//! initialisation excluded as in the suite.
+
+mod logistic;
+mod moons;
+mod planar;
+mod report;
+mod schools;
+mod timing;
+mod vae;
+
+pub use report::{median, peak_resident_megabytes, TaskReport, TaskRun};
+pub use timing::{time_steps, WARM_UP_STEPS};
+
+use flowppl::{Error, Result};
+
+/// The task names [`run_task`] accepts.
+pub const TASKS: [&str; 6] = ["T1", "T2", "T3", "T4", "T5", "T6"];
+
+/// How to run a task.
+#[derive(Debug, Clone)]
+pub struct TaskSettings {
+    /// Seeds (the suite uses 0, 1, 2).
+    pub seeds: Vec<u64>,
+    /// Optimisation steps instead of the task's own count (for smoke runs; must exceed the
+    /// warm-up).
+    pub steps: Option<usize>,
+}
+
+impl Default for TaskSettings {
+    fn default() -> Self {
+        TaskSettings {
+            seeds: vec![0, 1, 2],
+            steps: None,
+        }
+    }
+}
+
+impl TaskSettings {
+    /// The number of steps for a task whose own count is `task_steps`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] when the override leaves no timed step after the warm-up.
+    pub fn steps_for(&self, task_steps: usize) -> Result<usize> {
+        let steps = self.steps.unwrap_or(task_steps);
+        if steps <= WARM_UP_STEPS {
+            return Err(Error::InvalidConfig {
+                what: format!("{steps} steps"),
+                message: format!(
+                    "a task needs more than the {WARM_UP_STEPS} warm-up steps to time anything"
+                ),
+            });
+        }
+        Ok(steps)
+    }
+}
+
+/// Runs task `name` (`T1`..`T6`, any case) for every seed: one report per variant (T3 has four
+/// energies, T6 two guides).
+///
+/// # Errors
+/// [`Error::InvalidConfig`] for an unknown task or no seeds; errors of the fits.
+pub fn run_task(name: &str, settings: &TaskSettings) -> Result<Vec<TaskReport>> {
+    if settings.seeds.is_empty() {
+        return Err(Error::InvalidConfig {
+            what: "the seeds".into(),
+            message: "give at least one seed".into(),
+        });
+    }
+    match name.to_ascii_uppercase().as_str() {
+        "T1" => Ok(vec![logistic::mean_field(settings)?]),
+        "T2" => Ok(vec![logistic::iaf(settings)?]),
+        "T3" => planar::all_energies(settings),
+        "T4" => Ok(vec![moons::maf_density(settings)?]),
+        "T5" => Ok(vec![vae::digits_iaf(settings)?]),
+        "T6" => schools::both_guides(settings),
+        other => Err(Error::InvalidConfig {
+            what: format!("task `{other}`"),
+            message: format!("known tasks: {}", TASKS.join(", ")),
+        }),
+    }
+}

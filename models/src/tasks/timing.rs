@@ -1,0 +1,44 @@
+//! The suite's timing rule: `S - 50` timed steps after 50 untimed ones.
+
+use flowppl::Result;
+use std::time::Instant;
+
+/// Untimed warm-up steps before the timed ones (the suite's rule).
+pub const WARM_UP_STEPS: usize = 50;
+
+/// Runs `fit(WARM_UP_STEPS)` and then `fit(steps)` (each a complete, seeded fit of that many
+/// steps) and returns the second fit's result with the milliseconds per step of steps
+/// `51..=steps`: `(t_steps - t_50) / (steps - 50)`. Both fits start from the same seed and take
+/// identical first steps, so the set-up cost cancels.
+///
+/// # Errors
+/// The errors of `fit`.
+pub fn time_steps<T>(steps: usize, mut fit: impl FnMut(usize) -> Result<T>) -> Result<(T, f64)> {
+    let started = Instant::now();
+    fit(WARM_UP_STEPS)?;
+    let warm_up = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let outcome = fit(steps)?;
+    let total = started.elapsed().as_secs_f64();
+    let timed = steps.saturating_sub(WARM_UP_STEPS).max(1) as f64;
+    Ok((outcome, 1e3 * (total - warm_up).max(0.0) / timed))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_warm_up_run_is_subtracted() {
+        // A "fit" that costs 1 ms per step plus 20 ms of set-up: 1 ms per step either way.
+        let (steps, ms) = time_steps(150, |steps| {
+            std::thread::sleep(std::time::Duration::from_millis(20 + steps as u64));
+            Ok(steps)
+        })
+        .unwrap();
+        assert_eq!(steps, 150);
+        // Sleep overshoots by a little; the set-up's 20 ms must not be spread over the steps
+        // (that would read 1.13).
+        assert!((0.95..1.1).contains(&ms), "{ms}");
+    }
+}
