@@ -1,8 +1,9 @@
 //! Criterion benchmarks of flow layers: forward (sampling) and inverse (density) passes of one
-//! bound layer with its backward pass, batch 256, on R^2 and R^8.
+//! bound layer with its backward pass, batch 256, on R^2 and R^8; throughput in points per
+//! second.
 //! Run with `cargo bench --bench flows`.
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use flowppl::backend::rng::{seeded, standard_normals};
 use flowppl::flows::FlowLayer;
 use flowppl::prelude::*;
@@ -68,7 +69,9 @@ fn flow_layers(c: &mut Criterion) {
                     continue;
                 }
                 let direction = if inverse { "inverse" } else { "forward" };
-                c.bench_function(&format!("{name}_{direction}_backward_d{d}_batch{n}"), |b| {
+                let mut group = c.benchmark_group("flow_layers");
+                group.throughput(Throughput::Elements(n as u64));
+                group.bench_function(format!("{name}_{direction}_backward_d{d}_batch{n}"), |b| {
                     b.iter(|| {
                         let graph = Graph::new(&device);
                         let bound = layer.bind(&store, Some(&graph)).unwrap();
@@ -82,6 +85,7 @@ fn flow_layers(c: &mut Criterion) {
                         );
                     })
                 });
+                group.finish();
             }
         }
     }

@@ -224,10 +224,10 @@ pub fn expand(spec: ModelSpec) -> TokenStream {
         let ident = &arg.ident;
         match arg.kind {
             ArgKind::Vector => {
-                quote!(let #ident = ::flowppl::ppl::dsl::vector(__ctx, &self.#ident)?;)
+                quote!(let #ident = ::flowppl::ppl::dsl::cached_vector(__ctx, &self.#ident)?;)
             }
             ArgKind::Matrix => {
-                quote!(let #ident = ::flowppl::ppl::dsl::matrix(__ctx, &self.#ident)?;)
+                quote!(let #ident = ::flowppl::ppl::dsl::cached_matrix(__ctx, &self.#ident)?;)
             }
             ArgKind::Scalar => quote!(let #ident = self.#ident;),
         }

@@ -29,6 +29,16 @@ pub trait Backend<E: Real>:
     /// [`Error::Backend`](crate::Error::Backend) when the device cannot be opened.
     fn open() -> Result<Self>;
 
+    /// Whether the device's buffers live in host memory, so that fused host kernels
+    /// ([`crate::backend::ops::fused`]) can read and write them (the CPU; not CUDA).
+    const HOST_BUFFERS: bool = false;
+
+    /// A device buffer as a host slice, where [`Backend::HOST_BUFFERS`] holds; `None` elsewhere.
+    fn host_buffer_mut(buffer: &mut <Self as dfdx::tensor::Storage<E>>::Vec) -> Option<&mut [E]> {
+        let _ = buffer;
+        None
+    }
+
     /// Turns on dfdx's allocation cache: freed buffers are reused instead of returned to the
     /// allocator. It pays for tensors above about 10 000 entries (glibc otherwise trims and
     /// re-faults the heap every step, making large backward passes several times slower) and
@@ -41,9 +51,16 @@ pub trait Backend<E: Real>:
 impl<E: Real> Backend<E> for Cpu
 where
     Cpu: dfdx::tensor_ops::Device<E>,
+    <Cpu as dfdx::tensor::Storage<E>>::Vec: std::ops::DerefMut<Target = Vec<E>>,
 {
     fn open() -> Result<Self> {
         Ok(Cpu::default())
+    }
+
+    const HOST_BUFFERS: bool = true;
+
+    fn host_buffer_mut(buffer: &mut <Self as dfdx::tensor::Storage<E>>::Vec) -> Option<&mut [E]> {
+        Some(std::ops::DerefMut::deref_mut(buffer).as_mut_slice())
     }
 }
 

@@ -16,6 +16,7 @@ mod var;
 #[cfg(feature = "cuda")]
 pub use device::Cuda;
 pub use device::{Backend, Cpu, TestDevice};
+pub use ops::fused::{fused_kernels_enabled, set_fused_kernels};
 pub use real::{real, Real};
 pub use rng::Rng;
 pub use var::arithmetic_shape;

@@ -2,6 +2,8 @@
 
 use super::distribution::{at_least_shape, impl_expand, noise, Distribution};
 use super::param::{broadcast_params, device_of, Param, ParamArithmetic};
+use crate::backend::ops::fused::{fused_elementwise, use_fused};
+use crate::backend::ops::softplus_and_sigmoid;
 use crate::backend::rng::open_uniforms;
 use crate::backend::{Backend, Cpu, Real, Rng, Var};
 use crate::constraints::Constraint;
@@ -76,6 +78,18 @@ impl<E: Real, D: Backend<E>> Distribution<E, D> for Bernoulli<E, D> {
         Constraint::Boolean
     }
     fn log_prob_unchecked(&self, x: &Var<E, D>) -> Result<Var<E, D>> {
+        if use_fused::<E, D>() {
+            // One op: x l - softplus(l), d/dx = l, d/dl = x - sigmoid(l).
+            let lp = fused_elementwise(
+                "Bernoulli log_prob",
+                [x.into(), (&self.logits).into()],
+                |[x, logits]| {
+                    let (softplus, sigmoid) = softplus_and_sigmoid(logits);
+                    (x * logits - softplus, [logits, x - sigmoid])
+                },
+            )?;
+            return at_least_shape(lp, self.shape);
+        }
         let softplus = self
             .logits
             .map(|l| l.max(0.0) + (-l.abs()).exp().ln_1p(), Var::softplus);

@@ -3,6 +3,7 @@
 use super::cauchy::standard_cauchy;
 use super::distribution::{at_least_shape, impl_expand, noise, Distribution};
 use super::param::{broadcast_params, device_of, Param, ParamArithmetic};
+use crate::backend::ops::fused::{fused_elementwise, use_fused};
 use crate::backend::{Backend, Cpu, Real, Rng, Var};
 use crate::constraints::Constraint;
 use crate::error::Result;
@@ -53,6 +54,25 @@ impl<E: Real, D: Backend<E>> Distribution<E, D> for HalfCauchy<E, D> {
         Constraint::Positive
     }
     fn log_prob_unchecked(&self, x: &Var<E, D>) -> Result<Var<E, D>> {
+        if use_fused::<E, D>() {
+            // One op: d/dx = -2x / (s^2 + x^2), d/ds = -1/s + 2x^2 / (s (s^2 + x^2)).
+            let log_two_over_pi = (2.0 / PI).ln();
+            let lp = fused_elementwise(
+                "HalfCauchy log_prob",
+                [x.into(), (&self.scale).into()],
+                |[x, scale]| {
+                    let denominator = scale * scale + x * x;
+                    (
+                        log_two_over_pi - scale.ln() - (x / scale).powi(2).ln_1p(),
+                        [
+                            -2.0 * x / denominator,
+                            -1.0 / scale + 2.0 * x * x / (scale * denominator),
+                        ],
+                    )
+                },
+            )?;
+            return at_least_shape(lp, self.shape);
+        }
         let z = x.div_p(&self.scale)?;
         let log_scale = self.scale.map(f64::ln, Var::ln);
         let lp = (-z.square().log1p())

@@ -2,6 +2,7 @@
 
 use super::distribution::{at_least_shape, impl_expand, noise, Distribution};
 use super::param::{broadcast_params, device_of, Param, ParamArithmetic};
+use crate::backend::ops::fused::{fused_elementwise, use_fused};
 use crate::backend::rng::standard_normals;
 use crate::backend::{Backend, Cpu, Real, Rng, Var};
 use crate::constraints::Constraint;
@@ -72,6 +73,24 @@ impl<E: Real, D: Backend<E>> Distribution<E, D> for Normal<E, D> {
         Constraint::Real
     }
     fn log_prob_unchecked(&self, x: &Var<E, D>) -> Result<Var<E, D>> {
+        if use_fused::<E, D>() {
+            // One op: with z = (x - loc) / scale, d/dx = -z / scale, d/dloc = z / scale and
+            // d/dscale = (z^2 - 1) / scale.
+            let half_log_tau = 0.5 * std::f64::consts::TAU.ln();
+            let lp = fused_elementwise(
+                "Normal log_prob",
+                [x.into(), (&self.loc).into(), (&self.scale).into()],
+                |[x, loc, scale]| {
+                    let z = (x - loc) / scale;
+                    let slope = z / scale;
+                    (
+                        -0.5 * z * z - scale.ln() - half_log_tau,
+                        [-slope, slope, (z * z - 1.0) / scale],
+                    )
+                },
+            )?;
+            return at_least_shape(lp, self.shape);
+        }
         let z = x.sub_p(&self.loc)?.div_p(&self.scale)?;
         let log_scale = self.scale.map(f64::ln, Var::ln);
         let lp = (z.square() * -0.5)

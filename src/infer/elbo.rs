@@ -59,7 +59,9 @@ pub fn elbo_terms<E: Real, D: Backend<E>>(
             ),
         });
     }
-    let log_weights = model_trace.log_joint()?.sub(&draw.log_q)?;
+    let log_weights = model_trace
+        .log_joint_with(ctx.data_cache())?
+        .sub(&draw.log_q)?;
     Ok(ElboTerms {
         log_weights,
         model_trace,

@@ -10,7 +10,7 @@ use crate::backend::rng::{seeded, RngState};
 use crate::backend::{Backend, Cpu, Graph, Real};
 use crate::error::{Error, Result};
 use crate::params::{Adam, Optimizer, ParamStore};
-use crate::ppl::{Ctx, Model};
+use crate::ppl::{Ctx, DataCache, Model};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
@@ -267,6 +267,8 @@ impl<E: Real, D: Backend<E>, M: Model<E, D>, G: Guide<E, D>> Svi<M, G, E, D> {
         let mut plateau_state = (f64::NEG_INFINITY, 0usize);
         let mut stopped_at = None;
         let mut rng = seeded(self.seed);
+        // The model is held unchanged for the whole run: convert its data once.
+        let data_cache = DataCache::new();
         let started = Instant::now();
         let mut history = Vec::with_capacity(self.steps);
         let mut skipped = 0;
@@ -311,7 +313,8 @@ impl<E: Real, D: Backend<E>, M: Model<E, D>, G: Guide<E, D>> Svi<M, G, E, D> {
                     .with_graph(&graph)
                     .with_store(&mut self.store)
                     .with_particles(self.particles)
-                    .with_stopped_guide_parameters(self.sticking_the_landing);
+                    .with_stopped_guide_parameters(self.sticking_the_landing)
+                    .with_data_cache(&data_cache);
                 let terms = elbo_terms(&self.model, &self.guide, &mut ctx)?;
                 let log_weights = if self.analytic_kl {
                     with_analytic_kl(

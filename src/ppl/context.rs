@@ -1,5 +1,6 @@
 //! [`Ctx`]: the runtime a model runs in, and the primitives it calls.
 
+use super::data_cache::DataCache;
 use super::handler::Handler;
 use super::plate::Plate;
 use super::site::{PlateInfo, Site, SiteKind};
@@ -21,6 +22,7 @@ pub struct Ctx<'a, E: Real, D: Backend<E>> {
     particles: usize,
     stop_guide_parameters: bool,
     stack: Vec<Box<dyn Handler<E, D> + 'a>>,
+    data_cache: Option<&'a DataCache<E, D>>,
 }
 
 impl<'a, E: Real, D: Backend<E>> Ctx<'a, E, D> {
@@ -34,7 +36,19 @@ impl<'a, E: Real, D: Backend<E>> Ctx<'a, E, D> {
             particles: 1,
             stop_guide_parameters: false,
             stack: Vec::new(),
+            data_cache: None,
         }
+    }
+
+    /// Takes the model's data from `cache` (converted once per run; see [`DataCache`]).
+    pub fn with_data_cache(mut self, cache: &'a DataCache<E, D>) -> Self {
+        self.data_cache = Some(cache);
+        self
+    }
+
+    /// The data cache of this run, if any.
+    pub fn data_cache(&self) -> Option<&'a DataCache<E, D>> {
+        self.data_cache
     }
 
     /// Records values on `graph` (parameters become differentiable).

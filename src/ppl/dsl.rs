@@ -114,6 +114,36 @@ pub fn vector<E: Real, D: Backend<E>, T: Real>(
     )
 }
 
+/// [`vector`] for data owned by the model: from the context's [`DataCache`](crate::ppl::DataCache) when it has one
+/// (converted once per run). `model!` binds vector arguments with it.
+///
+/// # Errors
+/// [`Error::InvalidShape`] for an empty vector.
+pub fn cached_vector<E: Real, D: Backend<E>, T: Real>(
+    ctx: &Ctx<'_, E, D>,
+    data: &[T],
+) -> Result<Var<E, D>> {
+    match ctx.data_cache() {
+        Some(cache) if !data.is_empty() => cache.vector(ctx.device(), data),
+        _ => vector(ctx, data),
+    }
+}
+
+/// [`matrix`] for data owned by the model: from the context's [`DataCache`](crate::ppl::DataCache) when it has one.
+/// `model!` binds matrix arguments with it.
+///
+/// # Errors
+/// Backend errors.
+pub fn cached_matrix<E: Real, D: Backend<E>>(
+    ctx: &Ctx<'_, E, D>,
+    data: &DataMatrix,
+) -> Result<Var<E, D>> {
+    match ctx.data_cache() {
+        Some(cache) => cache.matrix(ctx.device(), data),
+        None => matrix(ctx, data),
+    }
+}
+
 /// A data matrix as an `(n, p)` value on the context's device.
 ///
 /// # Errors

@@ -18,6 +18,7 @@
 //! Every latent value has one row per particle, so one run evaluates all particles at once.
 
 mod context;
+mod data_cache;
 pub mod dsl;
 mod handler;
 mod model;
@@ -26,6 +27,7 @@ mod site;
 mod trace;
 
 pub use context::Ctx;
+pub use data_cache::DataCache;
 pub use handler::Handler;
 pub use model::{model_fn, FnModel, Model};
 pub use plate::Plate;

@@ -1,5 +1,6 @@
 //! [`Site`]: the message that every primitive sends through the handler stack.
 
+use super::data_cache::DataCache;
 use crate::backend::{Backend, Real, Var};
 use crate::dist::Distribution;
 use crate::error::Result;
@@ -156,6 +157,15 @@ impl<E: Real, D: Backend<E>> Site<E, D> {
     /// # Errors
     /// Shape errors from the distribution, naming the site.
     pub fn log_density(&self) -> Result<Option<Var<E, D>>> {
+        self.log_density_with(None)
+    }
+
+    /// [`Site::log_density`], skipping the support check of an observed value that `cache`
+    /// made and has already found inside the support (data checked once per run).
+    ///
+    /// # Errors
+    /// Shape errors from the distribution, naming the site.
+    pub fn log_density_with(&self, cache: Option<&DataCache<E, D>>) -> Result<Option<Var<E, D>>> {
         if self.kind == SiteKind::Factor && self.mask {
             let Some(value) = &self.value else {
                 return Ok(None);
@@ -177,7 +187,12 @@ impl<E: Real, D: Backend<E>> Site<E, D> {
         let (Some(distribution), Some(value)) = (&self.distribution, &self.value) else {
             return Ok(None);
         };
-        let log_prob = if self.observed {
+        let checked_before = || {
+            let support = distribution.support();
+            let by_row = distribution.event_dim() == 1 || support.is_row_constraint();
+            cache.and_then(|c| c.in_support(value, support, by_row)) == Some(true)
+        };
+        let log_prob = if self.observed && !checked_before() {
             distribution.log_prob(value)
         } else {
             distribution.log_prob_unchecked(value)

@@ -1,5 +1,6 @@
 //! [`Trace`]: the sites of one run of a model, in order.
 
+use super::data_cache::DataCache;
 use super::site::{Site, SiteKind};
 use crate::backend::{Backend, Real, Var};
 use crate::error::{Error, Result};
@@ -87,9 +88,18 @@ impl<E: Real, D: Backend<E>> Trace<E, D> {
     /// # Errors
     /// A site's shape error, naming the site.
     pub fn log_joint(&self) -> Result<Var<E, D>> {
+        self.log_joint_with(None)
+    }
+
+    /// [`Trace::log_joint`] with observed data from `cache` checked against its support once
+    /// per run ([`Site::log_density_with`]).
+    ///
+    /// # Errors
+    /// A site's shape error, naming the site.
+    pub fn log_joint_with(&self, cache: Option<&DataCache<E, D>>) -> Result<Var<E, D>> {
         let mut total: Option<Var<E, D>> = None;
         for site in &self.sites {
-            if let Some(term) = site.log_density()? {
+            if let Some(term) = site.log_density_with(cache)? {
                 total = Some(match total {
                     None => term,
                     Some(t) => t.add(&term).map_err(|e| Error::Site {

@@ -5,6 +5,7 @@
 
 mod cholesky;
 mod cumsum;
+pub mod fused;
 pub(crate) mod host_linalg;
 mod log1p;
 mod searchsorted;
@@ -14,6 +15,7 @@ mod special_var;
 mod triangular;
 
 pub use searchsorted::searchsorted;
+pub(crate) use softplus::softplus_and_sigmoid;
 
 /// Cholesky factor (row-major, lower) of a small SPD matrix in `f64` on the host, or the
 /// index of the first non-positive pivot.

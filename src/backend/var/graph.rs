@@ -41,6 +41,7 @@ impl<E: Real, D: Backend<E>> Graph<E, D> {
             tape: Some(self.tape.clone()),
             uid: value.uid,
             poison: value.poison.clone(),
+            host: value.host.clone(),
         }
     }
 
@@ -53,6 +54,7 @@ impl<E: Real, D: Backend<E>> Graph<E, D> {
             tape: Some(self.tape.clone()),
             uid,
             poison: None,
+            host: None,
         }
     }
 }

@@ -70,6 +70,9 @@ pub struct Var<E: Real = f32, D: Backend<E> = Cpu> {
     pub(crate) uid: u64,
     /// The first error of the computation that produced this value, if any (see module docs).
     pub(crate) poison: Option<Arc<Error>>,
+    /// The same values in host memory (row-major), kept for constants made from host data on
+    /// host-buffer devices so fused kernels can read them without a copy; `None` otherwise.
+    pub(crate) host: Option<Arc<Vec<E>>>,
 }
 
 impl<E: Real, D: Backend<E>> Clone for Var<E, D> {
@@ -79,6 +82,7 @@ impl<E: Real, D: Backend<E>> Clone for Var<E, D> {
             tape: self.tape.clone(),
             uid: self.uid,
             poison: self.poison.clone(),
+            host: self.host.clone(),
         }
     }
 }
@@ -104,6 +108,7 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
             tape: None,
             uid: fresh_uid(),
             poison: None,
+            host: None,
         }
     }
 
@@ -206,6 +211,9 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
 
     /// The values, row-major, copied to the host.
     pub fn to_vec(&self) -> Vec<E> {
+        if let Some(host) = &self.host {
+            return host.as_ref().clone();
+        }
         self.value.as_vec()
     }
 
@@ -239,6 +247,7 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
             tape: None,
             uid: fresh_uid(),
             poison: self.poison.clone(),
+            host: None,
         }
     }
 
@@ -374,6 +383,7 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
             tape,
             uid: fresh_uid(),
             poison,
+            host: None,
         }
     }
 }

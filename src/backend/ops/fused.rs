@@ -1,0 +1,283 @@
+//! Fused elementwise kernels: a whole elementwise formula of several broadcast operands as
+//! *one* recorded operation, evaluated in host memory with hand-written partial derivatives.
+//!
+//! A dfdx op costs about 0.25 us of bookkeeping on tiny tensors and one pass over memory with
+//! unvectorised kernels on large ones (`notes/dfdx-speed.md`), so a log-density written as
+//! seven ops costs seven times what the arithmetic needs. A fused kernel computes the value and
+//! the partial derivatives `d out / d operand_m` in one host loop, and its backward step (added
+//! with dfdx's `Tape::add_backward_op`) multiplies them by the upstream gradient, summing over
+//! broadcast dimensions. Operands without a graph (data, constants) get no gradient at all.
+//!
+//! The host loop needs the device's buffers in host memory, so fused kernels run only on
+//! devices where [`Backend::host_buffer_mut`] gives a slice (the CPU) and while
+//! [`fused_kernels_enabled`] is true. Every caller keeps its composed-op formula, used on other
+//! devices (CUDA) and when fused kernels are switched off; the tests compare the two paths'
+//! values and gradients.
+
+use crate::backend::var::{fresh_uid, SharedTape};
+use crate::backend::{arithmetic_shape, real, Backend, Real, Var};
+use crate::error::{Error, Result};
+use dfdx::prelude::Tape;
+use std::cell::Cell;
+use std::rc::Rc;
+
+thread_local! {
+    static ENABLED: Cell<bool> = const { Cell::new(true) };
+}
+
+/// Switches fused kernels on or off for the current thread (on by default). Off, every
+/// operation is recorded as composed dfdx ops, as on devices without host buffers; use it to
+/// cross-check a result or to measure what fusion buys.
+pub fn set_fused_kernels(enabled: bool) {
+    ENABLED.with(|flag| flag.set(enabled));
+}
+
+/// Whether fused kernels are switched on for the current thread (see [`set_fused_kernels`]).
+pub fn fused_kernels_enabled() -> bool {
+    ENABLED.with(Cell::get)
+}
+
+/// Whether fused kernels will run for values on device `D` (host buffers, and switched on).
+pub(crate) fn use_fused<E: Real, D: Backend<E>>() -> bool {
+    D::HOST_BUFFERS && fused_kernels_enabled()
+}
+
+/// One operand of a fused kernel: a value (broadcast against the others) or a plain number.
+#[derive(Clone, Copy)]
+pub(crate) enum Operand<'a, E: Real, D: Backend<E>> {
+    /// A value of any broadcastable shape; differentiated when it is on a graph.
+    Value(&'a Var<E, D>),
+    /// A number shared by every entry (never differentiated).
+    Number(f64),
+}
+
+impl<'a, E: Real, D: Backend<E>> From<&'a Var<E, D>> for Operand<'a, E, D> {
+    fn from(value: &'a Var<E, D>) -> Self {
+        Operand::Value(value)
+    }
+}
+
+impl<'a, E: Real, D: Backend<E>> From<&'a crate::dist::Param<E, D>> for Operand<'a, E, D> {
+    fn from(param: &'a crate::dist::Param<E, D>) -> Self {
+        match param {
+            crate::dist::Param::Scalar(c) => Operand::Number(*c),
+            crate::dist::Param::Tensor(v) => Operand::Value(v),
+        }
+    }
+}
+
+/// An operand's entries on the host (row-major, widened) and its shape.
+type HostOperand = (Vec<f64>, (usize, usize));
+
+/// Where entry `(i, j)` of the output reads an operand of shape `(rows, columns)`.
+fn broadcast_index(i: usize, j: usize, (rows, columns): (usize, usize)) -> usize {
+    let r = if rows == 1 { 0 } else { i };
+    let c = if columns == 1 { 0 } else { j };
+    r * columns + c
+}
+
+/// The graph shared by the recorded operands, if any.
+fn common_tape<E: Real, D: Backend<E>>(
+    operation: &'static str,
+    operands: &[Operand<'_, E, D>],
+) -> Result<Option<SharedTape<E, D>>> {
+    let mut tape: Option<SharedTape<E, D>> = None;
+    for operand in operands {
+        if let Operand::Value(v) = operand {
+            v.check()?;
+            if let Some(t) = &v.tape {
+                match &tape {
+                    Some(existing) if !Rc::ptr_eq(existing, t) => {
+                        return Err(Error::GraphMismatch { operation })
+                    }
+                    _ => tape = Some(t.clone()),
+                }
+            }
+        }
+    }
+    Ok(tape)
+}
+
+/// Records `kernel` applied entrywise to the broadcast `operands` as one operation.
+///
+/// `kernel` receives the operands' entries (as `f64`) and returns the output entry and its
+/// partial derivative with respect to each operand. The gradient of operand `m` is
+/// `sum over the entries it was broadcast to of partial_m * upstream`. Call only when
+/// [`use_fused`] is true for `D`.
+///
+/// # Errors
+/// [`Error::ShapeMismatch`] naming `operation` when the operands do not broadcast;
+/// [`Error::GraphMismatch`] when they are recorded on different graphs; the error of a
+/// poisoned operand.
+pub(crate) fn fused_elementwise<E: Real, D: Backend<E>, const N: usize>(
+    operation: &'static str,
+    operands: [Operand<'_, E, D>; N],
+    kernel: impl Fn([f64; N]) -> (f64, [f64; N]),
+) -> Result<Var<E, D>> {
+    let tape = common_tape(operation, &operands)?;
+    let mut shape = (1, 1);
+    let mut device = None;
+    for operand in &operands {
+        if let Operand::Value(v) = operand {
+            shape = arithmetic_shape(operation, shape, v.shape())?;
+            device.get_or_insert_with(|| v.device());
+        }
+    }
+    let device = match device {
+        Some(d) => d,
+        None => D::open()?,
+    };
+    let hosts: Vec<Option<HostOperand>> = operands
+        .iter()
+        .map(|operand| match operand {
+            Operand::Value(v) => Some((v.to_f64_vec(), v.shape())),
+            Operand::Number(_) => None,
+        })
+        .collect();
+    // Partials are kept only for operands on a graph.
+    let wanted: Vec<bool> = operands
+        .iter()
+        .map(|operand| matches!(operand, Operand::Value(v) if v.tape.is_some()))
+        .collect();
+    let (rows, columns) = shape;
+    let mut output = Vec::with_capacity(rows * columns);
+    let mut partials: Vec<Vec<E>> = wanted
+        .iter()
+        .map(|&w| Vec::with_capacity(if w { rows * columns } else { 0 }))
+        .collect();
+    let mut arguments = [0.0; N];
+    for i in 0..rows {
+        for j in 0..columns {
+            for (m, argument) in arguments.iter_mut().enumerate() {
+                *argument = match (&operands[m], &hosts[m]) {
+                    (Operand::Number(c), _) => *c,
+                    (_, Some((values, operand_shape))) => {
+                        values[broadcast_index(i, j, *operand_shape)]
+                    }
+                    (Operand::Value(_), None) => f64::NAN,
+                };
+            }
+            let (value, derivatives) = kernel(arguments);
+            output.push(real::<E>(value));
+            for m in 0..N {
+                if wanted[m] {
+                    partials[m].push(real::<E>(derivatives[m]));
+                }
+            }
+        }
+    }
+    // The output's host mirror saves the next host read (a validation, another fused kernel)
+    // a walk over the device buffer.
+    let mirror = std::sync::Arc::new(output.clone());
+    let value = Var::from_vec(&device, output, rows, columns)?;
+    if let Some(shared) = &tape {
+        let output_tensor = value.value.clone();
+        let targets: Vec<_> = operands
+            .iter()
+            .zip(partials)
+            .zip(&wanted)
+            .filter_map(|((operand, partial), &w)| match operand {
+                Operand::Value(v) if w => Some((v.value.clone(), v.shape(), partial)),
+                _ => None,
+            })
+            .collect();
+        shared.borrow_mut().add_backward_op(move |grads| {
+            let upstream: Vec<E> = match D::host_buffer_mut(grads.get_or_alloc_mut(&output_tensor)?)
+            {
+                Some(buffer) => buffer.to_vec(),
+                None => return Ok(()),
+            };
+            for (tensor, operand_shape, partial) in &targets {
+                let Some(gradient) = D::host_buffer_mut(grads.get_or_alloc_mut(tensor)?) else {
+                    continue;
+                };
+                if *operand_shape == (rows, columns) {
+                    for ((g, p), u) in gradient.iter_mut().zip(partial).zip(&upstream) {
+                        *g += *p * *u;
+                    }
+                    continue;
+                }
+                for i in 0..rows {
+                    for j in 0..columns {
+                        let k = i * columns + j;
+                        let target = broadcast_index(i, j, *operand_shape);
+                        gradient[target] += partial[k] * upstream[k];
+                    }
+                }
+            }
+            Ok(())
+        });
+    }
+    Ok(Var {
+        tape,
+        uid: fresh_uid(),
+        host: Some(mirror),
+        ..value
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::{Cpu, Graph};
+
+    fn var(rows: usize, columns: usize, values: &[f64]) -> Var<f64, Cpu> {
+        Var::from_vec(&Cpu::default(), values.to_vec(), rows, columns).unwrap()
+    }
+
+    #[test]
+    fn broadcast_gradients_sum_over_the_repeated_entries() {
+        // out = a * b + c with a (2, 1), b (1, 3), c a number.
+        let graph = Graph::new(&Cpu::default());
+        let a = graph.watch(&var(2, 1, &[1.0, 2.0]));
+        let b = graph.watch(&var(1, 3, &[3.0, 4.0, 5.0]));
+        let out = fused_elementwise(
+            "test",
+            [(&a).into(), (&b).into(), Operand::Number(0.5)],
+            |[a, b, c]| (a * b + c, [b, a, 1.0]),
+        )
+        .unwrap();
+        assert_eq!(out.shape(), (2, 3));
+        assert_eq!(out.to_vec(), vec![3.5, 4.5, 5.5, 6.5, 8.5, 10.5]);
+        let mut grads = out.sum().backward().unwrap();
+        // d sum / d a_i = sum_j b_j = 12; d sum / d b_j = sum_i a_i = 3.
+        assert_eq!(grads.of(&a).unwrap(), vec![12.0, 12.0]);
+        assert_eq!(grads.of(&b).unwrap(), vec![3.0, 3.0, 3.0]);
+    }
+
+    #[test]
+    fn the_same_value_twice_gets_both_partials() {
+        let graph = Graph::new(&Cpu::default());
+        let x = graph.watch(&var(1, 2, &[3.0, -1.0]));
+        let out = fused_elementwise("square", [(&x).into(), (&x).into()], |[a, b]| {
+            (a * b, [b, a])
+        })
+        .unwrap();
+        let mut grads = out.sum().backward().unwrap();
+        assert_eq!(grads.of(&x).unwrap(), vec![6.0, -2.0]);
+    }
+
+    #[test]
+    fn constants_stay_off_the_graph_and_shapes_are_checked() {
+        let a = var(2, 2, &[1.0, 2.0, 3.0, 4.0]);
+        let out = fused_elementwise("double", [(&a).into()], |[x]| (2.0 * x, [2.0])).unwrap();
+        assert!(out.backward().is_err());
+        let b = var(3, 1, &[1.0, 2.0, 3.0]);
+        let mismatch = fused_elementwise("pair", [(&a).into(), (&b).into()], |[x, y]| {
+            (x + y, [1.0, 1.0])
+        });
+        assert!(matches!(mismatch, Err(Error::ShapeMismatch { .. })));
+    }
+
+    #[test]
+    fn the_switch_is_per_thread() {
+        assert!(fused_kernels_enabled());
+        set_fused_kernels(false);
+        assert!(!use_fused::<f32, Cpu>());
+        std::thread::spawn(|| assert!(fused_kernels_enabled()))
+            .join()
+            .unwrap();
+        set_fused_kernels(true);
+        assert!(use_fused::<f32, Cpu>());
+    }
+}
