@@ -50,12 +50,7 @@ fn cases(device: &Cpu) -> Vec<(&'static str, bool, LogProb)> {
         (
             "student_t",
             false,
-            Box::new(|x, a, b| {
-                StudentT::new(4.0, a, b.exp())
-                    .unwrap()
-                    .log_prob(x)
-                    .unwrap()
-            }),
+            Box::new(|x, a, b| StudentT::new(4.0, a, b.exp()).unwrap().log_prob(x).unwrap()),
         ),
         (
             "laplace",

@@ -154,3 +154,53 @@ fn dot_with_cached_data_matches_the_composed_product() {
     // A non-linear head so the upstream gradient differs per entry.
     assert_paths_agree("dot", &weights, &|v| x.dot(&v[0]).unwrap().softplus());
 }
+
+#[test]
+fn planar_layer_forward_matches_its_composed_form() {
+    use flowppl::flows::FlowLayer;
+    use flowppl::transforms::Planar;
+    let device = Cpu::default();
+    let layer = Planar::new("planar", 3);
+    let mut store = ParamStore::<f64, Cpu>::new(&device);
+    store.insert("planar.u", 1, 3, &[0.4, -0.9, 0.3]).unwrap();
+    store.insert("planar.w", 1, 3, &[-0.7, 0.2, 0.5]).unwrap();
+    store.insert("planar.b", 1, 1, &[0.25]).unwrap();
+    let z = var(
+        4,
+        3,
+        &[
+            0.3, -1.2, 2.5, 0.0, -0.7, 4.0, 1.1, 0.9, -0.4, -2.0, 0.05, 0.6,
+        ],
+    );
+    // Gradients for z and for the parameters u, w, b, through y and the log-determinant.
+    let evaluate_with = |fused: bool| {
+        set_fused_kernels(fused);
+        let graph = Graph::new(&device);
+        let z = graph.watch(&z);
+        let bound = layer.bind(&store, Some(&graph)).unwrap();
+        let (y, log_det) = bound.forward(&z, None).unwrap();
+        let values: Vec<f64> = [y.to_f64_vec(), log_det.to_f64_vec()].concat();
+        // A loss that weighs every output differently.
+        let loss = (&y * &y).sum().add(&(&log_det * 1.7).sum()).unwrap();
+        let mut grads = loss.backward().unwrap();
+        let mut gradients = vec![grads.of(&z).unwrap()];
+        for name in ["planar.u", "planar.w", "planar.b"] {
+            gradients.push(store.gradient(&mut grads, name).unwrap());
+        }
+        set_fused_kernels(true);
+        (values, gradients)
+    };
+    let (fused_values, fused_gradients) = evaluate_with(true);
+    let (composed_values, composed_gradients) = evaluate_with(false);
+    for (a, b) in fused_values.iter().zip(&composed_values) {
+        assert!((a - b).abs() < 1e-12, "value: {a} vs {b}");
+    }
+    for (fa, ca) in fused_gradients.iter().zip(&composed_gradients) {
+        for (a, b) in fa.iter().zip(ca) {
+            assert!(
+                (a - b).abs() < 1e-10 * (1.0 + b.abs()),
+                "gradient: {a} vs {b}"
+            );
+        }
+    }
+}

@@ -67,12 +67,9 @@ impl BenchOptions {
     }
 }
 
-/// The worker threads the run may use (`RAYON_NUM_THREADS` when set, else the cores).
+/// The threads CPU matrix products use (1 unless `RAYON_NUM_THREADS` says otherwise).
 fn threads() -> usize {
-    std::env::var("RAYON_NUM_THREADS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+    flowppl::backend::compute_threads()
 }
 
 /// Runs the tasks and prints one table row (or JSON line) per task variant as each finishes.

@@ -128,6 +128,11 @@ fn main() -> ExitCode {
         eprintln!("error: internal error ({info}); please report it");
     }));
     let arguments: Vec<String> = std::env::args().skip(1).collect();
+    // One compute thread unless RAYON_NUM_THREADS says otherwise: faster for model-sized
+    // matrix products (see flowppl::backend::set_compute_threads).
+    if std::env::var_os("RAYON_NUM_THREADS").is_none() {
+        let _ = flowppl::backend::set_compute_threads(1);
+    }
     match std::panic::catch_unwind(|| run(&arguments)) {
         Ok(Ok(())) => ExitCode::SUCCESS,
         Ok(Err(Failure::Usage(message))) => {

@@ -11,6 +11,7 @@ pub mod device;
 pub mod ops;
 pub mod real;
 pub mod rng;
+mod threads;
 mod var;
 
 #[cfg(feature = "cuda")]
@@ -19,6 +20,8 @@ pub use device::{Backend, Cpu, TestDevice};
 pub use ops::fused::{fused_kernels_enabled, set_fused_kernels};
 pub use real::{real, Real};
 pub use rng::Rng;
+pub use threads::{compute_threads, set_compute_threads};
 pub use var::arithmetic_shape;
 pub(crate) use var::fresh_uid as var_uid;
+pub(crate) use var::HostMirror;
 pub use var::{Gradients, Graph, Matrix, Var};

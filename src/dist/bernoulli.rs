@@ -83,7 +83,7 @@ impl<E: Real, D: Backend<E>> Distribution<E, D> for Bernoulli<E, D> {
             let lp = fused_elementwise(
                 "Bernoulli log_prob",
                 [x.into(), (&self.logits).into()],
-                |[x, logits]| {
+                |[x, logits]: [E; 2]| {
                     let (softplus, sigmoid) = softplus_and_sigmoid(logits);
                     (x * logits - softplus, [logits, x - sigmoid])
                 },

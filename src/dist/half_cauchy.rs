@@ -4,7 +4,7 @@ use super::cauchy::standard_cauchy;
 use super::distribution::{at_least_shape, impl_expand, noise, Distribution};
 use super::param::{broadcast_params, device_of, Param, ParamArithmetic};
 use crate::backend::ops::fused::{fused_elementwise, use_fused};
-use crate::backend::{Backend, Cpu, Real, Rng, Var};
+use crate::backend::{real, Backend, Cpu, Real, Rng, Var};
 use crate::constraints::Constraint;
 use crate::error::Result;
 use std::f64::consts::PI;
@@ -56,17 +56,19 @@ impl<E: Real, D: Backend<E>> Distribution<E, D> for HalfCauchy<E, D> {
     fn log_prob_unchecked(&self, x: &Var<E, D>) -> Result<Var<E, D>> {
         if use_fused::<E, D>() {
             // One op: d/dx = -2x / (s^2 + x^2), d/ds = -1/s + 2x^2 / (s (s^2 + x^2)).
-            let log_two_over_pi = (2.0 / PI).ln();
+            let log_two_over_pi: E = real((2.0 / PI).ln());
+            let two: E = real(2.0);
             let lp = fused_elementwise(
                 "HalfCauchy log_prob",
                 [x.into(), (&self.scale).into()],
-                |[x, scale]| {
+                |[x, scale]: [E; 2]| {
+                    let ratio = x / scale;
                     let denominator = scale * scale + x * x;
                     (
-                        log_two_over_pi - scale.ln() - (x / scale).powi(2).ln_1p(),
+                        log_two_over_pi - scale.ln() - (E::one() + ratio * ratio).ln(),
                         [
-                            -2.0 * x / denominator,
-                            -1.0 / scale + 2.0 * x * x / (scale * denominator),
+                            -(two * x) / denominator,
+                            -scale.recip() + two * x * x / (scale * denominator),
                         ],
                     )
                 },

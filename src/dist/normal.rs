@@ -4,7 +4,7 @@ use super::distribution::{at_least_shape, impl_expand, noise, Distribution};
 use super::param::{broadcast_params, device_of, Param, ParamArithmetic};
 use crate::backend::ops::fused::{fused_elementwise, use_fused};
 use crate::backend::rng::standard_normals;
-use crate::backend::{Backend, Cpu, Real, Rng, Var};
+use crate::backend::{real, Backend, Cpu, Real, Rng, Var};
 use crate::constraints::Constraint;
 use crate::error::Result;
 
@@ -76,16 +76,17 @@ impl<E: Real, D: Backend<E>> Distribution<E, D> for Normal<E, D> {
         if use_fused::<E, D>() {
             // One op: with z = (x - loc) / scale, d/dx = -z / scale, d/dloc = z / scale and
             // d/dscale = (z^2 - 1) / scale.
-            let half_log_tau = 0.5 * std::f64::consts::TAU.ln();
+            let half_log_tau: E = real(0.5 * std::f64::consts::TAU.ln());
+            let half: E = real(0.5);
             let lp = fused_elementwise(
                 "Normal log_prob",
                 [x.into(), (&self.loc).into(), (&self.scale).into()],
-                |[x, loc, scale]| {
+                |[x, loc, scale]: [E; 3]| {
                     let z = (x - loc) / scale;
                     let slope = z / scale;
                     (
-                        -0.5 * z * z - scale.ln() - half_log_tau,
-                        [-slope, slope, (z * z - 1.0) / scale],
+                        -(half * z * z) - scale.ln() - half_log_tau,
+                        [-slope, slope, (z * z - E::one()) / scale],
                     )
                 },
             )?;

@@ -1,9 +1,11 @@
 //! Adam (Kingma & Ba 2015, arXiv:1412.6980), bias-corrected, updating parameters in place.
 
+use super::adam_host::{host_adam_step, HostAdamStep, HostMoments};
 use super::clipping::GradientClipping;
 use super::optimizer::{finite_gradients, Optimizer};
 use super::optimizer_state::{buffers_to_device, buffers_to_host, OptimizerState};
 use super::schedule::Schedule;
+use super::snapshot::SnapshotEntry;
 use super::store::ParamStore;
 use crate::backend::{real, Backend, Gradients, Matrix, Real};
 use crate::error::{Error, Result};
@@ -30,8 +32,10 @@ pub struct Adam<E: Real, D: Backend<E>> {
     clipping: GradientClipping,
     schedule: Schedule,
     steps: u64,
-    /// First and second moments per parameter name.
+    /// First and second moments per parameter name (devices without host buffers).
     moments: HashMap<String, Moments<E, D>>,
+    /// The same on the host, with host copies of the values (devices with host buffers).
+    host: HashMap<String, HostMoments<E>>,
 }
 
 impl<E: Real, D: Backend<E>> Adam<E, D> {
@@ -56,6 +60,7 @@ impl<E: Real, D: Backend<E>> Adam<E, D> {
             schedule: Schedule::Constant,
             steps: 0,
             moments: HashMap::new(),
+            host: HashMap::new(),
         })
     }
 
@@ -121,6 +126,28 @@ impl<E: Real, D: Backend<E>> Adam<E, D> {
 
 impl<E: Real, D: Backend<E>> Optimizer<E, D> for Adam<E, D> {
     fn step(&mut self, store: &mut ParamStore<E, D>, grads: &mut Gradients<E, D>) -> Result<()> {
+        if D::HOST_BUFFERS && crate::backend::fused_kernels_enabled() {
+            // Moments restored into tensors move to the host first.
+            for (name, (m, v)) in self.moments.drain() {
+                let shape = *m.shape();
+                self.host
+                    .insert(name, HostMoments::new(m.as_vec(), v.as_vec(), shape));
+            }
+            let settings = HostAdamStep {
+                learning_rate: self.learning_rate(),
+                beta1: self.beta1,
+                beta2: self.beta2,
+                epsilon: self.epsilon,
+                weight_decay: self.weight_decay,
+                clipping: self.clipping,
+                step: (self.steps + 1) as i32,
+            };
+            // The learning rate of step t is read before t is counted, as below.
+            if host_adam_step(&settings, &mut self.host, store, grads)? {
+                self.steps += 1;
+                return Ok(());
+            }
+        }
         let gradients = self.clipping.apply(finite_gradients(store, grads)?);
         let lr = self.learning_rate();
         self.steps += 1;
@@ -163,14 +190,26 @@ impl<E: Real, D: Backend<E>> Optimizer<E, D> for Adam<E, D> {
     }
 
     fn state(&self) -> Result<OptimizerState> {
+        let mut buffers = buffers_to_host(
+            self.moments
+                .iter()
+                .flat_map(|(name, (m, v))| [(format!("{name}/m"), m), (format!("{name}/v"), v)]),
+        );
+        for (name, state) in &self.host {
+            for (suffix, values) in [("m", &state.m), ("v", &state.v)] {
+                buffers.push(SnapshotEntry {
+                    name: format!("{name}/{suffix}"),
+                    rows: state.shape.0,
+                    columns: state.shape.1,
+                    values: values.iter().map(|&v| Real::to_f64(v)).collect(),
+                });
+            }
+        }
+        buffers.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(OptimizerState {
             kind: "adam".into(),
             steps: self.steps,
-            buffers: buffers_to_host(
-                self.moments.iter().flat_map(|(name, (m, v))| {
-                    [(format!("{name}/m"), m), (format!("{name}/v"), v)]
-                }),
-            ),
+            buffers,
         })
     }
 
@@ -200,6 +239,7 @@ impl<E: Real, D: Backend<E>> Optimizer<E, D> for Adam<E, D> {
             });
         }
         self.moments = moments;
+        self.host.clear();
         self.steps = state.steps;
         Ok(())
     }

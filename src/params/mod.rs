@@ -6,6 +6,7 @@
 //! records the same leaves next step).
 
 mod adam;
+mod adam_host;
 mod clipping;
 mod init;
 mod optimizer;

@@ -11,6 +11,9 @@ struct Entry<E: Real, D: Backend<E>> {
     name: String,
     tensor: Matrix<E, D>,
     uid: u64,
+    /// A fresh number after every change of the values (process-wide unique), so that a host
+    /// copy kept elsewhere (the host Adam's) knows whether it is still current.
+    version: u64,
 }
 
 impl<E: Real, D: Backend<E>> Clone for Entry<E, D> {
@@ -19,6 +22,7 @@ impl<E: Real, D: Backend<E>> Clone for Entry<E, D> {
             name: self.name.clone(),
             tensor: self.tensor.clone(),
             uid: self.uid,
+            version: self.version,
         }
     }
 }
@@ -185,6 +189,7 @@ impl<E: Real, D: Backend<E>> ParamStore<E, D> {
                 }
                 // In place: the tensor keeps its identity.
                 self.entries[i].tensor.copy_from(&data);
+                self.entries[i].version = crate::backend::var_uid();
             }
             None => {
                 self.refuse_if_frozen(name)?;
@@ -194,6 +199,7 @@ impl<E: Real, D: Backend<E>> ParamStore<E, D> {
                     name: name.to_string(),
                     tensor,
                     uid: crate::backend::var_uid(),
+                    version: crate::backend::var_uid(),
                 });
             }
         }
@@ -299,8 +305,40 @@ impl<E: Real, D: Backend<E>> ParamStore<E, D> {
     ) -> Result<()> {
         for (i, e) in self.entries.iter_mut().enumerate() {
             update(i, &e.name, &mut e.tensor)?;
+            e.version = crate::backend::var_uid();
         }
         Ok(())
+    }
+
+    /// [`ParamStore::for_each_mut`] that also tells `update` the parameter's version before
+    /// the update and the one it will have after it (see `Entry::version`), so that a host
+    /// copy of the values can be trusted when nothing else changed them in between.
+    pub(crate) fn for_each_versioned_mut(
+        &mut self,
+        mut update: impl FnMut(usize, &str, &mut Matrix<E, D>, u64, u64) -> Result<()>,
+    ) -> Result<()> {
+        for (i, e) in self.entries.iter_mut().enumerate() {
+            let next = crate::backend::var_uid();
+            update(i, &e.name, &mut e.tensor, e.version, next)?;
+            e.version = next;
+        }
+        Ok(())
+    }
+
+    /// Every parameter's gradient copied to the host, in insertion order, on devices with host
+    /// buffers (`None` elsewhere).
+    pub(crate) fn host_gradients(
+        &self,
+        grads: &mut Gradients<E, D>,
+    ) -> Result<Option<Vec<Vec<E>>>> {
+        let mut all = Vec::with_capacity(self.entries.len());
+        for e in &self.entries {
+            match grads.host_values(&e.tensor)? {
+                Some(values) => all.push(values),
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(all))
     }
 
     /// Gradient tensors of every parameter, in insertion order.

@@ -15,6 +15,7 @@
 //! and lives no longer than the loop.
 
 use super::dsl::DataMatrix;
+use crate::backend::HostMirror;
 use crate::backend::{real, Backend, Real, Var};
 use crate::constraints::Constraint;
 use crate::error::Result;
@@ -68,7 +69,7 @@ impl<E: Real, D: Backend<E>> DataCache<E, D> {
             let values: Vec<E> = data.iter().map(|&v| real(Real::to_f64(v))).collect();
             let mut value = Var::from_vec(device, values.clone(), 1, data.len())?;
             if D::HOST_BUFFERS {
-                value.host = Some(std::sync::Arc::new(values));
+                value.host = Some(HostMirror::new(values, 1, data.len()));
             }
             Ok(value)
         })
@@ -89,7 +90,7 @@ impl<E: Real, D: Backend<E>> DataCache<E, D> {
             let values: Vec<E> = data.values().iter().map(|&v| real(v)).collect();
             let mut value = Var::from_vec(device, values.clone(), data.rows(), data.columns())?;
             if D::HOST_BUFFERS {
-                value.host = Some(std::sync::Arc::new(values));
+                value.host = Some(HostMirror::new(values, data.rows(), data.columns()));
             }
             Ok(value)
         })

@@ -25,6 +25,7 @@ mod lu_linear;
 mod ordered;
 mod permute;
 mod planar;
+mod planar_kernel;
 mod positive_ordered;
 mod radial;
 mod reverse;

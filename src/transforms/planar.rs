@@ -1,6 +1,7 @@
 //! Planar flow (Rezende & Mohamed 2015, arXiv:1505.05770).
 
 use super::bijector::Bijector;
+use super::planar_kernel::{planar_forward, planar_fused, planar_parameters};
 use crate::backend::{real, Backend, Graph, Real, Rng, Var};
 use crate::error::{Error, Result};
 use crate::flows::FlowLayer;
@@ -66,6 +67,15 @@ impl<E: Real, D: Backend<E>> FlowLayer<E, D> for Planar {
         let u = store.read(&format!("{}.u", self.name), graph)?;
         let w = store.read(&format!("{}.w", self.name), graph)?;
         let b = store.read(&format!("{}.b", self.name), graph)?;
+        if planar_fused::<E, D>() {
+            let (u_hat, w_dot_u_hat) = planar_parameters(&u, &w)?;
+            return Ok(Box::new(BoundPlanar {
+                u_hat,
+                w,
+                b,
+                w_dot_u_hat,
+            }));
+        }
         let wu = w.mul(&u)?.sum();
         let m = wu.softplus().add_scalar(-1.0);
         let w_norm = w.square().sum();
@@ -108,6 +118,9 @@ impl<E: Real, D: Backend<E>> Bijector<E, D> for BoundPlanar<E, D> {
         "Planar"
     }
     fn forward(&self, z: &Var<E, D>, _: Option<&Var<E, D>>) -> Result<(Var<E, D>, Var<E, D>)> {
+        if planar_fused::<E, D>() {
+            return planar_forward(z, &self.u_hat, &self.w, &self.b, &self.w_dot_u_hat);
+        }
         let activation = z.dot(&self.w)?.transpose().add(&self.b)?; // (n, 1)
         let h = activation.tanh();
         let y = z.add(&h.mul(&self.u_hat)?)?;

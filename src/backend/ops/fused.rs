@@ -14,7 +14,7 @@
 //! devices (CUDA) and when fused kernels are switched off; the tests compare the two paths'
 //! values and gradients.
 
-use crate::backend::var::{fresh_uid, SharedTape};
+use crate::backend::var::{fresh_uid, HostMirror, SharedTape};
 use crate::backend::{arithmetic_shape, real, Backend, Real, Var};
 use crate::error::{Error, Result};
 use dfdx::prelude::Tape;
@@ -66,8 +66,27 @@ impl<'a, E: Real, D: Backend<E>> From<&'a crate::dist::Param<E, D>> for Operand<
     }
 }
 
-/// An operand's entries on the host (row-major, widened) and its shape.
-type HostOperand = (Vec<f64>, (usize, usize));
+/// An operand's entries on the host: its value's host mirror, or a copy.
+enum HostValues<E> {
+    Mirror(std::sync::Arc<HostMirror<E>>),
+    Copy(Vec<E>),
+}
+
+impl<E> HostValues<E> {
+    fn as_slice(&self) -> &[E] {
+        match self {
+            HostValues::Mirror(m) => m.values.as_slice(),
+            HostValues::Copy(c) => c.as_slice(),
+        }
+    }
+}
+
+/// An operand on the host with the strides that broadcast it to the output.
+struct HostOperand<E> {
+    values: HostValues<E>,
+    row_stride: usize,
+    column_stride: usize,
+}
 
 /// Where entry `(i, j)` of the output reads an operand of shape `(rows, columns)`.
 fn broadcast_index(i: usize, j: usize, (rows, columns): (usize, usize)) -> usize {
@@ -100,10 +119,10 @@ fn common_tape<E: Real, D: Backend<E>>(
 
 /// Records `kernel` applied entrywise to the broadcast `operands` as one operation.
 ///
-/// `kernel` receives the operands' entries (as `f64`) and returns the output entry and its
-/// partial derivative with respect to each operand. The gradient of operand `m` is
-/// `sum over the entries it was broadcast to of partial_m * upstream`. Call only when
-/// [`use_fused`] is true for `D`.
+/// `kernel` receives the operands' entries and returns the output entry and its partial
+/// derivative with respect to each operand. The gradient of operand `m` is `sum over the
+/// entries it was broadcast to of partial_m * upstream`. Call only when [`use_fused`] is true
+/// for `D`.
 ///
 /// # Errors
 /// [`Error::ShapeMismatch`] naming `operation` when the operands do not broadcast;
@@ -112,7 +131,7 @@ fn common_tape<E: Real, D: Backend<E>>(
 pub(crate) fn fused_elementwise<E: Real, D: Backend<E>, const N: usize>(
     operation: &'static str,
     operands: [Operand<'_, E, D>; N],
-    kernel: impl Fn([f64; N]) -> (f64, [f64; N]),
+    kernel: impl Fn([E; N]) -> (E, [E; N]),
 ) -> Result<Var<E, D>> {
     let tape = common_tape(operation, &operands)?;
     let mut shape = (1, 1);
@@ -127,48 +146,76 @@ pub(crate) fn fused_elementwise<E: Real, D: Backend<E>, const N: usize>(
         Some(d) => d,
         None => D::open()?,
     };
-    let hosts: Vec<Option<HostOperand>> = operands
+    let (rows, columns) = shape;
+    // Each operand as host entries with the strides that broadcast it: entry (i, j) reads
+    // `values[i * row_stride + j * column_stride]`. Host mirrors are borrowed, not copied.
+    let hosts: Vec<HostOperand<E>> = operands
         .iter()
         .map(|operand| match operand {
-            Operand::Value(v) => Some((v.to_f64_vec(), v.shape())),
-            Operand::Number(_) => None,
+            Operand::Value(v) => {
+                let (r, c) = v.shape();
+                let values = match &v.host {
+                    Some(mirror) => HostValues::Mirror(mirror.clone()),
+                    None => HostValues::Copy(v.value.as_vec()),
+                };
+                HostOperand {
+                    values,
+                    row_stride: if r == 1 { 0 } else { c },
+                    column_stride: usize::from(c != 1),
+                }
+            }
+            Operand::Number(x) => HostOperand {
+                values: HostValues::Copy(vec![real::<E>(*x)]),
+                row_stride: 0,
+                column_stride: 0,
+            },
         })
         .collect();
+    let slices: Vec<&[E]> = hosts.iter().map(|h| h.values.as_slice()).collect();
     // Partials are kept only for operands on a graph.
-    let wanted: Vec<bool> = operands
-        .iter()
-        .map(|operand| matches!(operand, Operand::Value(v) if v.tape.is_some()))
-        .collect();
-    let (rows, columns) = shape;
-    let mut output = Vec::with_capacity(rows * columns);
+    let wanted: [bool; N] =
+        std::array::from_fn(|m| matches!(operands[m], Operand::Value(v) if v.tape.is_some()));
+    let count = rows * columns;
+    let mut output = vec![E::zero(); count];
     let mut partials: Vec<Vec<E>> = wanted
         .iter()
-        .map(|&w| Vec::with_capacity(if w { rows * columns } else { 0 }))
-        .collect();
-    let mut arguments = [0.0; N];
-    for i in 0..rows {
-        for j in 0..columns {
-            for (m, argument) in arguments.iter_mut().enumerate() {
-                *argument = match (&operands[m], &hosts[m]) {
-                    (Operand::Number(c), _) => *c,
-                    (_, Some((values, operand_shape))) => {
-                        values[broadcast_index(i, j, *operand_shape)]
-                    }
-                    (Operand::Value(_), None) => f64::NAN,
-                };
+        .map(|&w| {
+            if w {
+                vec![E::zero(); count]
+            } else {
+                Vec::new()
             }
-            let (value, derivatives) = kernel(arguments);
-            output.push(real::<E>(value));
-            for m in 0..N {
-                if wanted[m] {
-                    partials[m].push(real::<E>(derivatives[m]));
-                }
+        })
+        .collect();
+    let mut store = |k: usize, (value, derivatives): (E, [E; N])| {
+        output[k] = value;
+        for m in 0..N {
+            if wanted[m] {
+                partials[m][k] = derivatives[m];
+            }
+        }
+    };
+    let full: [bool; N] = std::array::from_fn(|m| slices[m].len() == count);
+    if (0..N).all(|m| full[m] || slices[m].len() == 1) {
+        // No broadcasting beyond single numbers: entry k of every full operand is entry k.
+        for k in 0..count {
+            let arguments: [E; N] =
+                std::array::from_fn(|m| if full[m] { slices[m][k] } else { slices[m][0] });
+            store(k, kernel(arguments));
+        }
+    } else {
+        for i in 0..rows {
+            for j in 0..columns {
+                let arguments: [E; N] = std::array::from_fn(|m| {
+                    slices[m][i * hosts[m].row_stride + j * hosts[m].column_stride]
+                });
+                store(i * columns + j, kernel(arguments));
             }
         }
     }
     // The output's host mirror saves the next host read (a validation, another fused kernel)
     // a walk over the device buffer.
-    let mirror = std::sync::Arc::new(output.clone());
+    let mirror = HostMirror::new(output.clone(), rows, columns);
     let value = Var::from_vec(&device, output, rows, columns)?;
     if let Some(shared) = &tape {
         let output_tensor = value.value.clone();

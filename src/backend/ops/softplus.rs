@@ -5,16 +5,17 @@ use crate::backend::{real, Backend, Real, Var};
 use dfdx::prelude::WithEmptyTape;
 
 /// `(softplus(x), sigmoid(x))` in overflow-free forms, sharing one exponential.
-pub(crate) fn softplus_and_sigmoid(x: f64) -> (f64, f64) {
+pub(crate) fn softplus_and_sigmoid<F: num_traits::Float>(x: F) -> (F, F) {
+    let one = F::one();
     let e = (-x.abs()).exp();
-    let sigmoid = if x >= 0.0 {
-        1.0 / (1.0 + e)
+    let sigmoid = if x >= F::zero() {
+        one / (one + e)
     } else {
-        e / (1.0 + e)
+        e / (one + e)
     };
-    // `ln(1 + e)` rather than `ln_1p(e)`: as exact where it matters (e in (0, 1]; below
-    // 1e-16 the term is under the rounding of the result) and several times faster.
-    (x.max(0.0) + (1.0 + e).ln(), sigmoid)
+    // `ln(1 + e)` rather than `ln_1p(e)`: as exact where it matters (e in (0, 1]; below the
+    // rounding of the result the term vanishes either way) and several times faster.
+    (x.max(F::zero()) + (one + e).ln(), sigmoid)
 }
 
 impl<E: Real, D: Backend<E>> Var<E, D> {

@@ -85,6 +85,19 @@ impl<E: Real, D: Backend<E>> Gradients<E, D> {
             .map_err(|e| Error::Backend(format!("allocating a gradient: {e:?}")))?;
         Ok(self.inner.get(tensor))
     }
+
+    /// The gradient of a leaf tensor copied straight from its host buffer (zeros if it took no
+    /// part), or `None` on devices without host buffers.
+    ///
+    /// # Errors
+    /// [`Error::Backend`] when the device fails to allocate.
+    pub(crate) fn host_values(&mut self, tensor: &Matrix<E, D>) -> Result<Option<Vec<E>>> {
+        let buffer = self
+            .inner
+            .get_or_alloc_mut(tensor)
+            .map_err(|e| Error::Backend(format!("allocating a gradient: {e:?}")))?;
+        Ok(D::host_buffer_mut(buffer).map(|values| values.to_vec()))
+    }
 }
 
 impl<E: Real, D: Backend<E>> Var<E, D> {
