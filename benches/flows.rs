@@ -5,11 +5,12 @@
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use flowppl::backend::rng::{seeded, standard_normals};
+use flowppl::flows::Fixed;
 use flowppl::flows::FlowLayer;
 use flowppl::prelude::*;
 use flowppl::transforms::{
-    AffineAutoregressive, AffineCoupling, Planar, Radial, SplineAutoregressive, SplineCoupling,
-    Sylvester,
+    ActNorm, AffineAutoregressive, AffineCoupling, LuLinear, Permute, Planar, Radial,
+    SplineAutoregressive, SplineCoupling, Sylvester,
 };
 
 /// A named layer under test.
@@ -19,6 +20,15 @@ fn layers(d: usize) -> Vec<Named> {
     vec![
         ("planar", Box::new(Planar::new("planar", d))),
         ("radial", Box::new(Radial::new("radial", d))),
+        ("act_norm", Box::new(ActNorm::new("act_norm", d))),
+        ("lu_linear", Box::new(LuLinear::new("lu_linear", d))),
+        (
+            "permute",
+            Box::new(Fixed::new(
+                "permute",
+                Permute::new((0..d).rev().collect()).unwrap(),
+            )),
+        ),
         (
             "sylvester",
             Box::new(Sylvester::new("sylvester", d, d).unwrap()),

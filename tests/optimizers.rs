@@ -145,8 +145,8 @@ fn invalid_settings_are_errors() {
         .is_err());
 }
 
-/// Adam's host loop (CPU) and its tensor form (every device) give the same parameters and the
-/// same saved state, also across a save/restore, with weight decay and clipping. The loss
+/// Adam's host loop (CPU) and its tensor form (every device) give bit-identical parameters and
+/// saved state, also across a save/restore, with weight decay and clipping. The loss
 /// `sum(p^2 c)` makes the gradient depend on the parameters.
 #[test]
 fn adam_host_loop_matches_the_tensor_form() {
@@ -193,11 +193,8 @@ fn adam_host_loop_matches_the_tensor_form() {
     };
     let (host_values, host_buffers) = run(true);
     let (tensor_values, tensor_buffers) = run(false);
-    assert_eq!(host_buffers.len(), tensor_buffers.len());
-    for (a, b) in host_values.iter().zip(&tensor_values) {
-        assert!((a - b).abs() <= 1e-14 * (1.0 + b.abs()), "{a} vs {b}");
-    }
-    for (a, b) in host_buffers.iter().zip(&tensor_buffers) {
-        assert!((a - b).abs() <= 1e-14 * (1.0 + b.abs()), "{a} vs {b}");
-    }
+    // The same roundings in the same order: equal bit for bit (a training run is chaotic
+    // enough that one differently rounded constant changes where it ends).
+    assert_eq!(host_values, tensor_values);
+    assert_eq!(host_buffers, tensor_buffers);
 }

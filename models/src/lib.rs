@@ -18,6 +18,7 @@
 pub mod boltzmann;
 pub mod digits;
 pub mod energies;
+pub mod line_chart;
 pub mod normal_mean;
 pub mod plot;
 pub mod reference;

@@ -109,7 +109,7 @@ pub fn write_side_by_side(path: &str, size: usize, left: &[f64], right: &[f64]) 
 }
 
 /// Writes RGB `pixels` (`width x height`, row-major) as a PNG.
-fn write_png(path: &str, width: usize, height: usize, pixels: &[u8]) -> Result<()> {
+pub(crate) fn write_png(path: &str, width: usize, height: usize, pixels: &[u8]) -> Result<()> {
     let io = |e: std::io::Error| Error::Io {
         path: path.to_string(),
         source: e,

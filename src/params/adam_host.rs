@@ -74,7 +74,12 @@ pub(crate) fn host_adam_step<E: Real, D: Backend<E>>(
     }
     clip(settings.clipping, &mut gradients);
     let (b1, b2) = (real::<E>(settings.beta1), real::<E>(settings.beta2));
-    let (one_minus_b1, one_minus_b2) = (E::one() - b1, E::one() - b2);
+    // `1 - beta` rounded once from f64, as the tensor form's axpy does: the two paths then
+    // round identically and give the same parameters bit for bit.
+    let (one_minus_b1, one_minus_b2) = (
+        real::<E>(1.0 - settings.beta1),
+        real::<E>(1.0 - settings.beta2),
+    );
     let inverse_bias1 = real::<E>(1.0 / (1.0 - settings.beta1.powi(settings.step)));
     let inverse_bias2 = real::<E>(1.0 / (1.0 - settings.beta2.powi(settings.step)));
     let (epsilon, decay, learning_rate) = (
@@ -109,8 +114,8 @@ pub(crate) fn host_adam_step<E: Real, D: Backend<E>>(
             .zip(state.values.iter_mut())
             .zip(g.iter())
         {
-            *m = b1 * *m + one_minus_b1 * gk;
-            *v = b2 * *v + one_minus_b2 * (gk * gk);
+            *m = *m * b1 + gk * one_minus_b1;
+            *v = *v * b2 + (gk * gk) * one_minus_b2;
             let m_hat = *m * inverse_bias1;
             let v_hat = *v * inverse_bias2;
             *p -= learning_rate * (m_hat / (v_hat.sqrt() + epsilon));

@@ -349,8 +349,8 @@ impl<'a, E: Real, D: Backend<E>> Ctx<'a, E, D> {
                 message: "the size must be at least 1".into(),
             });
         }
-        let indices = match subsample {
-            None => (0..size).collect(),
+        let indices: std::sync::Arc<[usize]> = match subsample {
+            None => full_range(size),
             Some(b) if b == 0 || b > size => {
                 return Err(Error::InvalidConfig {
                     what: format!("plate `{name}`"),
@@ -360,7 +360,7 @@ impl<'a, E: Real, D: Backend<E>> Ctx<'a, E, D> {
             Some(b) => {
                 let mut chosen = rand::seq::index::sample(self.rng, size, b).into_vec();
                 chosen.sort_unstable();
-                chosen
+                chosen.into()
             }
         };
         Ok(Plate::new(PlateInfo {
@@ -369,6 +369,26 @@ impl<'a, E: Real, D: Backend<E>> Ctx<'a, E, D> {
             indices,
         }))
     }
+}
+
+/// `0..size` as a shared list, reused while the size stays the same (a full plate is the same
+/// list at every step; building it anew would cost O(size) per step).
+fn full_range(size: usize) -> std::sync::Arc<[usize]> {
+    thread_local! {
+        static LAST: std::cell::RefCell<Option<std::sync::Arc<[usize]>>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    LAST.with(|last| {
+        let mut last = last.borrow_mut();
+        match last.as_ref() {
+            Some(range) if range.len() == size => range.clone(),
+            _ => {
+                let range: std::sync::Arc<[usize]> = (0..size).collect();
+                *last = Some(range.clone());
+                range
+            }
+        }
+    })
 }
 
 fn unreachable_value(name: &str) -> Error {

@@ -29,7 +29,7 @@ impl Plate {
 
     /// The members used this run.
     pub fn indices(&self) -> &[usize] {
-        &self.info.indices
+        &self.info.indices[..]
     }
 
     /// Number of members used this run.
@@ -53,5 +53,20 @@ impl Plate {
             return Ok(data.clone());
         }
         data.gather_columns(self.indices())
+    }
+
+    /// The rows of `data` that belong to this run's members (all of them without
+    /// subsampling): the data points of a `(members, features)` matrix. With subsampling, select
+    /// the rows before computing with them (`plate.select_rows(&x)?.dot(&w)`), so that a step
+    /// costs the batch, not the whole data set.
+    ///
+    /// # Errors
+    /// [`Error::InvalidShape`](crate::Error::InvalidShape) when `data` has fewer rows than the
+    /// plate's size.
+    pub fn select_rows<E: Real, D: Backend<E>>(&self, data: &Var<E, D>) -> Result<Var<E, D>> {
+        if self.len() == self.size() && data.rows() == self.size() {
+            return Ok(data.clone());
+        }
+        data.gather_rows(self.indices())
     }
 }

@@ -26,8 +26,9 @@ pub struct PlateInfo {
     pub name: String,
     /// The full size `N`.
     pub size: usize,
-    /// The members used this run (all of `0..N` unless subsampled).
-    pub indices: Vec<usize>,
+    /// The members used this run (all of `0..N` unless subsampled); shared, so that copying a
+    /// site does not copy a data-sized list.
+    pub indices: std::sync::Arc<[usize]>,
 }
 
 impl PlateInfo {

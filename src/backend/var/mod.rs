@@ -161,6 +161,23 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
         ))
     }
 
+    /// A constant from row-major host data that also keeps the data as its host mirror on
+    /// host-buffer devices (for fused kernels; see [`HostMirror`]).
+    ///
+    /// # Errors
+    /// [`Error::InvalidShape`] when the sizes disagree.
+    pub(crate) fn constant_with_mirror(
+        device: &D,
+        data: Vec<E>,
+        rows: usize,
+        columns: usize,
+    ) -> Result<Self> {
+        let mirror = D::HOST_BUFFERS.then(|| HostMirror::new(data.clone(), rows, columns));
+        let mut value = Self::from_vec(device, data, rows, columns)?;
+        value.host = mirror;
+        Ok(value)
+    }
+
     /// A constant from host rows of equal length.
     ///
     /// # Errors

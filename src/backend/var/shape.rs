@@ -135,6 +135,16 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
             ));
         }
         let n = indices.len();
+        if let (None, Some(host)) = (&self.tape, &self.host) {
+            // A constant with a host mirror (model data): gather on the host, O(n columns),
+            // and keep a mirror of the result for the fused kernels that read it next.
+            let c = self.columns();
+            let values: Vec<E> = indices
+                .iter()
+                .flat_map(|&i| host.values[i * c..(i + 1) * c].iter().copied())
+                .collect();
+            return Var::constant_with_mirror(&self.device(), values, n, c);
+        }
         let index: Tensor<(usize,), usize, D> =
             self.device().tensor_from_vec(indices.to_vec(), (n,));
         Ok(self.record(|t| t.gather(index)))
@@ -145,6 +155,19 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
     /// # Errors
     /// [`Error::InvalidShape`] when an index is out of bounds or the list is empty.
     pub fn gather_columns(&self, indices: &[usize]) -> Result<Self> {
+        if let (None, Some(host)) = (&self.tape, &self.host) {
+            let (r, c) = self.shape();
+            if indices.is_empty() || indices.iter().any(|&j| j >= c) {
+                return Err(Error::invalid_shape(
+                    "gather_columns",
+                    format!("column indices must be non-empty and below {c}"),
+                ));
+            }
+            let values: Vec<E> = (0..r)
+                .flat_map(|i| indices.iter().map(move |&j| host.values[i * c + j]))
+                .collect();
+            return Var::constant_with_mirror(&self.device(), values, r, indices.len());
+        }
         self.transpose().gather_rows(indices).map(|g| g.transpose())
     }
 
