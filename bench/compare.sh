@@ -70,10 +70,13 @@ subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=True)
 print(round(time.perf_counter() - start, 3))' "$@"; }
   for task in T1 T2 T6; do
     case $task in
-      T1) args=(fit logistic_regression --guide normal --init feasible --lr 0.01 --decay 1 --steps 3000) ;;
-      T2) args=(fit logistic_regression --guide iaf --layers 2 --hidden 64,64 --lr 0.005 --decay 1 --steps 3000) ;;
-      T6) args=(fit eight_schools_noncentered --guide normal --init feasible --lr 0.01 --decay 1 --steps 5000) ;;
+      T1) args=(fit logistic_regression --guide normal --init feasible --lr 0.01 --steps 3000) ;;
+      T2) args=(fit logistic_regression --guide iaf --layers 2 --hidden 64,64 --lr 0.005 --steps 3000) ;;
+      T6) args=(fit eight_schools_noncentered --guide normal --init feasible --lr 0.01 --steps 5000) ;;
     esac
+    # As the peers' scripts: 1 particle, constant learning rate, 1000 posterior draws (flowppl
+    # also computes k-hat and a log-evidence estimate from them).
+    args+=(--particles 1 --decay 1 --draws 1000)
     echo "== e2e $task" >&2
     e2e_line flowppl "$task" "$(timed "$flowppl" "${args[@]}")"
     if [ $have_peers = 1 ]; then

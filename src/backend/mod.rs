@@ -8,6 +8,7 @@
 //! - [`rng`]: the seeded random number generator.
 
 pub mod device;
+mod host_copy;
 pub mod ops;
 pub mod real;
 pub mod rng;
@@ -17,6 +18,7 @@ mod var;
 #[cfg(feature = "cuda")]
 pub use device::Cuda;
 pub use device::{Backend, Cpu, TestDevice};
+pub(crate) use host_copy::host_copy;
 pub use ops::fused::{fused_kernels_enabled, set_fused_kernels};
 pub use real::{real, Real};
 pub use rng::Rng;

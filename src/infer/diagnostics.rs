@@ -7,7 +7,7 @@ use super::psis::{log_mean_exp_with_error, psis_khat, KhatReading};
 use crate::backend::rng::seeded;
 use crate::backend::{Backend, Real};
 use crate::error::{Error, Result};
-use crate::ppl::{Ctx, Model};
+use crate::ppl::{Ctx, DataCache, Model};
 
 /// How much a fitted guide can be trusted (Yao et al. 2018, arXiv:1802.02538), and what it says
 /// about the evidence.
@@ -45,11 +45,13 @@ impl<E: Real, D: Backend<E>, M: Model<E, D>, G: Guide<E, D>> Fit<M, G, E, D> {
         let mut rng = seeded(seed);
         let mut store = self.params().clone();
         let mut log_ratios = Vec::with_capacity(draws);
+        let data_cache = DataCache::new();
         while log_ratios.len() < draws {
             let n = (draws - log_ratios.len()).min(1000);
             let mut ctx = Ctx::new(self.device(), &mut rng)
                 .with_store(&mut store)
-                .with_particles(n);
+                .with_particles(n)
+                .with_data_cache(&data_cache);
             let terms = elbo_terms(self.model(), self.guide(), &mut ctx)?;
             log_ratios.extend(terms.log_weights.to_f64_vec());
         }

@@ -7,7 +7,7 @@ use crate::backend::{Backend, Real, Var};
 use crate::error::Result;
 use crate::handlers::{substitute, trace, Values};
 use crate::params::ParamStore;
-use crate::ppl::{Ctx, Model};
+use crate::ppl::{Ctx, DataCache, Model};
 
 /// The result of [`Svi::run`](super::Svi::run): the fitted guide's parameters and the ELBO trajectory.
 pub struct Fit<M, G, E: Real, D: Backend<E>> {
@@ -90,6 +90,7 @@ impl<E: Real, D: Backend<E>, M: Model<E, D>, G: Guide<E, D>> Fit<M, G, E, D> {
         const CHUNK: usize = 512;
         let mut deterministic: std::collections::HashMap<String, Vec<Var<E, D>>> =
             Default::default();
+        let data_cache = DataCache::new();
         let mut start = 0;
         while start < draws {
             let end = (start + CHUNK).min(draws);
@@ -100,7 +101,8 @@ impl<E: Real, D: Backend<E>, M: Model<E, D>, G: Guide<E, D>> Fit<M, G, E, D> {
                 .collect::<Result<_>>()?;
             let mut chunk_ctx = Ctx::new(&self.device, &mut rng)
                 .with_store(&mut store)
-                .with_particles(end - start);
+                .with_particles(end - start)
+                .with_data_cache(&data_cache);
             let model_trace = trace(&substitute(&self.model, chunk), &mut chunk_ctx)?;
             for site in model_trace.deterministic_sites() {
                 if let Some(v) = &site.value {

@@ -98,7 +98,7 @@ pub(crate) fn host_adam_step<E: Real, D: Backend<E>>(
             *state = HostMoments::new(vec![E::zero(); length], vec![E::zero(); length], shape);
         }
         if state.version != previous || state.values.len() != length {
-            state.values = parameter.as_vec();
+            state.values = crate::backend::host_copy(parameter);
         }
         let g = &mut gradients[i];
         if decay != E::zero() {

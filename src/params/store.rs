@@ -285,7 +285,7 @@ impl<E: Real, D: Backend<E>> ParamStore<E, D> {
     /// # Errors
     /// [`Error::UnknownParameter`] when absent.
     pub fn values(&self, name: &str) -> Result<Vec<E>> {
-        Ok(self.entry(name)?.tensor.as_vec())
+        Ok(crate::backend::host_copy(&self.entry(name)?.tensor))
     }
 
     /// The gradient of `name` in `grads`, row-major, on the host (zeros if it was unused).

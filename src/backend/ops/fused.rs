@@ -156,7 +156,7 @@ pub(crate) fn fused_elementwise<E: Real, D: Backend<E>, const N: usize>(
                 let (r, c) = v.shape();
                 let values = match &v.host {
                     Some(mirror) => HostValues::Mirror(mirror.clone()),
-                    None => HostValues::Copy(v.value.as_vec()),
+                    None => HostValues::Copy(crate::backend::host_copy(&v.value)),
                 };
                 HostOperand {
                     values,

@@ -71,7 +71,7 @@ impl<E: Real, D: Backend<E>> Gradients<E, D> {
     /// # Errors
     /// [`Error::Backend`] when the device fails to allocate.
     pub fn of(&mut self, var: &Var<E, D>) -> Result<Vec<E>> {
-        Ok(self.of_tensor(&var.value)?.as_vec())
+        Ok(crate::backend::host_copy(&self.of_tensor(&var.value)?))
     }
 
     /// The gradient with respect to a leaf tensor, as a tensor on the device.

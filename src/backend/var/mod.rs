@@ -261,7 +261,7 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
         if let Some(host) = &self.host {
             return host.values.clone();
         }
-        self.value.as_vec()
+        crate::backend::host_copy(&self.value)
     }
 
     /// The values widened to `f64`, row-major.
