@@ -26,6 +26,7 @@ mod fit;
 mod fit_file;
 mod flow2d;
 mod interrupt;
+mod memory;
 mod show;
 mod training_run;
 mod vae;
@@ -128,6 +129,7 @@ fn main() -> ExitCode {
         eprintln!("error: internal error ({info}); please report it");
     }));
     let arguments: Vec<String> = std::env::args().skip(1).collect();
+    memory::keep_freed_memory();
     // One compute thread unless RAYON_NUM_THREADS says otherwise: faster for model-sized
     // matrix products (see flowppl::backend::set_compute_threads).
     if std::env::var_os("RAYON_NUM_THREADS").is_none() {

@@ -25,6 +25,19 @@ use std::cell::RefCell;
 type DataKey = (usize, usize, usize, usize);
 
 /// Device copies of a model's data for one inference run (see the module docs).
+///
+/// ```
+/// use flowppl::ppl::DataCache;
+/// use flowppl::prelude::*;
+/// let cache = DataCache::<f32, Cpu>::new();
+/// let y = vec![1.0, 0.0, 1.0];
+/// let first = cache.vector(&Cpu::default(), &y).unwrap();
+/// let again = cache.vector(&Cpu::default(), &y).unwrap(); // no second conversion
+/// assert_eq!(first.to_vec(), again.to_vec());
+/// // Checked against a support once per value.
+/// use flowppl::constraints::Constraint;
+/// assert_eq!(cache.in_support(&first, Constraint::Boolean, false), Some(true));
+/// ```
 pub struct DataCache<E: Real, D: Backend<E>> {
     values: RefCell<Vec<(DataKey, Var<E, D>)>>,
     /// `(value uid, support, checked by row, every entry inside)`.
