@@ -24,6 +24,7 @@ use flowppl::ppl::{Ctx, DataCache, Model};
 use flowppl::prelude::*;
 use flowppl::vae::{train, Posterior, Prior, Vae, VaeConfig, VaeTrainingOptions};
 use flowppl_models::energies::{two_moons, Energy};
+use flowppl_models::tasks::rows_to_var;
 use std::time::{Duration, Instant};
 
 fn svi_step<M: Model<f32, Cpu>, G: Guide<f32, Cpu>>(
@@ -92,13 +93,7 @@ fn tasks(c: &mut Criterion) {
     });
 
     let (train_rows, _) = two_moons().unwrap();
-    let moons = Var::<f32, Cpu>::from_vec(
-        &device,
-        train_rows.iter().map(|&v| v as f32).collect(),
-        train_rows.len() / 2,
-        2,
-    )
-    .unwrap();
+    let moons = rows_to_var(&train_rows, 2).unwrap();
     let maf = build_flow::<f32, Cpu>("maf", FlowKind::Maf, 2, 5, &[128, 128], 0).unwrap();
     loop_steps(c, "T4_maf_5x128x128_batch512", |steps| {
         let mut store = ParamStore::new(&device);
@@ -113,13 +108,7 @@ fn tasks(c: &mut Criterion) {
     });
 
     let (digits, _) = flowppl_models::digits::digits().unwrap();
-    let digits = Var::<f32, Cpu>::from_vec(
-        &device,
-        digits.iter().map(|&v| v as f32).collect(),
-        digits.len() / 64,
-        64,
-    )
-    .unwrap();
+    let digits = rows_to_var(&digits, 64).unwrap();
     let vae = Vae::<f32, Cpu>::new(VaeConfig::t5(Posterior::Iaf(2), Prior::Normal)).unwrap();
     loop_steps(c, "T5_vae_iaf2_batch100", |steps| {
         let mut store = ParamStore::new(&device);

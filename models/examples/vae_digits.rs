@@ -9,6 +9,7 @@
 
 use flowppl::prelude::*;
 use flowppl::vae::{iwae_bound, train, Posterior, Prior, Vae, VaeConfig, VaeTrainingOptions};
+use flowppl_models::tasks::rows_to_var;
 use std::time::Instant;
 
 fn main() -> Result<()> {
@@ -27,15 +28,7 @@ fn main() -> Result<()> {
         .unwrap_or(3000);
     let device = Cpu::default();
     let (train_rows, test_rows) = flowppl_models::digits::digits()?;
-    let to_var = |v: &[f64]| {
-        Var::<f32, Cpu>::from_vec(
-            &device,
-            v.iter().map(|&x| x as f32).collect(),
-            v.len() / 64,
-            64,
-        )
-    };
-    let (train_data, test_data) = (to_var(&train_rows)?, to_var(&test_rows)?);
+    let (train_data, test_data) = (rows_to_var(&train_rows, 64)?, rows_to_var(&test_rows, 64)?);
     let mut nlls = Vec::new();
     for &seed in &seeds {
         let vae = Vae::<f32, Cpu>::new(VaeConfig::t5(posterior, prior))?;

@@ -17,11 +17,10 @@
 //! It runs on host-buffer devices while fused kernels are on; `planar.rs` keeps the composed
 //! form for the others, and `tests/fused_kernels.rs` compares the two.
 
-use crate::backend::ops::fused::use_fused;
+use crate::backend::ops::fused::{accumulate_gradients, shared_tape, use_fused};
 use crate::backend::{Backend, HostMirror, Real, Var};
 use crate::error::{Error, Result};
 use dfdx::prelude::Tape;
-use std::rc::Rc;
 
 /// Whether [`planar_forward`] will run for values on `D`.
 pub(crate) fn planar_fused<E: Real, D: Backend<E>>() -> bool {
@@ -42,20 +41,7 @@ pub(crate) fn planar_forward<E: Real, D: Backend<E>>(
     c: &Var<E, D>,
 ) -> Result<(Var<E, D>, Var<E, D>)> {
     let inputs = [z, u_hat, w, b, c];
-    let mut tape = None;
-    for input in inputs {
-        input.check()?;
-        if let Some(t) = &input.tape {
-            match &tape {
-                Some(existing) if !Rc::ptr_eq(existing, t) => {
-                    return Err(Error::GraphMismatch {
-                        operation: "Planar",
-                    })
-                }
-                _ => tape = Some(t.clone()),
-            }
-        }
-    }
+    let tape = shared_tape("Planar", &inputs)?;
     let (n, d) = z.shape();
     for (name, input, shape) in [
         ("u_hat", u_hat, (1, d)),
@@ -138,17 +124,7 @@ pub(crate) fn planar_forward<E: Real, D: Backend<E>>(
                 dw[k] += da * zi[k];
             }
         }
-        let partials = [dz, du, dw, vec![db], vec![dc]];
-        for (target, partial) in targets.iter().zip(&partials) {
-            if let Some(tensor) = target {
-                if let Some(gradient) = D::host_buffer_mut(grads.get_or_alloc_mut(tensor)?) {
-                    for (g, &p) in gradient.iter_mut().zip(partial) {
-                        *g += p;
-                    }
-                }
-            }
-        }
-        Ok(())
+        accumulate_gradients(grads, &targets, &[dz, du, dw, vec![db], vec![dc]])
     });
     for v in [&mut y_var, &mut l_var] {
         v.tape = Some(shared.clone());
@@ -173,8 +149,6 @@ pub(crate) fn planar_parameters<E: Real, D: Backend<E>>(
     u: &Var<E, D>,
     w: &Var<E, D>,
 ) -> Result<(Var<E, D>, Var<E, D>)> {
-    u.check()?;
-    w.check()?;
     let d = w.columns();
     if u.shape() != (1, d) || w.rows() != 1 {
         return Err(Error::invalid_shape(
@@ -186,15 +160,7 @@ pub(crate) fn planar_parameters<E: Real, D: Backend<E>>(
             ),
         ));
     }
-    let tape = match (&u.tape, &w.tape) {
-        (Some(a), Some(b)) if !Rc::ptr_eq(a, b) => {
-            return Err(Error::GraphMismatch {
-                operation: "Planar",
-            })
-        }
-        (Some(a), _) | (None, Some(a)) => Some(a.clone()),
-        (None, None) => None,
-    };
+    let tape = shared_tape("Planar", &[u, w])?;
     let (us, ws) = (u.to_vec(), w.to_vec());
     let dot = |x: &[E], y: &[E]| x.iter().zip(y).fold(E::zero(), |acc, (&p, &q)| acc + p * q);
     let a = dot(&ws, &us);
@@ -236,16 +202,7 @@ pub(crate) fn planar_parameters<E: Real, D: Backend<E>>(
         let dw: Vec<E> = (0..d)
             .map(|k| beta * g_u_hat[k] + g_a * us[k] + two * g_norm * ws[k])
             .collect();
-        for (target, partial) in targets.iter().zip([du, dw]) {
-            if let Some(tensor) = target {
-                if let Some(gradient) = D::host_buffer_mut(grads.get_or_alloc_mut(tensor)?) {
-                    for (g, p) in gradient.iter_mut().zip(partial) {
-                        *g += p;
-                    }
-                }
-            }
-        }
-        Ok(())
+        accumulate_gradients(grads, &targets, &[du, dw])
     });
     for v in [&mut u_hat_var, &mut c_var] {
         v.tape = Some(shared.clone());

@@ -1,7 +1,7 @@
 //! T1 (mean-field) and T2 (IAF 2 x MADE [64, 64]): Bayesian logistic regression on 5000 x 20,
 //! 1 particle, full batch; accuracy against the NUTS reference `data/logreg/logreg_ref.json`.
 
-use super::{time_steps, TaskReport, TaskRun, TaskSettings};
+use super::{timed_seeds, TaskReport, TaskSettings};
 use crate::zoo::logistic::{bundled, LogisticRegression};
 use flowppl::flows::FlowKind;
 use flowppl::infer::{AutoFlow, Fit, Guide};
@@ -61,33 +61,24 @@ fn figures<G: Guide<f32, Cpu>>(
 }
 
 fn run_seeds<G: Guide<f32, Cpu>>(
-    task: &str,
-    implementation: &str,
+    names: (&str, &str),
     guide: impl Fn() -> G,
     learning_rate: f64,
     settings: &TaskSettings,
 ) -> Result<TaskReport> {
-    let steps = settings.steps_for(3000)?;
-    let mut runs = Vec::new();
-    for &seed in &settings.seeds {
-        let (fit, ms_per_step) = time_steps(steps, |steps| {
+    timed_seeds(
+        names,
+        3000,
+        settings,
+        |seed, steps| {
             Svi::new(bundled()?, guide())
                 .optimizer(Adam::new(learning_rate)?)
                 .steps(steps)
                 .seed(seed)
                 .run()
-        })?;
-        runs.push(TaskRun {
-            seed,
-            ms_per_step,
-            metrics: figures(&fit, seed)?,
-        });
-    }
-    Ok(TaskReport {
-        task: task.into(),
-        implementation: implementation.into(),
-        runs,
-    })
+        },
+        figures,
+    )
 }
 
 /// T1: AutoNormal (loc 0, scale 0.1), Adam 0.01, 3000 steps.
@@ -96,8 +87,7 @@ fn run_seeds<G: Guide<f32, Cpu>>(
 /// Errors of the fit.
 pub fn mean_field(settings: &TaskSettings) -> Result<TaskReport> {
     run_seeds(
-        "T1",
-        "AutoNormal, init loc 0 (feasible), scale 0.1",
+        ("T1", "AutoNormal, init loc 0 (feasible), scale 0.1"),
         || {
             AutoNormal::new()
                 .with_init(InitStrategy::Feasible)
@@ -116,8 +106,10 @@ pub fn mean_field(settings: &TaskSettings) -> Result<TaskReport> {
 /// Errors of the fit.
 pub fn iaf(settings: &TaskSettings) -> Result<TaskReport> {
     run_seeds(
-        "T2",
-        "AutoFlow IAF 2 x MADE[64,64] + reversal, learnable affine base from Laplace",
+        (
+            "T2",
+            "AutoFlow IAF 2 x MADE[64,64] + reversal, learnable affine base from Laplace",
+        ),
         || AutoFlow::new(FlowKind::Iaf, 2, &[64, 64]).with_init(InitStrategy::Laplace),
         0.005,
         settings,

@@ -17,9 +17,25 @@ mod timing;
 mod vae;
 
 pub use report::{median, peak_resident_megabytes, TaskReport, TaskRun};
+use timing::timed_seeds;
 pub use timing::{time_steps, WARM_UP_STEPS};
 
+use flowppl::backend::Cpu;
 use flowppl::{Error, Result};
+
+/// Row-major `f64` data with `columns` columns as an `f32` value on the CPU.
+///
+/// # Errors
+/// [`Error::InvalidShape`](flowppl::Error::InvalidShape) when the length is not a multiple of
+/// `columns`.
+pub fn rows_to_var(values: &[f64], columns: usize) -> Result<flowppl::backend::Var<f32, Cpu>> {
+    flowppl::backend::Var::from_vec(
+        &Cpu::default(),
+        values.iter().map(|&x| x as f32).collect(),
+        values.len() / columns.max(1),
+        columns,
+    )
+}
 
 /// The task names [`run_task`] accepts.
 pub const TASKS: [&str; 6] = ["T1", "T2", "T3", "T4", "T5", "T6"];

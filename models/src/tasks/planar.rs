@@ -1,7 +1,7 @@
 //! T3: reverse-KL fit of 32 planar layers to the energies U1-U4 (batch 256, Adam 0.005, 5000
 //! steps); `kl_q_p = E_q[ln q + U] + ln Z` from 100 000 fresh draws.
 
-use super::{time_steps, TaskReport, TaskRun, TaskSettings};
+use super::{timed_seeds, TaskReport, TaskSettings};
 use crate::energies::Energy;
 use flowppl::flows::training::{energy_gap, fit_energy, EnergyOptions};
 use flowppl::flows::{build_flow, FlowKind};
@@ -11,12 +11,16 @@ use flowppl::prelude::*;
 pub const BOTH_HALVES: f64 = 0.35;
 
 fn one_energy(energy: Energy, label: &str, settings: &TaskSettings) -> Result<TaskReport> {
-    let steps = settings.steps_for(5000)?;
     let device = Cpu::default();
     let flow = build_flow::<f32, Cpu>("planar", FlowKind::Planar, 2, 32, &[], 0)?;
-    let mut runs = Vec::new();
-    for &seed in &settings.seeds {
-        let (store, ms_per_step) = time_steps(steps, |steps| {
+    timed_seeds(
+        (
+            &format!("T3-{label}"),
+            "32 planar layers, reverse KL, no annealing",
+        ),
+        5000,
+        settings,
+        |seed, steps| {
             let mut store = ParamStore::new(&device);
             let options = EnergyOptions {
                 steps,
@@ -27,26 +31,19 @@ fn one_energy(energy: Energy, label: &str, settings: &TaskSettings) -> Result<Ta
             };
             fit_energy(&flow, &mut store, |z| energy.evaluate(z), &options)?;
             Ok(store)
-        })?;
-        let gap = energy_gap(&flow, &store, |z| energy.evaluate(z), 100_000, 1000 + seed)?;
-        let kl = gap + energy.log_normaliser();
-        runs.push(TaskRun {
-            seed,
-            ms_per_step,
-            metrics: vec![
+        },
+        |store, seed| {
+            let gap = energy_gap(&flow, store, |z| energy.evaluate(z), 100_000, 1000 + seed)?;
+            let kl = gap + energy.log_normaliser();
+            Ok(vec![
                 ("kl_q_p".into(), kl),
                 (
                     "both_halves_covered".into(),
                     f64::from(u8::from(kl < BOTH_HALVES)),
                 ),
-            ],
-        });
-    }
-    Ok(TaskReport {
-        task: format!("T3-{label}"),
-        implementation: "32 planar layers, reverse KL, no annealing".into(),
-        runs,
-    })
+            ])
+        },
+    )
 }
 
 /// `T3-U1` .. `T3-U4`.

@@ -1,7 +1,7 @@
 //! T6: eight schools (non-centred), AutoNormal and an IAF guide (2 x MADE [32, 32]), Adam 0.01,
 //! 5000 steps, 1 particle; moments of mu, tau and log tau from 20 000 guide draws.
 
-use super::{time_steps, TaskReport, TaskRun, TaskSettings};
+use super::{timed_seeds, TaskReport, TaskSettings};
 use crate::zoo::eight_schools::{eight_schools_noncentered, EightSchoolsNoncentered};
 use flowppl::flows::FlowKind;
 use flowppl::infer::{AutoFlow, Fit, Guide};
@@ -46,32 +46,23 @@ fn figures<G: Guide<f32, Cpu>>(
 }
 
 fn run_seeds<G: Guide<f32, Cpu>>(
-    task: &str,
-    implementation: &str,
+    names: (&str, &str),
     guide: impl Fn() -> G,
     settings: &TaskSettings,
 ) -> Result<TaskReport> {
-    let steps = settings.steps_for(5000)?;
-    let mut runs = Vec::new();
-    for &seed in &settings.seeds {
-        let (fit, ms_per_step) = time_steps(steps, |steps| {
+    timed_seeds(
+        names,
+        5000,
+        settings,
+        |seed, steps| {
             Svi::new(eight_schools_noncentered(&Y, &SIGMA), guide())
                 .optimizer(Adam::new(0.01)?)
                 .steps(steps)
                 .seed(seed)
                 .run()
-        })?;
-        runs.push(TaskRun {
-            seed,
-            ms_per_step,
-            metrics: figures(&fit, seed)?,
-        });
-    }
-    Ok(TaskReport {
-        task: task.into(),
-        implementation: implementation.into(),
-        runs,
-    })
+        },
+        figures,
+    )
 }
 
 /// `T6-AutoNormal` (loc 0 in the unconstrained space, so tau = 1; scale 0.1) and
@@ -83,8 +74,10 @@ fn run_seeds<G: Guide<f32, Cpu>>(
 pub fn both_guides(settings: &TaskSettings) -> Result<Vec<TaskReport>> {
     Ok(vec![
         run_seeds(
-            "T6-AutoNormal",
-            "AutoNormal, init loc 0 (feasible), scale 0.1",
+            (
+                "T6-AutoNormal",
+                "AutoNormal, init loc 0 (feasible), scale 0.1",
+            ),
             || {
                 AutoNormal::new()
                     .with_init(InitStrategy::Feasible)
@@ -93,8 +86,10 @@ pub fn both_guides(settings: &TaskSettings) -> Result<Vec<TaskReport>> {
             settings,
         )?,
         run_seeds(
-            "T6-AutoIAFNormal",
-            "AutoFlow IAF 2 x MADE[32,32] + reversal, learnable affine base",
+            (
+                "T6-AutoIAFNormal",
+                "AutoFlow IAF 2 x MADE[32,32] + reversal, learnable affine base",
+            ),
             || AutoFlow::new(FlowKind::Iaf, 2, &[32, 32]),
             settings,
         )?,

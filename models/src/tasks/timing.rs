@@ -24,6 +24,35 @@ pub fn time_steps<T>(steps: usize, mut fit: impl FnMut(usize) -> Result<T>) -> R
     Ok((outcome, 1e3 * (total - warm_up).max(0.0) / timed))
 }
 
+/// Runs a task variant for every seed of `settings`: `fit(seed, steps)` under the timing rule
+/// of [`time_steps`], then `figures(outcome, seed)` for its quality figures.
+///
+/// # Errors
+/// The errors of `fit` and `figures`; a step count that leaves nothing to time.
+pub(crate) fn timed_seeds<T>(
+    (task, implementation): (&str, &str),
+    task_steps: usize,
+    settings: &super::TaskSettings,
+    fit: impl Fn(u64, usize) -> Result<T>,
+    figures: impl Fn(&T, u64) -> Result<Vec<(String, f64)>>,
+) -> Result<super::TaskReport> {
+    let steps = settings.steps_for(task_steps)?;
+    let mut runs = Vec::new();
+    for &seed in &settings.seeds {
+        let (outcome, ms_per_step) = time_steps(steps, |steps| fit(seed, steps))?;
+        runs.push(super::TaskRun {
+            seed,
+            ms_per_step,
+            metrics: figures(&outcome, seed)?,
+        });
+    }
+    Ok(super::TaskReport {
+        task: task.into(),
+        implementation: implementation.into(),
+        runs,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

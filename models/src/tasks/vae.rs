@@ -2,7 +2,7 @@
 //! (MADE [128, 128] fed a 32-wide context), batch 100, Adam 1e-3, 3000 steps; test NLL from the
 //! importance-weighted bound with K = 1000.
 
-use super::{time_steps, TaskReport, TaskRun, TaskSettings};
+use super::{rows_to_var, timed_seeds, TaskReport, TaskSettings};
 use crate::digits::digits;
 use flowppl::prelude::*;
 use flowppl::vae::{iwae_bound, train, Posterior, Prior, Vae, VaeConfig, VaeTrainingOptions};
@@ -12,22 +12,19 @@ use flowppl::vae::{iwae_bound, train, Posterior, Prior, Vae, VaeConfig, VaeTrain
 /// # Errors
 /// Errors of the fit.
 pub fn digits_iaf(settings: &TaskSettings) -> Result<TaskReport> {
-    let steps = settings.steps_for(3000)?;
     let device = Cpu::default();
     let (train_rows, test_rows) = digits()?;
-    let to_var = |v: &[f64]| {
-        Var::<f32, Cpu>::from_vec(
-            &device,
-            v.iter().map(|&x| x as f32).collect(),
-            v.len() / 64,
-            64,
-        )
-    };
-    let (train_data, test_data) = (to_var(&train_rows)?, to_var(&test_rows)?);
+    let (train_data, test_data) = (rows_to_var(&train_rows, 64)?, rows_to_var(&test_rows, 64)?);
     let vae = Vae::<f32, Cpu>::new(VaeConfig::t5(Posterior::Iaf(2), Prior::Normal))?;
-    let mut runs = Vec::new();
-    for &seed in &settings.seeds {
-        let (store, ms_per_step) = time_steps(steps, |steps| {
+    timed_seeds(
+        (
+            "T5",
+            "VAE 64-256-256-(8+8+32), 2 conditional IAF x MADE[128,128]; own shuffled \
+             minibatches of 100",
+        ),
+        3000,
+        settings,
+        |seed, steps| {
             let mut store = ParamStore::new(&device);
             let options = VaeTrainingOptions {
                 steps,
@@ -36,20 +33,11 @@ pub fn digits_iaf(settings: &TaskSettings) -> Result<TaskReport> {
             };
             train(&vae, &mut store, &train_data, &options)?;
             Ok(store)
-        })?;
-        let bounds = iwae_bound(&vae, &store, &test_data, 1000, 1000 + seed)?;
-        let nll = -bounds.iter().sum::<f64>() / bounds.len() as f64;
-        runs.push(TaskRun {
-            seed,
-            ms_per_step,
-            metrics: vec![("test_nll_iwae_k1000".into(), nll)],
-        });
-    }
-    Ok(TaskReport {
-        task: "T5".into(),
-        implementation: "VAE 64-256-256-(8+8+32), 2 conditional IAF x MADE[128,128]; own \
-                         shuffled minibatches of 100"
-            .into(),
-        runs,
-    })
+        },
+        |store, seed| {
+            let bounds = iwae_bound(&vae, store, &test_data, 1000, 1000 + seed)?;
+            let nll = -bounds.iter().sum::<f64>() / bounds.len() as f64;
+            Ok(vec![("test_nll_iwae_k1000".into(), nll)])
+        },
+    )
 }

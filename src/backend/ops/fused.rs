@@ -110,26 +110,65 @@ fn broadcast_index(i: usize, j: usize, (rows, columns): (usize, usize)) -> usize
     r * columns + c
 }
 
+/// The graph shared by the recorded values, if any.
+///
+/// # Errors
+/// [`Error::GraphMismatch`] naming `operation` when two are on different graphs; the error of
+/// a poisoned value.
+pub(crate) fn shared_tape<E: Real, D: Backend<E>>(
+    operation: &'static str,
+    values: &[&Var<E, D>],
+) -> Result<Option<SharedTape<E, D>>> {
+    let mut tape: Option<SharedTape<E, D>> = None;
+    for v in values {
+        v.check()?;
+        if let Some(t) = &v.tape {
+            match &tape {
+                Some(existing) if !Rc::ptr_eq(existing, t) => {
+                    return Err(Error::GraphMismatch { operation })
+                }
+                _ => tape = Some(t.clone()),
+            }
+        }
+    }
+    Ok(tape)
+}
+
+/// Adds `partials[k]` into the gradient of `targets[k]` (entry by entry; `None`: an operand
+/// off the graph, skipped), for kernels whose backward step computed whole input gradients.
+///
+/// # Errors
+/// The device's allocation error.
+pub(crate) fn accumulate_gradients<E: Real, D: Backend<E>>(
+    grads: &mut dfdx::prelude::Gradients<E, D>,
+    targets: &[Option<crate::backend::Matrix<E, D>>],
+    partials: &[Vec<E>],
+) -> std::result::Result<(), D::Err> {
+    for (target, partial) in targets.iter().zip(partials) {
+        if let Some(tensor) = target {
+            if let Some(gradient) = D::host_buffer_mut(grads.get_or_alloc_mut(tensor)?) {
+                for (g, &p) in gradient.iter_mut().zip(partial) {
+                    *g += p;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The graph shared by the recorded operands, if any.
 fn common_tape<E: Real, D: Backend<E>>(
     operation: &'static str,
     operands: &[Operand<'_, E, D>],
 ) -> Result<Option<SharedTape<E, D>>> {
-    let mut tape: Option<SharedTape<E, D>> = None;
-    for operand in operands {
-        if let Operand::Value(v) = operand {
-            v.check()?;
-            if let Some(t) = &v.tape {
-                match &tape {
-                    Some(existing) if !Rc::ptr_eq(existing, t) => {
-                        return Err(Error::GraphMismatch { operation })
-                    }
-                    _ => tape = Some(t.clone()),
-                }
-            }
-        }
-    }
-    Ok(tape)
+    let values: Vec<&Var<E, D>> = operands
+        .iter()
+        .filter_map(|operand| match operand {
+            Operand::Value(v) => Some(*v),
+            Operand::Number(_) => None,
+        })
+        .collect();
+    shared_tape(operation, &values)
 }
 
 /// Records `kernel` applied entrywise to the broadcast `operands` as one operation.

@@ -370,18 +370,7 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
         inputs: &[&Self],
         op: impl FnOnce(Vec<TapedMatrix<E, D>>) -> TapedMatrix<E, D>,
     ) -> Result<Self> {
-        let mut tape: Option<SharedTape<E, D>> = None;
-        for input in inputs {
-            input.check()?;
-            if let Some(t) = &input.tape {
-                match &tape {
-                    Some(existing) if !Rc::ptr_eq(existing, t) => {
-                        return Err(Error::GraphMismatch { operation })
-                    }
-                    _ => tape = Some(t.clone()),
-                }
-            }
-        }
+        let tape = crate::backend::ops::fused::shared_tape(operation, inputs)?;
         let mut seen = std::collections::HashSet::new();
         let taped: Vec<TapedMatrix<E, D>> = inputs
             .iter()
