@@ -3,8 +3,8 @@
 //! task and variant), so that `bench/compare.sh` can put them side by side.
 //!
 //! Timing follows the suite's rule (50 untimed warm-up steps, then the remaining `S - 50`
-//! steps timed) by running every seed twice from the same seed: once for 50 steps and once for
-//! `S`; `ms_per_step = (t_S - t_50) / (S - 50)`. Both runs are deterministic and take the same
+//! steps timed) by running every seed from the same seed for 50 steps (twice: the first run
+//! warms the process up) and for `S`; `ms_per_step = (t_S - t_50) / (S - 50)`. Both runs are deterministic and take the same
 //! first 50 steps, so the difference is exactly the time of steps 51..S, with set-up and
 //! initialisation excluded as in the suite.
 
