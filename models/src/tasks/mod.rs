@@ -26,7 +26,7 @@ use flowppl::{Error, Result};
 /// Row-major `f64` data with `columns` columns as an `f32` value on the CPU.
 ///
 /// # Errors
-/// [`Error::InvalidShape`](flowppl::Error::InvalidShape) when the length is not a multiple of
+/// [`Error::InvalidShape`] when the length is not a multiple of
 /// `columns`.
 pub fn rows_to_var(values: &[f64], columns: usize) -> Result<flowppl::backend::Var<f32, Cpu>> {
     flowppl::backend::Var::from_vec(
