@@ -15,7 +15,6 @@
 //! and lives no longer than the loop.
 
 use super::dsl::DataMatrix;
-use crate::backend::HostMirror;
 use crate::backend::{real, Backend, Real, Var};
 use crate::constraints::Constraint;
 use crate::error::Result;
@@ -80,11 +79,7 @@ impl<E: Real, D: Backend<E>> DataCache<E, D> {
         let key = (data.as_ptr() as usize, data.len(), 1, data.len());
         self.get_or_insert(key, || {
             let values: Vec<E> = data.iter().map(|&v| real(Real::to_f64(v))).collect();
-            let mut value = Var::from_vec(device, values.clone(), 1, data.len())?;
-            if D::HOST_BUFFERS {
-                value.host = Some(HostMirror::new(values, 1, data.len()));
-            }
-            Ok(value)
+            Var::constant_with_mirror(device, values, 1, data.len())
         })
     }
 
@@ -101,11 +96,7 @@ impl<E: Real, D: Backend<E>> DataCache<E, D> {
         );
         self.get_or_insert(key, || {
             let values: Vec<E> = data.values().iter().map(|&v| real(v)).collect();
-            let mut value = Var::from_vec(device, values.clone(), data.rows(), data.columns())?;
-            if D::HOST_BUFFERS {
-                value.host = Some(HostMirror::new(values, data.rows(), data.columns()));
-            }
-            Ok(value)
+            Var::constant_with_mirror(device, values, data.rows(), data.columns())
         })
     }
 

@@ -23,12 +23,14 @@
 mod arithmetic;
 mod elementwise;
 mod graph;
+mod host_mirror;
 mod linalg;
 mod reduce;
 mod shape;
 
 pub use arithmetic::broadcast_shape as arithmetic_shape;
 pub use graph::{Gradients, Graph};
+pub(crate) use host_mirror::HostMirror;
 
 use super::device::{Backend, Cpu};
 use super::real::{real, Real};
@@ -73,36 +75,6 @@ pub struct Var<E: Real = f32, D: Backend<E> = Cpu> {
     /// The same values in host memory (row-major), kept for constants made from host data on
     /// host-buffer devices so fused kernels can read them without a copy; `None` otherwise.
     pub(crate) host: Option<Arc<HostMirror<E>>>,
-}
-
-/// A value's entries in host memory: row-major, and column-major on first request (kept, so
-/// data used every step is transposed once per run).
-pub(crate) struct HostMirror<E> {
-    pub(crate) values: Vec<E>,
-    rows: usize,
-    columns: usize,
-    column_major: std::sync::OnceLock<Vec<E>>,
-}
-
-impl<E: Copy> HostMirror<E> {
-    /// A mirror of row-major `values` of shape `(rows, columns)`.
-    pub(crate) fn new(values: Vec<E>, rows: usize, columns: usize) -> Arc<Self> {
-        Arc::new(HostMirror {
-            values,
-            rows,
-            columns,
-            column_major: std::sync::OnceLock::new(),
-        })
-    }
-
-    /// The entries column by column (the transpose, row-major).
-    pub(crate) fn column_major(&self) -> &[E] {
-        self.column_major.get_or_init(|| {
-            (0..self.columns)
-                .flat_map(|j| (0..self.rows).map(move |i| self.values[i * self.columns + j]))
-                .collect()
-        })
-    }
 }
 
 impl<E: Real, D: Backend<E>> Clone for Var<E, D> {
