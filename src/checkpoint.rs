@@ -14,6 +14,42 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 /// The best validation score so far and the parameters that reached it (early stopping).
+///
+/// # Examples
+/// ```
+/// use flowppl::checkpoint::{LoopCheckpoint, TrainingControl};
+/// use std::{cell::RefCell, rc::Rc};
+/// # use flowppl::backend::{Cpu, Var};
+/// # use flowppl::params::ParamStore;
+/// # use flowppl::vae::{train_with, Posterior, Prior, Vae, VaeConfig, VaeTrainingOptions};
+/// # fn main() -> flowppl::Result<()> {
+/// # let device = Cpu::default();
+/// # let config = VaeConfig {
+/// #     input: 4, latent: 2, hidden: vec![8], context: 4, flow_hidden: vec![4],
+/// #     ..VaeConfig::t5(Posterior::Gaussian, Prior::Normal)
+/// # };
+/// # let vae = Vae::<f64, Cpu>::new(config)?;
+/// # let pixels: Vec<f64> = (0..32).map(|i| if i * 7 % 5 < 2 { 1.0 } else { 0.0 }).collect();
+/// # let x = Var::from_vec(&device, pixels, 8, 4)?;
+/// # let options = VaeTrainingOptions { steps: 4, batch_size: 4, validation_fraction: 0.25, validate_every: 2, ..VaeTrainingOptions::default() };
+/// # // A tiny VAE training loop: `run(control)` trains from scratch, returning the report and parameters.
+/// # let run = |control: &mut TrainingControl| {
+/// #     let mut store = ParamStore::new(&device);
+/// #     let report = train_with(&vae, &mut store, &x, &options, |_, _| {}, control)?;
+/// #     flowppl::Result::Ok((report, store.snapshot()))
+/// # };
+/// let kept: Rc<RefCell<Vec<LoopCheckpoint>>> = Rc::default();
+/// let sink = kept.clone();
+/// let (report, _) = run(&mut TrainingControl::new().checkpoint_every(4, move |c| {
+///     sink.borrow_mut().push(c.clone());
+///     Ok(())
+/// }))?;
+/// let best = kept.borrow()[0].best.clone().unwrap(); // validated at steps 2 and 4
+/// let top = report.validation.iter().cloned().fold((0, f64::NEG_INFINITY), |a, b| if b.1 > a.1 { b } else { a });
+/// assert_eq!((best.step, best.score), top);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BestSoFar {
@@ -28,6 +64,44 @@ pub struct BestSoFar {
 }
 
 /// The state of a minibatch training loop after `step` completed steps.
+///
+/// # Examples
+/// ```
+/// use flowppl::checkpoint::{LoopCheckpoint, TrainingControl};
+/// use std::{cell::RefCell, rc::Rc};
+/// # use flowppl::backend::{Cpu, Var};
+/// # use flowppl::params::ParamStore;
+/// # use flowppl::vae::{train_with, Posterior, Prior, Vae, VaeConfig, VaeTrainingOptions};
+/// # fn main() -> flowppl::Result<()> {
+/// # let device = Cpu::default();
+/// # let config = VaeConfig {
+/// #     input: 4, latent: 2, hidden: vec![8], context: 4, flow_hidden: vec![4],
+/// #     ..VaeConfig::t5(Posterior::Gaussian, Prior::Normal)
+/// # };
+/// # let vae = Vae::<f64, Cpu>::new(config)?;
+/// # let pixels: Vec<f64> = (0..32).map(|i| if i * 7 % 5 < 2 { 1.0 } else { 0.0 }).collect();
+/// # let x = Var::from_vec(&device, pixels, 8, 4)?;
+/// # let options = VaeTrainingOptions { steps: 4, batch_size: 4, ..VaeTrainingOptions::default() };
+/// # // A tiny VAE training loop: `run(control)` trains from scratch, returning the report and parameters.
+/// # let run = |control: &mut TrainingControl| {
+/// #     let mut store = ParamStore::new(&device);
+/// #     let report = train_with(&vae, &mut store, &x, &options, |_, _| {}, control)?;
+/// #     flowppl::Result::Ok((report, store.snapshot()))
+/// # };
+/// let kept: Rc<RefCell<Vec<LoopCheckpoint>>> = Rc::default();
+/// let sink = kept.clone();
+/// let (report, _) = run(&mut TrainingControl::new().checkpoint_every(2, move |c| {
+///     sink.borrow_mut().push(c.clone());
+///     Ok(())
+/// }))?;
+/// let first = kept.borrow()[0].clone();
+/// assert_eq!(first.step, 2);
+/// assert_eq!(first.losses, report.elbo[..2]); // the ELBO of the steps so far
+/// let text = serde_json::to_string(&first).unwrap(); // checkpoints are serialisable
+/// assert_eq!(serde_json::from_str::<LoopCheckpoint>(&text).unwrap(), first);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LoopCheckpoint {
@@ -51,6 +125,44 @@ pub struct LoopCheckpoint {
 
 /// A checkpoint as saved inside a model file: the loop's state plus what a resume must agree
 /// with (the command's settings and a fingerprint of the training data).
+///
+/// # Examples
+/// ```
+/// use flowppl::checkpoint::{TrainingControl, TrainingRecord};
+/// use flowppl::persist::fingerprint;
+/// # use flowppl::backend::{Cpu, Var};
+/// # use flowppl::params::ParamStore;
+/// # use flowppl::vae::{train_with, Posterior, Prior, Vae, VaeConfig, VaeTrainingOptions};
+/// # fn main() -> flowppl::Result<()> {
+/// # let device = Cpu::default();
+/// # let config = VaeConfig {
+/// #     input: 4, latent: 2, hidden: vec![8], context: 4, flow_hidden: vec![4],
+/// #     ..VaeConfig::t5(Posterior::Gaussian, Prior::Normal)
+/// # };
+/// # let vae = Vae::<f64, Cpu>::new(config)?;
+/// # let pixels: Vec<f64> = (0..32).map(|i| if i * 7 % 5 < 2 { 1.0 } else { 0.0 }).collect();
+/// # let x = Var::from_vec(&device, pixels, 8, 4)?;
+/// # let options = VaeTrainingOptions { steps: 4, batch_size: 4, ..VaeTrainingOptions::default() };
+/// # // A tiny VAE training loop: `run(control)` trains from scratch, returning the report and parameters.
+/// # let run = |control: &mut TrainingControl| {
+/// #     let mut store = ParamStore::new(&device);
+/// #     let report = train_with(&vae, &mut store, &x, &options, |_, _| {}, control)?;
+/// #     flowppl::Result::Ok((report, store.snapshot()))
+/// # };
+/// # let mut control = TrainingControl::new().checkpoint_every(0, |_| Ok(()));
+/// # run(&mut control)?;
+/// let record = TrainingRecord {
+///     settings: serde_json::json!({ "steps": 4, "batch": 4 }),
+///     data_fingerprint: fingerprint(b"1,0,1,0\n"),
+///     total_steps: 4,
+///     checkpoint: control.final_checkpoint().unwrap().clone(),
+/// };
+/// assert_eq!(record.checkpoint.step, 4);
+/// record.check_resume("run.json", &serde_json::json!({ "steps": 4, "batch": 4 }), &fingerprint(b"1,0,1,0\n"))?;
+/// assert!(record.check_resume("run.json", &record.settings, &fingerprint(b"other data")).is_err());
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TrainingRecord {
@@ -69,6 +181,47 @@ impl TrainingRecord {
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] naming `path` and the first setting that differs.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::checkpoint::{TrainingControl, TrainingRecord};
+    /// use flowppl::persist::fingerprint;
+    /// # use flowppl::backend::{Cpu, Var};
+    /// # use flowppl::params::ParamStore;
+    /// # use flowppl::vae::{train_with, Posterior, Prior, Vae, VaeConfig, VaeTrainingOptions};
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let device = Cpu::default();
+    /// # let config = VaeConfig {
+    /// #     input: 4, latent: 2, hidden: vec![8], context: 4, flow_hidden: vec![4],
+    /// #     ..VaeConfig::t5(Posterior::Gaussian, Prior::Normal)
+    /// # };
+    /// # let vae = Vae::<f64, Cpu>::new(config)?;
+    /// # let pixels: Vec<f64> = (0..32).map(|i| if i * 7 % 5 < 2 { 1.0 } else { 0.0 }).collect();
+    /// # let x = Var::from_vec(&device, pixels, 8, 4)?;
+    /// # let options = VaeTrainingOptions { steps: 4, batch_size: 4, ..VaeTrainingOptions::default() };
+    /// # // A tiny VAE training loop: `run(control)` trains from scratch, returning the report and parameters.
+    /// # let run = |control: &mut TrainingControl| {
+    /// #     let mut store = ParamStore::new(&device);
+    /// #     let report = train_with(&vae, &mut store, &x, &options, |_, _| {}, control)?;
+    /// #     flowppl::Result::Ok((report, store.snapshot()))
+    /// # };
+    /// # let mut control = TrainingControl::new().checkpoint_every(0, |_| Ok(()));
+    /// # run(&mut control)?;
+    /// let record = TrainingRecord {
+    ///     settings: serde_json::json!({ "steps": 4, "batch": 4 }),
+    ///     data_fingerprint: fingerprint(b"1,0,1,0\n"),
+    ///     total_steps: 4,
+    ///     checkpoint: control.final_checkpoint().unwrap().clone(),
+    /// };
+    /// let data = fingerprint(b"1,0,1,0\n");
+    /// record.check_resume("run.json", &serde_json::json!({ "batch": 4, "steps": 4 }), &data)?;
+    /// let error = record
+    ///     .check_resume("run.json", &serde_json::json!({ "steps": 8, "batch": 4 }), &data)
+    ///     .unwrap_err();
+    /// assert!(error.to_string().contains("`steps` 4, this command 8"));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn check_resume(
         &self,
         path: &str,
@@ -106,9 +259,82 @@ impl TrainingRecord {
 }
 
 /// Receives checkpoints (to write them to a file, say).
+///
+/// # Examples
+/// ```
+/// use flowppl::checkpoint::{LoopSink, TrainingControl};
+/// use std::{cell::Cell, rc::Rc};
+/// # use flowppl::backend::{Cpu, Var};
+/// # use flowppl::params::ParamStore;
+/// # use flowppl::vae::{train_with, Posterior, Prior, Vae, VaeConfig, VaeTrainingOptions};
+/// # fn main() -> flowppl::Result<()> {
+/// # let device = Cpu::default();
+/// # let config = VaeConfig {
+/// #     input: 4, latent: 2, hidden: vec![8], context: 4, flow_hidden: vec![4],
+/// #     ..VaeConfig::t5(Posterior::Gaussian, Prior::Normal)
+/// # };
+/// # let vae = Vae::<f64, Cpu>::new(config)?;
+/// # let pixels: Vec<f64> = (0..32).map(|i| if i * 7 % 5 < 2 { 1.0 } else { 0.0 }).collect();
+/// # let x = Var::from_vec(&device, pixels, 8, 4)?;
+/// # let options = VaeTrainingOptions { steps: 4, batch_size: 4, ..VaeTrainingOptions::default() };
+/// # // A tiny VAE training loop: `run(control)` trains from scratch, returning the report and parameters.
+/// # let run = |control: &mut TrainingControl| {
+/// #     let mut store = ParamStore::new(&device);
+/// #     let report = train_with(&vae, &mut store, &x, &options, |_, _| {}, control)?;
+/// #     flowppl::Result::Ok((report, store.snapshot()))
+/// # };
+/// let count = Rc::new(Cell::new(0));
+/// let counter = count.clone();
+/// let sink: LoopSink = Box::new(move |_| {
+///     counter.set(counter.get() + 1);
+///     Ok(())
+/// });
+/// run(&mut TrainingControl::new().checkpoint_every(1, sink))?;
+/// assert_eq!(count.get(), 4); // one checkpoint per step
+/// # Ok(())
+/// # }
+/// ```
 pub type LoopSink = Box<dyn FnMut(&LoopCheckpoint) -> Result<()>>;
 
 /// Checkpointing of one training run; the default does nothing.
+///
+/// # Examples
+/// ```
+/// use flowppl::checkpoint::{LoopCheckpoint, TrainingControl};
+/// use std::{cell::RefCell, rc::Rc};
+/// # use flowppl::backend::{Cpu, Var};
+/// # use flowppl::params::ParamStore;
+/// # use flowppl::vae::{train_with, Posterior, Prior, Vae, VaeConfig, VaeTrainingOptions};
+/// # fn main() -> flowppl::Result<()> {
+/// # let device = Cpu::default();
+/// # let config = VaeConfig {
+/// #     input: 4, latent: 2, hidden: vec![8], context: 4, flow_hidden: vec![4],
+/// #     ..VaeConfig::t5(Posterior::Gaussian, Prior::Normal)
+/// # };
+/// # let vae = Vae::<f64, Cpu>::new(config)?;
+/// # let pixels: Vec<f64> = (0..32).map(|i| if i * 7 % 5 < 2 { 1.0 } else { 0.0 }).collect();
+/// # let x = Var::from_vec(&device, pixels, 8, 4)?;
+/// # let options = VaeTrainingOptions { steps: 6, batch_size: 4, ..VaeTrainingOptions::default() };
+/// # // A tiny VAE training loop: `run(control)` trains from scratch, returning the report and parameters.
+/// # let run = |control: &mut TrainingControl| {
+/// #     let mut store = ParamStore::new(&device);
+/// #     let report = train_with(&vae, &mut store, &x, &options, |_, _| {}, control)?;
+/// #     flowppl::Result::Ok((report, store.snapshot()))
+/// # };
+/// let whole = run(&mut TrainingControl::new())?;
+/// let kept: Rc<RefCell<Vec<LoopCheckpoint>>> = Rc::default();
+/// let sink = kept.clone();
+/// run(&mut TrainingControl::new().checkpoint_every(3, move |c| {
+///     sink.borrow_mut().push(c.clone());
+///     Ok(())
+/// }))?;
+/// let at_3 = kept.borrow()[0].clone();
+/// let resumed = run(&mut TrainingControl::new().resume_from(at_3))?;
+/// assert_eq!(resumed.1, whole.1); // the same parameters, bit for bit
+/// assert_eq!(resumed.0.elbo, whole.0.elbo);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Default)]
 pub struct TrainingControl {
     resume: Option<LoopCheckpoint>,
@@ -120,18 +346,115 @@ pub struct TrainingControl {
 
 impl TrainingControl {
     /// No resuming, no checkpoints.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::checkpoint::TrainingControl;
+    /// # use flowppl::backend::{Cpu, Var};
+    /// # use flowppl::params::ParamStore;
+    /// # use flowppl::vae::{train_with, Posterior, Prior, Vae, VaeConfig, VaeTrainingOptions};
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let device = Cpu::default();
+    /// # let config = VaeConfig {
+    /// #     input: 4, latent: 2, hidden: vec![8], context: 4, flow_hidden: vec![4],
+    /// #     ..VaeConfig::t5(Posterior::Gaussian, Prior::Normal)
+    /// # };
+    /// # let vae = Vae::<f64, Cpu>::new(config)?;
+    /// # let pixels: Vec<f64> = (0..32).map(|i| if i * 7 % 5 < 2 { 1.0 } else { 0.0 }).collect();
+    /// # let x = Var::from_vec(&device, pixels, 8, 4)?;
+    /// # let options = VaeTrainingOptions { steps: 4, batch_size: 4, ..VaeTrainingOptions::default() };
+    /// # // A tiny VAE training loop: `run(control)` trains from scratch, returning the report and parameters.
+    /// # let run = |control: &mut TrainingControl| {
+    /// #     let mut store = ParamStore::new(&device);
+    /// #     let report = train_with(&vae, &mut store, &x, &options, |_, _| {}, control)?;
+    /// #     flowppl::Result::Ok((report, store.snapshot()))
+    /// # };
+    /// let mut control = TrainingControl::new();
+    /// let (report, _) = run(&mut control)?;
+    /// assert_eq!(report.steps, 4);
+    /// assert!(control.final_checkpoint().is_none()); // no sink, nothing kept
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
 
     /// Continues from `checkpoint`; with the same data and settings, the run ends bit-for-bit
     /// where the uninterrupted run would.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::checkpoint::TrainingControl;
+    /// # use flowppl::backend::{Cpu, Var};
+    /// # use flowppl::params::ParamStore;
+    /// # use flowppl::vae::{train_with, Posterior, Prior, Vae, VaeConfig, VaeTrainingOptions};
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let device = Cpu::default();
+    /// # let config = VaeConfig {
+    /// #     input: 4, latent: 2, hidden: vec![8], context: 4, flow_hidden: vec![4],
+    /// #     ..VaeConfig::t5(Posterior::Gaussian, Prior::Normal)
+    /// # };
+    /// # let vae = Vae::<f64, Cpu>::new(config)?;
+    /// # let pixels: Vec<f64> = (0..32).map(|i| if i * 7 % 5 < 2 { 1.0 } else { 0.0 }).collect();
+    /// # let x = Var::from_vec(&device, pixels, 8, 4)?;
+    /// # let options = VaeTrainingOptions { steps: 4, batch_size: 4, ..VaeTrainingOptions::default() };
+    /// # // A tiny VAE training loop: `run(control)` trains from scratch, returning the report and parameters.
+    /// # let run = |control: &mut TrainingControl| {
+    /// #     let mut store = ParamStore::new(&device);
+    /// #     let report = train_with(&vae, &mut store, &x, &options, |_, _| {}, control)?;
+    /// #     flowppl::Result::Ok((report, store.snapshot()))
+    /// # };
+    /// let mut first = TrainingControl::new().checkpoint_every(0, |_| Ok(()));
+    /// let whole = run(&mut first)?;
+    /// let end = first.final_checkpoint().unwrap().clone();
+    /// // resuming from the final state: no steps left, the same parameters
+    /// let resumed = run(&mut TrainingControl::new().resume_from(end))?;
+    /// assert_eq!(resumed.1, whole.1);
+    /// assert_eq!(resumed.0.steps, 4);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn resume_from(mut self, checkpoint: LoopCheckpoint) -> Self {
         self.resume = Some(checkpoint);
         self
     }
 
     /// Hands a checkpoint to `sink` after every `every` steps (0: only when interrupted).
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::checkpoint::TrainingControl;
+    /// use std::{cell::RefCell, rc::Rc};
+    /// # use flowppl::backend::{Cpu, Var};
+    /// # use flowppl::params::ParamStore;
+    /// # use flowppl::vae::{train_with, Posterior, Prior, Vae, VaeConfig, VaeTrainingOptions};
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let device = Cpu::default();
+    /// # let config = VaeConfig {
+    /// #     input: 4, latent: 2, hidden: vec![8], context: 4, flow_hidden: vec![4],
+    /// #     ..VaeConfig::t5(Posterior::Gaussian, Prior::Normal)
+    /// # };
+    /// # let vae = Vae::<f64, Cpu>::new(config)?;
+    /// # let pixels: Vec<f64> = (0..32).map(|i| if i * 7 % 5 < 2 { 1.0 } else { 0.0 }).collect();
+    /// # let x = Var::from_vec(&device, pixels, 8, 4)?;
+    /// # let options = VaeTrainingOptions { steps: 5, batch_size: 4, ..VaeTrainingOptions::default() };
+    /// # // A tiny VAE training loop: `run(control)` trains from scratch, returning the report and parameters.
+    /// # let run = |control: &mut TrainingControl| {
+    /// #     let mut store = ParamStore::new(&device);
+    /// #     let report = train_with(&vae, &mut store, &x, &options, |_, _| {}, control)?;
+    /// #     flowppl::Result::Ok((report, store.snapshot()))
+    /// # };
+    /// let steps = Rc::new(RefCell::new(Vec::new()));
+    /// let sink = steps.clone();
+    /// run(&mut TrainingControl::new().checkpoint_every(2, move |c| {
+    ///     sink.borrow_mut().push(c.step);
+    ///     Ok(())
+    /// }))?;
+    /// assert_eq!(*steps.borrow(), vec![2, 4]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn checkpoint_every(
         mut self,
         every: usize,
@@ -144,12 +467,80 @@ impl TrainingControl {
 
     /// Stops after the step during which `flag` was set, handing a final checkpoint to the sink,
     /// with [`Error::Interrupted`].
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::checkpoint::TrainingControl;
+    /// use std::sync::{atomic::AtomicBool, Arc};
+    /// use std::{cell::RefCell, rc::Rc};
+    /// # use flowppl::backend::{Cpu, Var};
+    /// # use flowppl::params::ParamStore;
+    /// # use flowppl::vae::{train_with, Posterior, Prior, Vae, VaeConfig, VaeTrainingOptions};
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let device = Cpu::default();
+    /// # let config = VaeConfig {
+    /// #     input: 4, latent: 2, hidden: vec![8], context: 4, flow_hidden: vec![4],
+    /// #     ..VaeConfig::t5(Posterior::Gaussian, Prior::Normal)
+    /// # };
+    /// # let vae = Vae::<f64, Cpu>::new(config)?;
+    /// # let pixels: Vec<f64> = (0..32).map(|i| if i * 7 % 5 < 2 { 1.0 } else { 0.0 }).collect();
+    /// # let x = Var::from_vec(&device, pixels, 8, 4)?;
+    /// # let options = VaeTrainingOptions { steps: 5, batch_size: 4, ..VaeTrainingOptions::default() };
+    /// # // A tiny VAE training loop: `run(control)` trains from scratch, returning the report and parameters.
+    /// # let run = |control: &mut TrainingControl| {
+    /// #     let mut store = ParamStore::new(&device);
+    /// #     let report = train_with(&vae, &mut store, &x, &options, |_, _| {}, control)?;
+    /// #     flowppl::Result::Ok((report, store.snapshot()))
+    /// # };
+    /// let steps = Rc::new(RefCell::new(Vec::new()));
+    /// let sink = steps.clone();
+    /// let flag = Arc::new(AtomicBool::new(true)); // set, say, by a Ctrl-C handler
+    /// let mut control = TrainingControl::new()
+    ///     .checkpoint_every(0, move |c| { sink.borrow_mut().push(c.step); Ok(()) })
+    ///     .interrupt_on(flag);
+    /// assert!(matches!(run(&mut control), Err(flowppl::Error::Interrupted { step: 1 })));
+    /// assert_eq!(*steps.borrow(), vec![1]); // a final checkpoint to resume from
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn interrupt_on(mut self, flag: Arc<AtomicBool>) -> Self {
         self.interrupt = Some(flag);
         self
     }
 
     /// The state at the end of the run (kept when a sink was given), to save with the result.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::checkpoint::TrainingControl;
+    /// # use flowppl::backend::{Cpu, Var};
+    /// # use flowppl::params::ParamStore;
+    /// # use flowppl::vae::{train_with, Posterior, Prior, Vae, VaeConfig, VaeTrainingOptions};
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let device = Cpu::default();
+    /// # let config = VaeConfig {
+    /// #     input: 4, latent: 2, hidden: vec![8], context: 4, flow_hidden: vec![4],
+    /// #     ..VaeConfig::t5(Posterior::Gaussian, Prior::Normal)
+    /// # };
+    /// # let vae = Vae::<f64, Cpu>::new(config)?;
+    /// # let pixels: Vec<f64> = (0..32).map(|i| if i * 7 % 5 < 2 { 1.0 } else { 0.0 }).collect();
+    /// # let x = Var::from_vec(&device, pixels, 8, 4)?;
+    /// # let options = VaeTrainingOptions { steps: 4, batch_size: 4, ..VaeTrainingOptions::default() };
+    /// # // A tiny VAE training loop: `run(control)` trains from scratch, returning the report and parameters.
+    /// # let run = |control: &mut TrainingControl| {
+    /// #     let mut store = ParamStore::new(&device);
+    /// #     let report = train_with(&vae, &mut store, &x, &options, |_, _| {}, control)?;
+    /// #     flowppl::Result::Ok((report, store.snapshot()))
+    /// # };
+    /// let mut control = TrainingControl::new().checkpoint_every(0, |_| Ok(()));
+    /// let (_, params) = run(&mut control)?;
+    /// let last = control.final_checkpoint().unwrap();
+    /// assert_eq!(last.step, 4);
+    /// assert_eq!(last.params, params);
+    /// assert!(TrainingControl::new().final_checkpoint().is_none());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn final_checkpoint(&self) -> Option<&LoopCheckpoint> {
         self.last.as_ref()
     }

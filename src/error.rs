@@ -4,9 +4,34 @@
 //! parameter, site, transform or file involved, and suggest a fix where one is guessable.
 
 /// Shorthand for `std::result::Result<T, flowppl::Error>`.
+///
+/// # Examples
+/// ```
+/// use flowppl::{Error, Result};
+/// fn half(x: f64) -> Result<f64> {
+///     if x.is_finite() {
+///         Ok(x / 2.0)
+///     } else {
+///         Err(Error::NonFinite { what: "x".into() })
+///     }
+/// }
+/// assert_eq!(half(3.0).unwrap(), 1.5);
+/// assert_eq!(half(f64::NAN).unwrap_err().to_string(), "non-finite value in x");
+/// ```
 pub type Result<T> = std::result::Result<T, Error>;
 
 /// Everything that can go wrong in flowppl.
+///
+/// # Examples
+/// ```
+/// use flowppl::prelude::*;
+/// let error = Normal::<f64, Cpu>::new(0.0, -1.0).unwrap_err();
+/// assert!(matches!(error, Error::InvalidParameter { parameter: "scale", .. }));
+/// assert_eq!(
+///     error.to_string(),
+///     "Normal: parameter `scale` = -1 is invalid: must be positive and finite"
+/// );
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -154,6 +179,19 @@ pub enum Error {
 impl Error {
     /// A copy of this error (an I/O error is copied by kind and message). Used to hand the
     /// error stored in a poisoned [`Var`](crate::backend::Var) to each caller that checks it.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::Error;
+    /// let original = Error::Io {
+    ///     path: "data.csv".into(),
+    ///     source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
+    /// };
+    /// let copy = original.duplicate();
+    /// assert_eq!(copy.to_string(), original.to_string());
+    /// let kind = std::io::ErrorKind::NotFound;
+    /// assert!(matches!(copy, Error::Io { ref source, .. } if source.kind() == kind));
+    /// ```
     pub fn duplicate(&self) -> Self {
         match self {
             Error::InvalidParameter {
@@ -238,6 +276,14 @@ impl Error {
     }
 
     /// Builds an [`Error::InvalidParameter`], rendering `value` with `Display`.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::Error;
+    /// let error = Error::invalid_parameter("Gamma", "rate", 0.0, "must be positive");
+    /// assert!(matches!(error, Error::InvalidParameter { owner: "Gamma", .. }));
+    /// assert_eq!(error.to_string(), "Gamma: parameter `rate` = 0 is invalid: must be positive");
+    /// ```
     pub fn invalid_parameter(
         owner: &'static str,
         parameter: &'static str,
@@ -253,6 +299,14 @@ impl Error {
     }
 
     /// Builds an [`Error::ShapeMismatch`] without a hint.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::Error;
+    /// let error = Error::shape_mismatch("add", (2, 3), (3, 2));
+    /// assert!(matches!(error, Error::ShapeMismatch { ref hint, .. } if hint.is_empty()));
+    /// assert_eq!(error.to_string(), "add: shapes (2, 3) and (3, 2) are incompatible");
+    /// ```
     pub fn shape_mismatch(
         operation: &'static str,
         left: (usize, usize),
@@ -267,6 +321,14 @@ impl Error {
     }
 
     /// Builds an [`Error::InvalidShape`].
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::Error;
+    /// let error = Error::invalid_shape("reshape", format!("cannot reshape {}x{} into 4x2", 2, 3));
+    /// assert!(matches!(error, Error::InvalidShape { operation: "reshape", .. }));
+    /// assert_eq!(error.to_string(), "reshape: cannot reshape 2x3 into 4x2");
+    /// ```
     pub fn invalid_shape(operation: &'static str, message: impl Into<String>) -> Self {
         Error::InvalidShape {
             operation,

@@ -1,4 +1,5 @@
 #![deny(missing_docs)]
+#![doc(test(attr(deny(warnings))))]
 //! # flowppl
 //!
 //! Probabilistic programming and flow-based variational inference in Rust, on
@@ -66,6 +67,40 @@ pub mod vae;
 
 pub use error::{Error, Result};
 /// Declares a model; see [`ppl`] and the guide.
+///
+/// Inside the function: `sample!(name, distribution[, plate = p])` for a latent site,
+/// `observe!(name, distribution, data[, plate = p])` for data, `plate!(name, size[, subsample =
+/// m])` for conditionally independent rows, `deterministic!(name, value)` to record a derived
+/// value, `factor!(name, log_weight)` for an extra log-density term and `param!(name, ...)`
+/// for a learnable value. The macro writes a model type and a constructor of the same name;
+/// mistakes it can see (a duplicate site name, `observe!` without data, an unknown keyword)
+/// are compile errors at the offending span.
+///
+/// # Examples
+/// ```
+/// use flowppl::handlers::{substitute, trace, values};
+/// use flowppl::prelude::*;
+/// # fn main() -> flowppl::Result<()> {
+/// model! {
+///     /// y_i ~ N(mu, 1), mu ~ N(0, 10); records the shifted mean.
+///     fn shifted(y: &[f64]) {
+///         let mu = sample!("mu", Normal::new(0.0, 10.0));
+///         deterministic!("mu_plus_one", mu.add_scalar(1.0));
+///         let data = plate!("data", y.len());
+///         observe!("y", Normal::new(mu, 1.0), y, plate = data);
+///     }
+/// }
+/// let device = Cpu::default();
+/// let mut rng = flowppl::backend::rng::seeded(0);
+/// let at = values([("mu", Var::<f64, Cpu>::scalar(&device, 2.0))]);
+/// let t = trace(&substitute(shifted(&[2.0, 3.0]), at), &mut Ctx::new(&device, &mut rng))?;
+/// assert_eq!(t.value("mu_plus_one").unwrap().item()?, 3.0);
+/// // ln N(2; 2, 1) + ln N(3; 2, 1) = -ln(2 pi) - 1/2.
+/// let y = t.get("y").unwrap().log_density()?.unwrap().item()?;
+/// assert!((y + std::f64::consts::TAU.ln() + 0.5).abs() < 1e-12);
+/// # Ok(())
+/// # }
+/// ```
 pub use flowppl_macros::model;
 
 /// The names most programs need.

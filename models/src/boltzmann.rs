@@ -18,6 +18,15 @@ use flowppl::{Error, Result};
 use std::f64::consts::TAU;
 
 /// The interaction between neighbouring particles, a function of their separation `r`.
+///
+/// # Examples
+/// ```
+/// use flowppl_models::boltzmann::PairPotential;
+/// let well = PairPotential::DoubleWell { height: 2.0, separation: 1.5 };
+/// // Wells at r = +-b, the barrier h between them.
+/// assert_eq!((well.energy(1.5), well.energy(-1.5)), (0.0, 0.0));
+/// assert_eq!(well.energy(0.0), 2.0);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum PairPotential {
     /// `V(r) = k r^2 / 2`.
@@ -36,6 +45,14 @@ pub enum PairPotential {
 
 impl PairPotential {
     /// `V(r)`.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl_models::boltzmann::PairPotential;
+    /// assert_eq!(PairPotential::Harmonic { stiffness: 4.0 }.energy(0.5), 0.5);
+    /// let well = PairPotential::DoubleWell { height: 1.0, separation: 1.0 };
+    /// assert_eq!(well.energy(2.0), 9.0); // (2^2 - 1)^2
+    /// ```
     pub fn energy(&self, r: f64) -> f64 {
         match *self {
             PairPotential::Harmonic { stiffness } => 0.5 * stiffness * r * r,
@@ -59,6 +76,21 @@ impl PairPotential {
 }
 
 /// A tethered chain of particles at temperature `kT` (see the module documentation).
+///
+/// # Examples
+/// ```
+/// use flowppl_models::boltzmann::{Chain, PairPotential};
+/// # fn main() -> flowppl::Result<()> {
+/// let pair = PairPotential::Harmonic { stiffness: 3.0 };
+/// let chain = Chain { particles: 3, tether: 2.0, pair, temperature: 1.5 };
+/// chain.validate()?;
+/// // ln Z = ln sqrt(2 pi kT / k_0) + (n - 1) ln sqrt(2 pi kT / k).
+/// let tau = std::f64::consts::TAU;
+/// let expected = 0.5 * (tau * 1.5 / 2.0).ln() + 2.0 * 0.5 * (tau * 1.5 / 3.0).ln();
+/// assert!((chain.log_partition() - expected).abs() < 1e-12);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Chain {
     /// Number of particles `n`.
@@ -76,6 +108,18 @@ impl Chain {
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] for fewer than two particles or non-positive constants.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl_models::boltzmann::{Chain, PairPotential};
+    /// let pair = PairPotential::Harmonic { stiffness: 1.0 };
+    /// let chain = Chain { particles: 2, tether: 1.0, pair, temperature: 1.0 };
+    /// assert!(chain.validate().is_ok());
+    /// assert!(Chain { particles: 1, ..chain }.validate().is_err());
+    /// assert!(Chain { temperature: 0.0, ..chain }.validate().is_err());
+    /// let flat = PairPotential::DoubleWell { height: 0.0, separation: 1.0 };
+    /// assert!(Chain { pair: flat, ..chain }.validate().is_err());
+    /// ```
     pub fn validate(&self) -> Result<()> {
         let positive = |v: f64| v > 0.0 && v.is_finite();
         let pair_ok = match self.pair {
@@ -97,6 +141,21 @@ impl Chain {
     ///
     /// # Errors
     /// [`Error::InvalidShape`] unless `x` has one column per particle.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::backend::{Cpu, Var};
+    /// use flowppl_models::boltzmann::{Chain, PairPotential};
+    /// # fn main() -> flowppl::Result<()> {
+    /// let pair = PairPotential::Harmonic { stiffness: 3.0 };
+    /// let chain = Chain { particles: 2, tether: 2.0, pair, temperature: 2.0 };
+    /// let x = Var::<f64, Cpu>::from_vec(&Cpu::default(), vec![1.0, 3.0], 1, 2)?;
+    /// // (k_0 x_0^2 / 2 + k (x_1 - x_0)^2 / 2) / kT = (1 + 6) / 2.
+    /// assert_eq!(chain.reduced_energy(&x)?.item()?, 3.5);
+    /// assert!(chain.reduced_energy(&Var::<f64, Cpu>::zeros(&Cpu::default(), 1, 3)).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn reduced_energy<E: Real, D: Backend<E>>(&self, x: &Var<E, D>) -> Result<Var<E, D>> {
         let n = self.particles;
         if x.columns() != n {
@@ -117,6 +176,21 @@ impl Chain {
     /// `ln int exp(-V(r) / kT) dr`: closed form for the harmonic pair, composite Simpson's rule
     /// on 200 001 points over `[-R, R]` otherwise, with `R` far beyond where the integrand falls
     /// below `1e-30` of its peak.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl_models::boltzmann::{Chain, PairPotential};
+    /// use std::f64::consts::TAU;
+    /// let pair = PairPotential::Harmonic { stiffness: TAU };
+    /// let chain = Chain { particles: 2, tether: 1.0, pair, temperature: 1.0 };
+    /// // ln sqrt(2 pi kT / k) = 0 for k = 2 pi kT.
+    /// assert!(chain.pair_log_partition().abs() < 1e-12);
+    /// // The double well by quadrature agrees with a plain midpoint sum over [-4, 4].
+    /// let well = PairPotential::DoubleWell { height: 1.0, separation: 1.0 };
+    /// let midpoint = |i: usize| -4.0 + 1e-3 * (i as f64 + 0.5);
+    /// let sum: f64 = (0..8000).map(|i| (-well.energy(midpoint(i))).exp() * 1e-3).sum();
+    /// assert!((Chain { pair: well, ..chain }.pair_log_partition() - sum.ln()).abs() < 1e-6);
+    /// ```
     pub fn pair_log_partition(&self) -> f64 {
         match self.pair {
             PairPotential::Harmonic { stiffness } => {
@@ -127,6 +201,16 @@ impl Chain {
     }
 
     /// The pair integral by quadrature for any potential (the harmonic case checks it).
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl_models::boltzmann::{Chain, PairPotential};
+    /// let pair = PairPotential::Harmonic { stiffness: 3.0 };
+    /// let chain = Chain { particles: 4, tether: 2.0, pair, temperature: 1.5 };
+    /// // Simpson's rule reproduces the Gaussian closed form.
+    /// let gap = chain.pair_log_partition_by_quadrature() - chain.pair_log_partition();
+    /// assert!(gap.abs() < 1e-10);
+    /// ```
     pub fn pair_log_partition_by_quadrature(&self) -> f64 {
         let reach = match self.pair {
             PairPotential::Harmonic { stiffness } => 12.0 * (self.temperature / stiffness).sqrt(),
@@ -145,12 +229,35 @@ impl Chain {
     }
 
     /// `ln Z`.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl_models::boltzmann::{Chain, PairPotential};
+    /// use std::f64::consts::TAU;
+    /// // With k_0 = k = 2 pi kT every factor of Z is 1 ...
+    /// let pair = PairPotential::Harmonic { stiffness: TAU };
+    /// let unit = Chain { particles: 5, tether: TAU, pair, temperature: 1.0 };
+    /// assert!(unit.log_partition().abs() < 1e-12);
+    /// // ... and a four times stiffer tether halves the first one.
+    /// let stiff = Chain { tether: 4.0 * TAU, ..unit };
+    /// assert!((stiff.log_partition() + 2f64.ln()).abs() < 1e-12);
+    /// ```
     pub fn log_partition(&self) -> f64 {
         0.5 * (TAU * self.temperature / self.tether).ln()
             + (self.particles - 1) as f64 * self.pair_log_partition()
     }
 
     /// The free energy `F = -kT ln Z`.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl_models::boltzmann::{Chain, PairPotential};
+    /// use std::f64::consts::TAU;
+    /// let pair = PairPotential::Harmonic { stiffness: TAU };
+    /// let chain = Chain { particles: 3, tether: TAU, pair, temperature: 2.0 };
+    /// // Each of the three factors of Z is sqrt(2 pi kT / (2 pi)) = sqrt(2) at kT = 2.
+    /// assert!((chain.free_energy() + 3.0 * 2f64.ln()).abs() < 1e-12);
+    /// ```
     pub fn free_energy(&self) -> f64 {
         -self.temperature * self.log_partition()
     }
@@ -159,6 +266,20 @@ impl Chain {
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] for a non-Gaussian chain.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl_models::boltzmann::{Chain, PairPotential};
+    /// # fn main() -> flowppl::Result<()> {
+    /// let pair = PairPotential::Harmonic { stiffness: 1.0 };
+    /// let chain = Chain { particles: 3, tether: 4.0, pair, temperature: 1.0 };
+    /// // sqrt(kT / k_0) = 0.5 down the first column, sqrt(kT / k) = 1 on and below the diagonal.
+    /// assert_eq!(chain.covariance_factor()?, vec![0.5, 0.0, 0.0, 0.5, 1.0, 0.0, 0.5, 1.0, 1.0]);
+    /// let well = PairPotential::DoubleWell { height: 1.0, separation: 1.0 };
+    /// assert!(Chain { pair: well, ..chain }.covariance_factor().is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn covariance_factor(&self) -> Result<Vec<f64>> {
         let PairPotential::Harmonic { stiffness } = self.pair else {
             return Err(Error::InvalidConfig {
@@ -183,6 +304,21 @@ impl Chain {
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] for a non-Gaussian chain or wrong sizes.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl_models::boltzmann::{Chain, PairPotential};
+    /// # fn main() -> flowppl::Result<()> {
+    /// let pair = PairPotential::Harmonic { stiffness: 1.0 };
+    /// let chain = Chain { particles: 2, tether: 1.0, pair, temperature: 1.0 };
+    /// let factor = chain.covariance_factor()?;
+    /// assert!(chain.gaussian_kl(&[0.0, 0.0], &factor)?.abs() < 1e-12);
+    /// // Shifting the mean by m costs m^T S^-1 m / 2, here 1 (S = [[1, 1], [1, 2]]).
+    /// assert!((chain.gaussian_kl(&[1.0, 0.0], &factor)? - 1.0).abs() < 1e-12);
+    /// assert!(chain.gaussian_kl(&[0.0], &factor).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn gaussian_kl(&self, shift: &[f64], factor: &[f64]) -> Result<f64> {
         let n = self.particles;
         if shift.len() != n || factor.len() != n * n {

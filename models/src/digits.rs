@@ -18,6 +18,16 @@ fn parse(name: &str, text: &str) -> Result<Vec<f64>> {
 ///
 /// # Errors
 /// Never for the bundled files (parse errors name the file).
+///
+/// # Examples
+/// ```
+/// # fn main() -> flowppl::Result<()> {
+/// let (train, test) = flowppl_models::digits::digits()?;
+/// assert_eq!((train.len(), test.len()), (1500 * 64, 297 * 64));
+/// assert!(train.iter().chain(&test).all(|&p| p == 0.0 || p == 1.0));
+/// # Ok(())
+/// # }
+/// ```
 pub fn digits() -> Result<(Vec<f64>, Vec<f64>)> {
     Ok((
         parse(

@@ -1,4 +1,5 @@
 #![deny(missing_docs)]
+#![doc(test(attr(deny(warnings))))]
 //! # flowppl-models
 //!
 //! Ready-made models with their data and, where one exists, a reference answer, so that
@@ -35,9 +36,35 @@ use reference::Reference;
 use stan_data::StanData;
 
 /// Builds a model from Stan data.
+///
+/// # Examples
+/// ```
+/// use flowppl::ppl::Model;
+/// use flowppl_models::{stan_data::StanData, zoo::eight_schools, Builder};
+/// # fn main() -> flowppl::Result<()> {
+/// let build: Builder = eight_schools::centered;
+/// let data = StanData::parse("d.json", r#"{"J": 1, "y": [2], "sigma": [1]}"#)?;
+/// assert_eq!(build(&data)?.name(), "eight_schools_centered");
+/// assert!(build(&StanData::parse("d.json", "{}")?).is_err()); // no `J`
+/// # Ok(())
+/// # }
+/// ```
 pub type Builder = fn(&StanData) -> Result<Box<dyn Model<f32, Cpu>>>;
 
 /// One model of the zoo.
+///
+/// # Examples
+/// ```
+/// use flowppl::ppl::Model;
+/// # fn main() -> flowppl::Result<()> {
+/// let schools = flowppl_models::find("eight_schools_noncentered")?;
+/// assert!(schools.data.is_some() && schools.reference.is_some());
+/// assert_eq!(schools.bundled()?.name(), "eight_schools_noncentered");
+/// let banana = flowppl_models::find("banana")?;
+/// assert!(banana.data.is_none() && banana.reference()?.is_none());
+/// # Ok(())
+/// # }
+/// ```
 pub struct ZooEntry {
     /// The name used on the command line.
     pub name: &'static str,
@@ -56,6 +83,21 @@ impl ZooEntry {
     ///
     /// # Errors
     /// Errors of the bundled data.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::handlers::trace;
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let model = flowppl_models::find("eight_schools_centered")?.bundled()?;
+    /// let mut rng = flowppl::backend::rng::seeded(0);
+    /// let t = trace(&model, &mut Ctx::new(&Cpu::default(), &mut rng))?;
+    /// // The bundled data: eight schools, the first with y = 28.
+    /// let y = t.value("y").unwrap().to_vec();
+    /// assert_eq!((y.len(), y[0]), (8, 28.0));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn bundled(&self) -> Result<Box<dyn Model<f32, Cpu>>> {
         let text = self.data.unwrap_or("{}");
         (self.build)(&StanData::parse(&format!("<bundled {}>", self.name), text)?)
@@ -65,6 +107,21 @@ impl ZooEntry {
     ///
     /// # Errors
     /// I/O and parse errors naming the file and field.
+    ///
+    /// # Examples
+    /// ```
+    /// # fn main() -> flowppl::Result<()> {
+    /// let entry = flowppl_models::find("eight_schools_noncentered")?;
+    /// let path = std::env::temp_dir().join(format!("flowppl-doc-zoo-{}.json", std::process::id()));
+    /// std::fs::write(&path, r#"{"J": 2, "y": [28, 8], "sigma": [15, 10]}"#).unwrap();
+    /// assert!(entry.with_data_file(&path).is_ok());
+    /// // A misspelt field is refused rather than ignored.
+    /// std::fs::write(&path, r#"{"J": 2, "y": [28, 8], "sigma": [15, 10], "sigmaa": 1}"#).unwrap();
+    /// assert!(entry.with_data_file(&path).err().unwrap().to_string().contains("`sigmaa`"));
+    /// std::fs::remove_file(&path).unwrap();
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn with_data_file(&self, path: &std::path::Path) -> Result<Box<dyn Model<f32, Cpu>>> {
         let data = StanData::read(path)?;
         let model = (self.build)(&data)?;
@@ -80,6 +137,17 @@ impl ZooEntry {
     ///
     /// # Errors
     /// Parse errors of the bundled file.
+    ///
+    /// # Examples
+    /// ```
+    /// # fn main() -> flowppl::Result<()> {
+    /// let entry = flowppl_models::find("eight_schools_noncentered")?;
+    /// let reference = entry.reference()?.expect("posteriordb ships one");
+    /// assert!((reference.by_name()["tau"].mean - 3.60).abs() < 0.01);
+    /// assert!(flowppl_models::find("funnel")?.reference()?.is_none());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn reference(&self) -> Result<Option<Reference>> {
         self.reference
             .map(|text| Reference::parse(&format!("<bundled {} reference>", self.name), text))
@@ -116,6 +184,16 @@ fn entry(
 }
 
 /// Every model of the zoo.
+///
+/// # Examples
+/// ```
+/// let all = flowppl_models::zoo();
+/// assert_eq!(all.len(), 18);
+/// let names: std::collections::BTreeSet<&str> = all.iter().map(|e| e.name).collect();
+/// assert_eq!(names.len(), all.len()); // no two share a name
+/// // The 13 posteriordb models come with their data and a reference posterior.
+/// assert_eq!(all.iter().filter(|e| e.data.is_some() && e.reference.is_some()).count(), 13);
+/// ```
 pub fn zoo() -> Vec<ZooEntry> {
     use zoo::*;
     vec![
@@ -234,6 +312,16 @@ pub fn zoo() -> Vec<ZooEntry> {
 ///
 /// # Errors
 /// [`Error::InvalidConfig`] listing the known names.
+///
+/// # Examples
+/// ```
+/// # fn main() -> flowppl::Result<()> {
+/// assert_eq!(flowppl_models::find("arK")?.name, "arK");
+/// let error = flowppl_models::find("eight_school").err().unwrap().to_string();
+/// assert!(error.contains("eight_schools_centered")); // it lists the known names
+/// # Ok(())
+/// # }
+/// ```
 pub fn find(name: &str) -> Result<ZooEntry> {
     let mut all = zoo();
     match all.iter().position(|e| e.name == name) {

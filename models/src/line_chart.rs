@@ -7,6 +7,16 @@ use flowppl::{Error, Result};
 use std::path::Path;
 
 /// One series: its colour and its `(x, y)` points (both positive).
+///
+/// # Examples
+/// ```
+/// use flowppl_models::line_chart::{write_log_log_chart, Series};
+/// let series = Series { colour: [200, 30, 30], points: vec![(1.0, 0.02), (16.0, 0.05)] };
+/// assert_eq!(series.points.len(), 2);
+/// // A log-log chart has no place for a point at zero.
+/// let at_zero = Series { points: vec![(0.0, 1.0)], ..series };
+/// assert!(write_log_log_chart("never-written.png", &[at_zero]).is_err());
+/// ```
 #[derive(Debug, Clone)]
 pub struct Series {
     /// RGB colour.
@@ -103,6 +113,23 @@ fn power_label(k: i32) -> String {
 /// # Errors
 /// [`Error::InvalidConfig`] when the file exists or a point is not positive and finite;
 /// [`Error::Io`] for write failures.
+///
+/// # Examples
+/// ```
+/// use flowppl_models::line_chart::{write_log_log_chart, Series};
+/// # fn main() -> flowppl::Result<()> {
+/// let path = std::env::temp_dir().join(format!("flowppl-doc-chart-{}.png", std::process::id()));
+/// let path = path.to_str().unwrap();
+/// let points = vec![(1.0, 0.02), (16.0, 0.05), (256.0, 0.4)];
+/// write_log_log_chart(path, &[Series { colour: [200, 30, 30], points }])?;
+/// let png = std::fs::read(path).unwrap();
+/// assert_eq!(&png[1..4], b"PNG");
+/// assert_eq!(u32::from_be_bytes([png[16], png[17], png[18], png[19]]), 640); // width
+/// assert!(write_log_log_chart(path, &[]).is_err()); // the file exists now
+/// std::fs::remove_file(path).unwrap();
+/// # Ok(())
+/// # }
+/// ```
 pub fn write_log_log_chart(path: &str, series: &[Series]) -> Result<()> {
     if Path::new(path).exists() {
         return Err(Error::InvalidConfig {

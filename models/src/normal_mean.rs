@@ -14,12 +14,30 @@ use flowppl::dist::{Distribution, Normal};
 use flowppl::{Error, Result};
 
 /// The bundled data set: 20 hand-written observations scattered around 2.5.
+///
+/// # Examples
+/// ```
+/// use flowppl_models::normal_mean::DATA;
+/// let mean = DATA.iter().sum::<f64>() / DATA.len() as f64;
+/// assert_eq!(DATA.len(), 20);
+/// assert!((mean - 2.5845).abs() < 1e-12);
+/// ```
 pub const DATA: [f64; 20] = [
     2.91, 1.83, 3.42, 2.05, 2.77, 4.01, 1.38, 2.64, 3.15, 2.22, 0.97, 2.88, 3.61, 2.49, 1.76, 3.08,
     2.35, 2.96, 1.94, 3.27,
 ];
 
 /// The model with its data and hyperparameters.
+///
+/// # Examples
+/// ```
+/// use flowppl_models::normal_mean::{NormalMean, DATA};
+/// let model = NormalMean::default();
+/// assert_eq!(model.data, DATA.to_vec());
+/// // Under the vague N(0, 10) prior the posterior mean is close to the sample mean.
+/// let (mean, sd) = model.exact_posterior();
+/// assert!((mean - 2.5845).abs() < 0.01 && (sd - 1.0 / 20f64.sqrt()).abs() < 1e-3);
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct NormalMean {
     /// Observations.
@@ -48,6 +66,19 @@ impl NormalMean {
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] naming the bad field.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl_models::normal_mean::NormalMean;
+    /// # fn main() -> flowppl::Result<()> {
+    /// NormalMean::default().validate()?;
+    /// let bad = NormalMean { noise_scale: 0.0, ..NormalMean::default() };
+    /// assert!(bad.validate().unwrap_err().to_string().contains("noise_scale"));
+    /// let empty = NormalMean { data: vec![], ..NormalMean::default() };
+    /// assert!(empty.validate().is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn validate(&self) -> Result<()> {
         let bad = |what: &str, message: String| {
             Err(Error::InvalidConfig {
@@ -77,6 +108,20 @@ impl NormalMean {
     }
 
     /// The exact posterior `(mean, standard deviation)` of `mu`.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl_models::normal_mean::NormalMean;
+    /// let model = NormalMean {
+    ///     data: vec![1.0, 3.0],
+    ///     prior_loc: 0.0,
+    ///     prior_scale: 1.0,
+    ///     noise_scale: 1.0,
+    /// };
+    /// // Precision 1 + 2 = 3; mean (0 + 1 + 3) / 3.
+    /// let (mean, sd) = model.exact_posterior();
+    /// assert!((mean - 4.0 / 3.0).abs() < 1e-12 && (sd - (1.0f64 / 3.0).sqrt()).abs() < 1e-12);
+    /// ```
     pub fn exact_posterior(&self) -> (f64, f64) {
         let n = self.data.len() as f64;
         let precision = 1.0 / self.prior_scale.powi(2) + n / self.noise_scale.powi(2);
@@ -89,6 +134,15 @@ impl NormalMean {
 
     /// The exact log evidence `ln p(y)`: `y ~ MVN(prior_loc 1, noise^2 I + prior^2 1 1^T)`,
     /// evaluated with the matrix determinant lemma and Sherman-Morrison.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl_models::normal_mean::NormalMean;
+    /// let model = NormalMean { data: vec![1.0], prior_loc: 0.0, prior_scale: 1.0, noise_scale: 1.0 };
+    /// // One observation: y ~ N(0, sqrt(1 + 1)), so ln p(1) = -ln(4 pi) / 2 - 1/4.
+    /// let expected = -0.5 * (4.0 * std::f64::consts::PI).ln() - 0.25;
+    /// assert!((model.log_evidence() - expected).abs() < 1e-12);
+    /// ```
     pub fn log_evidence(&self) -> f64 {
         let n = self.data.len() as f64;
         let (s2, t2) = (self.noise_scale.powi(2), self.prior_scale.powi(2));
@@ -104,6 +158,21 @@ impl NormalMean {
     ///
     /// # Errors
     /// Shape errors when `mu` is not a column.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::backend::{Cpu, Var};
+    /// use flowppl_models::normal_mean::NormalMean;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let model = NormalMean { data: vec![1.0], prior_loc: 0.0, prior_scale: 1.0, noise_scale: 1.0 };
+    /// let mu = Var::<f64, Cpu>::from_vec(&Cpu::default(), vec![0.0, 2.0], 2, 1)?;
+    /// // ln N(mu; 0, 1) + ln N(1; mu, 1) at mu = 0 and mu = 2.
+    /// let ln_2pi = std::f64::consts::TAU.ln();
+    /// let got = model.log_joint(&mu)?.to_vec();
+    /// assert!((got[0] - (-ln_2pi - 0.5)).abs() < 1e-12 && (got[1] - (-ln_2pi - 2.5)).abs() < 1e-12);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn log_joint<E: Real, D: Backend<E>>(&self, mu: &Var<E, D>) -> Result<Var<E, D>> {
         let device = mu.device();
         let n = self.data.len();
@@ -169,6 +238,24 @@ mod tests {
 flowppl::model! {
     /// The same model in the DSL: `mu ~ Normal(prior_loc, prior_scale)`,
     /// `y_i ~ Normal(mu, noise_scale)`.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::handlers::{substitute, trace, values};
+    /// use flowppl::prelude::*;
+    /// use flowppl_models::normal_mean::normal_mean_model;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let device = Cpu::default();
+    /// let mu = Var::<f64, Cpu>::scalar(&device, 2.0);
+    /// # let mut rng = flowppl::backend::rng::seeded(0);
+    /// let model = substitute(normal_mean_model(&[2.0, 3.0], 0.0, 10.0, 1.0), values([("mu", mu)]));
+    /// let t = trace(&model, &mut Ctx::new(&device, &mut rng))?;
+    /// // y = (2, 3) around mu = 2 with unit noise: ln N(0; 0, 1) + ln N(1; 0, 1).
+    /// let y = t.get("y").unwrap().log_density()?.unwrap().item()?;
+    /// assert!((y - (-0.5 - std::f64::consts::TAU.ln())).abs() < 1e-12);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn normal_mean_model(y: &[f64], prior_loc: f64, prior_scale: f64, noise_scale: f64) {
         let mu = sample!("mu", flowppl::dist::Normal::new(prior_loc, prior_scale));
         let data = plate!("data", y.columns());
@@ -178,6 +265,22 @@ flowppl::model! {
 
 impl NormalMean {
     /// This model in the DSL.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::handlers::{substitute, trace, values};
+    /// use flowppl::prelude::*;
+    /// use flowppl_models::normal_mean::NormalMean;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let (model, device) = (NormalMean::default(), Cpu::default());
+    /// let mu = Var::<f64, Cpu>::from_vec(&device, vec![2.0], 1, 1)?;
+    /// let mut rng = flowppl::backend::rng::seeded(0);
+    /// let at_mu = substitute(model.model(), values([("mu", mu.clone())]));
+    /// let dsl = trace(&at_mu, &mut Ctx::new(&device, &mut rng))?.log_joint()?.item()?;
+    /// assert!((dsl - model.log_joint(&mu)?.item()?).abs() < 1e-9);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn model(&self) -> NormalMeanModel {
         normal_mean_model(
             &self.data,

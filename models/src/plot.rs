@@ -5,6 +5,15 @@ use std::path::Path;
 
 /// A square grid of `size x size` cells over `[low, high]^2`; cell `(row, column)` has
 /// `x = column`, `y = size - 1 - row` (so up is +y).
+///
+/// # Examples
+/// ```
+/// use flowppl_models::plot::Grid;
+/// let grid = Grid { size: 4, low: -2.0, high: 2.0 };
+/// // The top-left cell is centred at (-1.5, 1.5); a point there is counted in cell 0.
+/// assert_eq!(&grid.centres()[..2], &[-1.5, 1.5]);
+/// assert_eq!(grid.histogram(&[-1.5, 1.5])[0], 1.0);
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct Grid {
     /// Cells per side.
@@ -17,6 +26,14 @@ pub struct Grid {
 
 impl Grid {
     /// Cell centres, row-major from the top-left, as `(x, y)` pairs flattened.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl_models::plot::Grid;
+    /// let grid = Grid { size: 2, low: 0.0, high: 2.0 };
+    /// // Row-major from the top-left; up is +y.
+    /// assert_eq!(grid.centres(), vec![0.5, 1.5, 1.5, 1.5, 0.5, 0.5, 1.5, 0.5]);
+    /// ```
     pub fn centres(&self) -> Vec<f64> {
         let h = (self.high - self.low) / self.size as f64;
         (0..self.size * self.size)
@@ -31,6 +48,15 @@ impl Grid {
     }
 
     /// Counts of `points` (flattened `(x, y)`) per cell, row-major like [`Grid::centres`].
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl_models::plot::Grid;
+    /// let grid = Grid { size: 2, low: 0.0, high: 2.0 };
+    /// // Bottom-left, top-right (twice), and one point outside the grid.
+    /// let points = [0.2, 0.2, 1.7, 1.9, 1.2, 1.1, 5.0, 5.0];
+    /// assert_eq!(grid.histogram(&points), vec![0.0, 2.0, 1.0, 0.0]);
+    /// ```
     pub fn histogram(&self, points: &[f64]) -> Vec<f64> {
         let mut counts = vec![0.0; self.size * self.size];
         let scale = self.size as f64 / (self.high - self.low);
@@ -71,6 +97,22 @@ fn colour(t: f64) -> [u8; 3] {
 ///
 /// # Errors
 /// [`Error::InvalidConfig`] when the file exists; [`Error::Io`] for write failures.
+///
+/// # Examples
+/// ```
+/// use flowppl_models::plot::write_side_by_side;
+/// # fn main() -> flowppl::Result<()> {
+/// let path = std::env::temp_dir().join(format!("flowppl-doc-side-{}.png", std::process::id()));
+/// let path = path.to_str().unwrap();
+/// write_side_by_side(path, 3, &[1.0; 9], &[0.5; 9])?;
+/// let png = std::fs::read(path).unwrap();
+/// // Two 3-pixel panels and a 4-pixel gap: the PNG header says 10 x 3.
+/// assert_eq!((&png[16..20], &png[20..24]), (&10u32.to_be_bytes()[..], &3u32.to_be_bytes()[..]));
+/// assert!(write_side_by_side(path, 3, &[1.0; 9], &[0.5; 9]).is_err()); // no overwriting
+/// std::fs::remove_file(path).unwrap();
+/// # Ok(())
+/// # }
+/// ```
 pub fn write_side_by_side(path: &str, size: usize, left: &[f64], right: &[f64]) -> Result<()> {
     if Path::new(path).exists() {
         return Err(Error::InvalidConfig {
@@ -132,6 +174,24 @@ pub(crate) fn write_png(path: &str, width: usize, height: usize, pixels: &[u8]) 
 ///
 /// # Errors
 /// [`Error::InvalidConfig`] when the file exists or the columns disagree; [`Error::Io`].
+///
+/// # Examples
+/// ```
+/// use flowppl_models::plot::write_marginals;
+/// # fn main() -> flowppl::Result<()> {
+/// let path = std::env::temp_dir().join(format!("flowppl-doc-marg-{}.png", std::process::id()));
+/// let path = path.to_str().unwrap();
+/// let (observed, intervened) = (vec![vec![0.0, 1.0, 2.0]; 2], vec![vec![1.0, 2.0, 3.0]; 2]);
+/// assert!(write_marginals(path, &observed, &intervened[..1]).is_err()); // columns disagree
+/// write_marginals(path, &observed, &intervened)?;
+/// let png = std::fs::read(path).unwrap();
+/// // Two panels of 160 pixels plus a 6-pixel gap each, 120 high.
+/// assert_eq!(u32::from_be_bytes([png[16], png[17], png[18], png[19]]), 2 * 166);
+/// assert_eq!(u32::from_be_bytes([png[20], png[21], png[22], png[23]]), 120);
+/// std::fs::remove_file(path).unwrap();
+/// # Ok(())
+/// # }
+/// ```
 pub fn write_marginals(path: &str, first: &[Vec<f64>], second: &[Vec<f64>]) -> Result<()> {
     if Path::new(path).exists() || first.len() != second.len() || first.is_empty() {
         return Err(Error::InvalidConfig {
@@ -189,6 +249,23 @@ pub fn write_marginals(path: &str, first: &[Vec<f64>], second: &[Vec<f64>]) -> R
 ///
 /// # Errors
 /// [`Error::InvalidConfig`] when the file exists or the sizes disagree; [`Error::Io`].
+///
+/// # Examples
+/// ```
+/// use flowppl_models::plot::write_image_grid;
+/// # fn main() -> flowppl::Result<()> {
+/// let path = std::env::temp_dir().join(format!("flowppl-doc-images-{}.png", std::process::id()));
+/// let path = path.to_str().unwrap();
+/// assert!(write_image_grid(path, &[0.5; 5], 2, 2).is_err()); // not whole 2 x 2 images
+/// // Three 2 x 2 images, two per row: 2 rows of cells of 2 * 4 + 2 pixels, plus a 2-pixel rim.
+/// write_image_grid(path, &[0.0, 1.0, 1.0, 0.0].repeat(3), 2, 2)?;
+/// let png = std::fs::read(path).unwrap();
+/// assert_eq!(u32::from_be_bytes([png[16], png[17], png[18], png[19]]), 22);
+/// assert_eq!(u32::from_be_bytes([png[20], png[21], png[22], png[23]]), 22);
+/// std::fs::remove_file(path).unwrap();
+/// # Ok(())
+/// # }
+/// ```
 pub fn write_image_grid(path: &str, values: &[f64], side: usize, columns: usize) -> Result<()> {
     let per_image = side * side;
     if Path::new(path).exists()

@@ -4,6 +4,15 @@
 use flowppl::backend::ops::special::standard_normal_cdf;
 
 /// A limit state with what is known of its failure probability.
+///
+/// # Examples
+/// ```
+/// use flowppl_models::reliability::LimitState;
+/// let state = LimitState::Linear { beta: 3.0, dimension: 4 };
+/// // The origin is safe, g(0) = beta sqrt(d) = 6; the failure set is sum(x) >= 6.
+/// assert_eq!(state.evaluate(&[0.0; 4]), 6.0);
+/// assert!(state.evaluate(&[1.5; 4]) <= 0.0);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum LimitState {
     /// `g(x) = beta sqrt(d) - sum_i x_i`: a half-space at distance `beta` from the origin,
@@ -29,6 +38,18 @@ impl LimitState {
     ///
     /// # Errors
     /// [`flowppl::Error::InvalidConfig`] naming the text.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl_models::reliability::LimitState;
+    /// # fn main() -> flowppl::Result<()> {
+    /// assert_eq!(LimitState::parse("linear:3:4")?, LimitState::Linear { beta: 3.0, dimension: 4 });
+    /// assert_eq!(LimitState::parse("four-branch")?, LimitState::FourBranch { k: 7.0 });
+    /// assert!(LimitState::parse("linear:x").is_err());
+    /// assert!(LimitState::parse("quadratic").is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn parse(text: &str) -> flowppl::Result<Self> {
         let invalid = || flowppl::Error::InvalidConfig {
             what: format!("limit state `{text}`"),
@@ -56,6 +77,17 @@ impl LimitState {
     }
 
     /// The dimension of `x`.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl_models::reliability::LimitState;
+    /// # fn main() -> flowppl::Result<()> {
+    /// assert_eq!(LimitState::parse("linear:3:5")?.dimension(), 5);
+    /// assert_eq!(LimitState::parse("linear")?.dimension(), 2);
+    /// assert_eq!(LimitState::FourBranch { k: 7.0 }.dimension(), 2);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn dimension(&self) -> usize {
         match self {
             LimitState::Linear { dimension, .. } => *dimension,
@@ -64,6 +96,18 @@ impl LimitState {
     }
 
     /// `g(x)`.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl_models::reliability::LimitState;
+    /// let state = LimitState::FourBranch { k: 7.0 };
+    /// // At the origin the curved branches give 3, the linear ones 7 / sqrt 2.
+    /// assert!((state.evaluate(&[0.0, 0.0]) - 3.0).abs() < 1e-12);
+    /// // Far out along each diagonal the system fails.
+    /// for x in [[3.0, 3.0], [-3.0, -3.0], [6.0, -6.0], [-6.0, 6.0]] {
+    ///     assert!(state.evaluate(&x) < 0.0);
+    /// }
+    /// ```
     pub fn evaluate(&self, x: &[f64]) -> f64 {
         match *self {
             LimitState::Linear { beta, dimension } => {
@@ -82,6 +126,16 @@ impl LimitState {
     }
 
     /// The exact failure probability where one is known (`Phi(-beta)` for the linear case).
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl_models::reliability::LimitState;
+    /// let linear = LimitState::Linear { beta: 2.0, dimension: 3 };
+    /// // Phi(-2), whatever the dimension.
+    /// let p = linear.exact_probability().unwrap();
+    /// assert!((p / 0.022750131948179195 - 1.0).abs() < 1e-7);
+    /// assert_eq!(LimitState::FourBranch { k: 7.0 }.exact_probability(), None);
+    /// ```
     pub fn exact_probability(&self) -> Option<f64> {
         match *self {
             LimitState::Linear { beta, .. } => Some(standard_normal_cdf(-beta)),
@@ -90,6 +144,18 @@ impl LimitState {
     }
 
     /// The published reference probability (`2.22e-3` for the four-branch system at `k = 7`).
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl_models::reliability::LimitState;
+    /// # fn main() -> flowppl::Result<()> {
+    /// assert_eq!(LimitState::FourBranch { k: 7.0 }.reference_probability(), Some(2.22e-3));
+    /// assert_eq!(LimitState::FourBranch { k: 6.0 }.reference_probability(), None);
+    /// let linear = LimitState::parse("linear")?;
+    /// assert_eq!(linear.reference_probability(), linear.exact_probability());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn reference_probability(&self) -> Option<f64> {
         match *self {
             LimitState::FourBranch { k: 7.0 } => Some(2.22e-3),

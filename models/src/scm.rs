@@ -12,6 +12,19 @@ use flowppl::prelude::Cpu;
 type Mechanism = fn(usize, &[f64]) -> (f64, f64);
 
 /// A synthetic SCM. Variables are listed in a causal order.
+///
+/// # Examples
+/// ```
+/// use flowppl_models::scm::linear_chain;
+/// # fn main() -> flowppl::Result<()> {
+/// let scm = linear_chain();
+/// assert_eq!(scm.names, ["x1", "x2", "x3"]);
+/// assert_eq!((scm.index(scm.treatment)?, scm.index(scm.outcome)?), (1, 2));
+/// // Zero noise: x1 = 0, x2 = 0.8 x1 = 0, x3 = -1.2 x2 + 0.5.
+/// assert_eq!(scm.evaluate(&[0.0; 3], &[]).values, vec![0.0, 0.0, 0.5]);
+/// # Ok(())
+/// # }
+/// ```
 pub struct Scm {
     /// A short name.
     pub name: &'static str,
@@ -30,6 +43,19 @@ pub struct Scm {
 
 impl Scm {
     /// `n` rows (and their noise), under hard interventions `(variable index, value)`.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl_models::scm::linear_chain;
+    /// let scm = linear_chain();
+    /// let (rows, noise) = scm.sample(4, 0, &[(1, 2.0)]); // do(x2 = 2)
+    /// assert_eq!((rows.values.len(), noise.len()), (12, 12));
+    /// assert!(rows.column(1).iter().all(|&x2| x2 == 2.0));
+    /// // x3 = -1.2 x2 + 0.5 + 0.5 u3 with the returned noise.
+    /// for (r, x3) in rows.column(2).into_iter().enumerate() {
+    ///     assert!((x3 - (-1.9 + 0.5 * noise[3 * r + 2])).abs() < 1e-12);
+    /// }
+    /// ```
     pub fn sample(
         &self,
         n: usize,
@@ -44,6 +70,17 @@ impl Scm {
     /// Evaluates the equations at `noise` (`n * d`, row-major) under `interventions`. With the
     /// noise of factual rows this is their counterfactual: non-descendants of the intervened
     /// variables come out equal to their factual values.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl_models::scm::linear_chain;
+    /// let scm = linear_chain();
+    /// let noise = [1.0, 0.0, 0.0];
+    /// let factual = scm.evaluate(&noise, &[]).values; // x1 = 1, x2 = 0.8, x3 = -0.46
+    /// assert!((factual[1] - 0.8).abs() < 1e-12 && (factual[2] + 0.46).abs() < 1e-12);
+    /// // The counterfactual do(x2 = 0) keeps x1 and moves its descendant x3 only.
+    /// assert_eq!(scm.evaluate(&noise, &[(1, 0.0)]).values, vec![1.0, 0.0, 0.5]);
+    /// ```
     pub fn evaluate(&self, noise: &[f64], interventions: &[(usize, f64)]) -> DataTable {
         let d = self.names.len();
         let n = noise.len() / d;
@@ -64,6 +101,16 @@ impl Scm {
     }
 
     /// The true `ln p(x)` of each row.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl_models::scm::linear_chain;
+    /// let scm = linear_chain();
+    /// // At zero noise each factor is its noise density over its scale (1, 0.6, 0.5).
+    /// let rows = scm.evaluate(&[0.0; 3], &[]);
+    /// let expected = -1.5 * std::f64::consts::TAU.ln() - 0.3f64.ln();
+    /// assert!((scm.log_density(&rows)[0] - expected).abs() < 1e-12);
+    /// ```
     pub fn log_density(&self, rows: &DataTable) -> Vec<f64> {
         let d = self.names.len();
         rows.values
@@ -88,6 +135,17 @@ impl Scm {
     ///
     /// # Errors
     /// An unknown name.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl_models::scm::backdoor;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let scm = backdoor();
+    /// assert_eq!(scm.index("t")?, 4);
+    /// assert!(scm.index("x").is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn index(&self, name: &str) -> Result<usize> {
         self.names.iter().position(|n| n == name).ok_or_else(|| {
             flowppl::error::Error::InvalidConfig {
@@ -103,6 +161,16 @@ fn names(list: &[&str]) -> Vec<String> {
 }
 
 /// Linear-Gaussian chain `x1 -> x2 -> x3`.
+///
+/// # Examples
+/// ```
+/// use flowppl_models::scm::linear_chain;
+/// let scm = linear_chain();
+/// // Raising x1 by 1 moves x2 by 0.8 and x3 by -1.2 * 0.8.
+/// let (low, high) = (scm.evaluate(&[0.0; 3], &[]), scm.evaluate(&[1.0, 0.0, 0.0], &[]));
+/// assert!((high.values[1] - low.values[1] - 0.8).abs() < 1e-12);
+/// assert!((high.values[2] - low.values[2] + 0.96).abs() < 1e-12);
+/// ```
 pub fn linear_chain() -> Scm {
     Scm {
         name: "linear chain",
@@ -120,6 +188,17 @@ pub fn linear_chain() -> Scm {
 }
 
 /// Non-linear triangle `x1 -> x2 -> x3`, `x1 -> x3`, Laplace noise.
+///
+/// # Examples
+/// ```
+/// use flowppl::flows::Base;
+/// use flowppl_models::scm::nonlinear_triangle;
+/// let scm = nonlinear_triangle();
+/// assert_eq!(scm.noise, Base::StandardLaplace);
+/// // do(x2 = 1) at zero noise: x3 = sin(x1) + 0.5 x2 - 0.2 x2^2 = 0.3.
+/// let row = scm.evaluate(&[0.0; 3], &[(1, 1.0)]).values;
+/// assert!((row[2] - 0.3).abs() < 1e-12);
+/// ```
 pub fn nonlinear_triangle() -> Scm {
     Scm {
         name: "non-linear triangle",
@@ -138,6 +217,23 @@ pub fn nonlinear_triangle() -> Scm {
 
 /// Simpson's paradox: `z` drives both `t` and `y`; the effect of `t` on `y` is -1, but `y`
 /// rises with `t` in the data (the naive regression slope is `-1 + 2 / 1.64 = +0.22`).
+///
+/// # Examples
+/// ```
+/// use flowppl_models::scm::simpson;
+/// let scm = simpson();
+/// // In the data y rises with t: the regression slope is -1 + 2 / 1.64 = 0.22 ...
+/// let (rows, _) = scm.sample(20_000, 0, &[]);
+/// let (t, y) = (rows.column(1), rows.column(2));
+/// let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+/// let (mt, my) = (mean(&t), mean(&y));
+/// let covariance: f64 = t.iter().zip(&y).map(|(a, b)| (a - mt) * (b - my)).sum();
+/// let variance: f64 = t.iter().map(|a| (a - mt).powi(2)).sum();
+/// assert!((covariance / variance - 0.22).abs() < 0.03);
+/// // ... but do(t = 1) lowers y by 1 against do(t = 0).
+/// let y_under = |t: f64| scm.evaluate(&[0.0; 3], &[(1, t)]).values[2];
+/// assert_eq!(y_under(1.0) - y_under(0.0), -1.0);
+/// ```
 pub fn simpson() -> Scm {
     Scm {
         name: "Simpson",
@@ -158,6 +254,17 @@ pub fn simpson() -> Scm {
 /// 0.5 u`. Interventions put `(z, t)` far outside the observed band, where a learned
 /// conditioner has to extrapolate: a known limit of flow-based causal models (and of any
 /// model learned from observational data alone), kept to show it.
+///
+/// # Examples
+/// ```
+/// use flowppl_models::scm::simpson_strong;
+/// let scm = simpson_strong();
+/// // One unit of z: t = 1.5, y = -1.5 + 3 = 1.5 at zero noise otherwise.
+/// assert_eq!(scm.evaluate(&[1.0, 0.0, 0.0], &[]).values, vec![1.0, 1.5, 1.5]);
+/// // The causal effect of t on y is still -1.
+/// let y = |t: f64| scm.evaluate(&[1.0, 0.0, 0.0], &[(1, t)]).values[2];
+/// assert_eq!(y(1.0) - y(0.0), -1.0);
+/// ```
 pub fn simpson_strong() -> Scm {
     Scm {
         name: "Simpson, strong confounding",
@@ -177,6 +284,20 @@ pub fn simpson_strong() -> Scm {
 /// A 9-node backdoor graph: confounders `z1, z2, z3`, treatment `t` (parents `z1, z2`),
 /// mediator `m`, outcome `y` (parents `m, z2, z3`), and `w1` (child of `z1`), `w2` (child of
 /// `t` and `z3`), `w3` (child of `y`).
+///
+/// # Examples
+/// ```
+/// use flowppl::causal::CausalGraph;
+/// use flowppl_models::scm::backdoor;
+/// # fn main() -> flowppl::Result<()> {
+/// let scm = backdoor();
+/// let graph = CausalGraph::parse(&scm.names, scm.graph)?;
+/// let (t, y) = (scm.index("t")?, scm.index("y")?);
+/// assert!(graph.is_descendant(y, t) && graph.is_descendant(scm.index("w3")?, t));
+/// assert!(!graph.is_descendant(scm.index("z1")?, t)); // a confounder
+/// # Ok(())
+/// # }
+/// ```
 pub fn backdoor() -> Scm {
     Scm {
         name: "9-node backdoor",
@@ -198,6 +319,12 @@ pub fn backdoor() -> Scm {
 }
 
 /// The SCMs of the acceptance tests (all above but [`simpson_strong`]).
+///
+/// # Examples
+/// ```
+/// let names: Vec<&str> = flowppl_models::scm::all().iter().map(|s| s.name).collect();
+/// assert_eq!(names, ["linear chain", "non-linear triangle", "Simpson", "9-node backdoor"]);
+/// ```
 pub fn all() -> Vec<Scm> {
     vec![linear_chain(), nonlinear_triangle(), simpson(), backdoor()]
 }
@@ -205,6 +332,23 @@ pub fn all() -> Vec<Scm> {
 /// How well a causal flow fitted on 5000 observational rows of an SCM answers its queries, for
 /// interventions on the treatment at its 25th and 75th percentiles (errors in units of each
 /// variable's observational sd).
+///
+/// # Examples
+/// ```
+/// use flowppl::causal::CausalFlowOptions;
+/// use flowppl_models::scm::{evaluate_causal_flow, linear_chain};
+/// # fn main() -> flowppl::Result<()> {
+/// let mut options = CausalFlowOptions { hidden: vec![8], ..Default::default() };
+/// options.training.steps = 5; // a smoke run: the report's shape, not its accuracy
+/// let report = evaluate_causal_flow(&linear_chain(), options, 200)?;
+/// // x1 is no descendant of x2: do(x2) leaves its draws exactly as they were.
+/// assert!(report.non_descendants_unmoved);
+/// // The true ATE is -1.2 times the treatment's interquartile range (about 1.35).
+/// assert!((report.ate.2 + 1.2 * 1.35).abs() < 0.15);
+/// assert!(report.test_kl.is_finite() && report.seconds >= 0.0);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct CausalReport {
     /// The largest error of a descendant's interventional mean.
@@ -243,6 +387,21 @@ fn percentile(values: &[f64], p: f64) -> f64 {
 ///
 /// # Errors
 /// Fitting or query errors.
+///
+/// # Examples
+/// ```
+/// use flowppl::causal::CausalFlowOptions;
+/// use flowppl_models::scm::{evaluate_causal_flow, simpson};
+/// # fn main() -> flowppl::Result<()> {
+/// let mut options = CausalFlowOptions { hidden: vec![8], ..Default::default() };
+/// options.training.steps = 5;
+/// let report = evaluate_causal_flow(&simpson(), options, 200)?;
+/// // y = -t + 2 z + 0.5 u: the true ATE is minus the gap between t's quartiles (sd 1.28).
+/// assert!((report.ate.2 + 1.349 * 1.64f64.sqrt()).abs() < 0.15);
+/// assert!(report.non_descendants_unmoved && report.counterfactual_rmse.is_finite());
+/// # Ok(())
+/// # }
+/// ```
 pub fn evaluate_causal_flow(
     scm: &Scm,
     mut options: CausalFlowOptions,

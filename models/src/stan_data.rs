@@ -5,6 +5,19 @@ use flowppl::{Error, Result};
 use serde_json::Value;
 
 /// A parsed Stan data file.
+///
+/// # Examples
+/// ```
+/// use flowppl_models::stan_data::StanData;
+/// # fn main() -> flowppl::Result<()> {
+/// let data = StanData::parse("schools.json", r#"{"J": 2, "y": [28, 8], "sigma": [15, 10]}"#)?;
+/// let j = data.count("J")?;
+/// assert_eq!(data.vector_of_length("y", j)?, vec![28.0, 8.0]);
+/// // `sigma` was never read: a user's file with it would be refused.
+/// assert!(data.check_all_read("eight_schools", &[]).is_err());
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct StanData {
     source: String,
@@ -18,6 +31,18 @@ impl StanData {
     ///
     /// # Errors
     /// [`Error::Parse`] for invalid JSON or a top level that is not an object.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl_models::stan_data::StanData;
+    /// # fn main() -> flowppl::Result<()> {
+    /// assert_eq!(StanData::parse("d.json", r#"{"N": 3}"#)?.count("N")?, 3);
+    /// let error = StanData::parse("bad.json", "[1, 2]").unwrap_err().to_string();
+    /// assert!(error.contains("bad.json"));
+    /// assert!(StanData::parse("bad.json", "{").is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn parse(source: &str, text: &str) -> Result<Self> {
         let value: Value = serde_json::from_str(text).map_err(|e| Error::Parse {
             path: source.to_string(),
@@ -40,6 +65,19 @@ impl StanData {
     ///
     /// # Errors
     /// [`Error::Io`] when it cannot be read; [`Error::Parse`] as [`StanData::parse`].
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl_models::stan_data::StanData;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let path = std::env::temp_dir().join(format!("flowppl-doc-stan-{}.json", std::process::id()));
+    /// std::fs::write(&path, r#"{"sigma1": 0.5}"#).unwrap();
+    /// assert_eq!(StanData::read(&path)?.real("sigma1")?, 0.5);
+    /// std::fs::remove_file(&path).unwrap();
+    /// assert!(StanData::read(&path).is_err()); // gone
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn read(path: &std::path::Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
             path: path.display().to_string(),
@@ -56,6 +94,16 @@ impl StanData {
     }
 
     /// The names of the fields.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl_models::stan_data::StanData;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let data = StanData::parse("d.json", r#"{"T": 2, "y": [1, 2], "K": 1}"#)?;
+    /// assert_eq!(data.field_names(), ["T", "y", "K"]); // in file order
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn field_names(&self) -> Vec<String> {
         self.values.keys().cloned().collect()
     }
@@ -67,6 +115,19 @@ impl StanData {
     ///
     /// # Errors
     /// [`Error::Parse`] naming the file, the unused fields and the ones the model reads.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl_models::stan_data::StanData;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let data = StanData::parse("d.json", r#"{"N": 2, "y": [1, 2], "sigmaa": 1}"#)?;
+    /// data.vector_of_length("y", data.count("N")?)?;
+    /// let error = data.check_all_read("model", &[]).unwrap_err().to_string();
+    /// assert!(error.contains("`sigmaa`") && error.contains("d.json"));
+    /// data.check_all_read("model", &["sigmaa".to_string()])?; // known to the model's own files
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn check_all_read(&self, model: &str, known: &[String]) -> Result<()> {
         let read = self.read.borrow();
         let unused: Vec<&str> = self
@@ -113,6 +174,18 @@ impl StanData {
     ///
     /// # Errors
     /// [`Error::Parse`] naming the field when it is missing or not a number.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl_models::stan_data::StanData;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let data = StanData::parse("d.json", r#"{"sigma1": 1.5, "name": "x"}"#)?;
+    /// assert_eq!(data.real("sigma1")?, 1.5);
+    /// assert!(data.real("name").is_err());
+    /// assert!(data.real("sigma").unwrap_err().to_string().contains("missing"));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn real(&self, name: &str) -> Result<f64> {
         self.number(name, self.field(name)?)
     }
@@ -121,6 +194,17 @@ impl StanData {
     ///
     /// # Errors
     /// [`Error::Parse`] naming the field when it is missing or not a non-negative integer.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl_models::stan_data::StanData;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let data = StanData::parse("d.json", r#"{"N": 7, "M": -1, "R": 2.5}"#)?;
+    /// assert_eq!(data.count("N")?, 7);
+    /// assert!(data.count("M").is_err() && data.count("R").is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn count(&self, name: &str) -> Result<usize> {
         let value = self.field(name)?;
         value.as_u64().map(|v| v as usize).ok_or_else(|| {
@@ -135,6 +219,17 @@ impl StanData {
     ///
     /// # Errors
     /// [`Error::Parse`] naming the field when it is missing, empty or not numeric.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl_models::stan_data::StanData;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let data = StanData::parse("d.json", r#"{"y": [1, 2.5], "e": [], "s": ["a"]}"#)?;
+    /// assert_eq!(data.vector("y")?, vec![1.0, 2.5]);
+    /// assert!(data.vector("e").is_err() && data.vector("s").is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn vector(&self, name: &str) -> Result<Vec<f64>> {
         let value = self.field(name)?;
         let items = value
@@ -150,6 +245,18 @@ impl StanData {
     ///
     /// # Errors
     /// As [`StanData::vector`], and when the length differs.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl_models::stan_data::StanData;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let data = StanData::parse("d.json", r#"{"y": [1, 2]}"#)?;
+    /// assert_eq!(data.vector_of_length("y", 2)?, vec![1.0, 2.0]);
+    /// let error = data.vector_of_length("y", 3).unwrap_err().to_string();
+    /// assert!(error.contains("`y`") && error.contains("expected 3"));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn vector_of_length(&self, name: &str, length: usize) -> Result<Vec<f64>> {
         let v = self.vector(name)?;
         if v.len() != length {
@@ -165,6 +272,18 @@ impl StanData {
     ///
     /// # Errors
     /// [`Error::Parse`] naming the field for ragged or non-numeric rows.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl_models::stan_data::StanData;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let data = StanData::parse("d.json", r#"{"X": [[1, 2, 3], [4, 5, 6]], "R": [[1, 2], [3]]}"#)?;
+    /// let x = data.matrix("X")?;
+    /// assert_eq!((x.rows(), x.columns()), (2, 3));
+    /// assert!(data.matrix("R").is_err()); // ragged
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn matrix(&self, name: &str) -> Result<DataMatrix> {
         let value = self.field(name)?;
         let rows = value

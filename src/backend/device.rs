@@ -17,6 +17,22 @@ pub use dfdx::tensor::Cuda;
 
 /// A compute device for element type `E`: everything dfdx's `Device<E>` offers, cloneable
 /// (clones share the device) and `'static`.
+///
+/// # Examples
+/// ```
+/// use flowppl::prelude::*;
+/// # fn main() -> flowppl::Result<()> {
+/// // Generic code names the device by this bound and opens it when it has none to follow.
+/// fn ones<D: Backend<f32>>() -> flowppl::Result<Var<f32, D>> {
+///     Ok(Var::full(&D::open()?, 2, 3, 1.0))
+/// }
+/// let v = ones::<Cpu>()?;
+/// assert_eq!(v.shape(), (2, 3));
+/// assert_eq!(v.sum().item()?, 6.0);
+/// assert!(<Cpu as Backend<f32>>::HOST_BUFFERS);
+/// # Ok(())
+/// # }
+/// ```
 pub trait Backend<E: Real>:
     dfdx::tensor_ops::Device<E> + dfdx::tensor::Cache + Clone + std::fmt::Debug + 'static
 {
@@ -88,8 +104,30 @@ where
 }
 
 /// The device the test suite runs on: the CPU, or CUDA when built with `--features cuda`.
+///
+/// # Examples
+/// ```
+/// use flowppl::backend::{Backend, TestDevice, Var};
+/// # fn main() -> flowppl::Result<()> {
+/// let dev = <TestDevice as Backend<f64>>::open()?;
+/// let v = Var::<f64, TestDevice>::from_vec(&dev, vec![1.0, 2.0], 1, 2)?;
+/// assert_eq!(v.mul_scalar(3.0).to_vec(), vec![3.0, 6.0]);
+/// # Ok(())
+/// # }
+/// ```
 #[cfg(not(feature = "cuda"))]
 pub type TestDevice = Cpu;
 /// The device the test suite runs on: the CPU, or CUDA when built with `--features cuda`.
+///
+/// # Examples
+/// ```
+/// use flowppl::backend::{Backend, TestDevice, Var};
+/// # fn main() -> flowppl::Result<()> {
+/// let dev = <TestDevice as Backend<f64>>::open()?;
+/// let v = Var::<f64, TestDevice>::from_vec(&dev, vec![1.0, 2.0], 1, 2)?;
+/// assert_eq!(v.mul_scalar(3.0).to_vec(), vec![3.0, 6.0]);
+/// # Ok(())
+/// # }
+/// ```
 #[cfg(feature = "cuda")]
 pub type TestDevice = Cuda;

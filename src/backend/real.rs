@@ -6,6 +6,17 @@ use dfdx::dtypes::Dtype;
 ///
 /// Host-side special functions are evaluated in `f64` whatever `E` is; [`Real::from_f64_value`] and
 /// [`Real::to_f64`] move values across.
+///
+/// # Examples
+/// ```
+/// use flowppl::backend::Real;
+/// fn half<E: Real>(x: E) -> f64 {
+///     x.to_f64() / 2.0
+/// }
+/// assert_eq!(half(3.0f32), 1.5);
+/// assert_eq!(<f32 as Real>::NAME, "f32");
+/// assert_eq!(<f32 as Real>::from_f64_value(0.1), 0.1f32);
+/// ```
 pub trait Real:
     Dtype + num_traits::Float + std::fmt::Display + std::fmt::Debug + Default + Send + Sync + 'static
 {
@@ -39,6 +50,14 @@ impl Real for f64 {
 }
 
 /// Converts an `f64` constant to `E`; shorthand used throughout the crate.
+///
+/// # Examples
+/// ```
+/// use flowppl::backend::real;
+/// let x: f32 = real(0.1);
+/// assert_eq!(x, 0.1f32);
+/// assert_eq!(real::<f64>(2.5), 2.5);
+/// ```
 #[inline]
 pub fn real<E: Real>(value: f64) -> E {
     <E as Real>::from_f64_value(value)

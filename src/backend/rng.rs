@@ -10,9 +10,35 @@ use serde::{Deserialize, Serialize};
 /// flowppl's random number generator: ChaCha12, seeded (the generator behind rand 0.8's
 /// `StdRng`, with the same stream for the same seed, used directly so that its position can be
 /// saved and restored: see [`RngState`]).
+///
+/// # Examples
+/// ```
+/// use flowppl::backend::rng::{seeded, Rng};
+/// use rand::Rng as _;
+/// let mut a: Rng = seeded(7);
+/// let mut b = seeded(7);
+/// let (x, y): (f64, f64) = (a.gen(), b.gen());
+/// assert_eq!(x, y); // same seed, same stream
+/// assert!((0.0..1.0).contains(&x));
+/// ```
 pub type Rng = rand_chacha::ChaCha12Rng;
 
 /// Where a [`Rng`] is in its stream: enough to continue it exactly (checkpoints).
+///
+/// # Examples
+/// ```
+/// use flowppl::backend::rng::{seeded, RngState};
+/// use rand::RngCore;
+/// # fn main() -> flowppl::Result<()> {
+/// let mut rng = seeded(1);
+/// rng.next_u32();
+/// let state = RngState::of(&rng);
+/// assert_eq!(state.key.len(), 64);
+/// let mut resumed = state.restore()?;
+/// assert_eq!(resumed.next_u64(), rng.next_u64());
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RngState {
     /// The 32-byte key, as hex.
@@ -25,6 +51,19 @@ pub struct RngState {
 
 impl RngState {
     /// The state of `rng`.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::backend::rng::{seeded, RngState};
+    /// use rand::RngCore;
+    /// let mut rng = seeded(3);
+    /// let start = RngState::of(&rng);
+    /// assert_eq!(start.word_position, "0");
+    /// rng.next_u64(); // two 32-bit words
+    /// let later = RngState::of(&rng);
+    /// assert_eq!((later.key, later.stream), (start.key, start.stream));
+    /// assert_eq!(later.word_position, "2");
+    /// ```
     pub fn of(rng: &Rng) -> Self {
         RngState {
             key: rng.get_seed().iter().map(|b| format!("{b:02x}")).collect(),
@@ -37,6 +76,21 @@ impl RngState {
     ///
     /// # Errors
     /// [`Error::Parse`] for a key that is not 64 hex digits or a position that is not a number.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::backend::rng::{seeded, RngState};
+    /// use flowppl::Error;
+    /// use rand::RngCore;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let mut rng = seeded(5);
+    /// let state = RngState::of(&rng);
+    /// assert_eq!(state.restore()?.next_u64(), rng.next_u64());
+    /// let bad = RngState { key: "zz".into(), ..state };
+    /// assert!(matches!(bad.restore(), Err(Error::Parse { .. })));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn restore(&self) -> Result<Rng> {
         let invalid = |message: String| Error::Parse {
             path: "<random-number state>".into(),
@@ -69,11 +123,30 @@ impl RngState {
 }
 
 /// A generator seeded with `seed`; the same seed gives the same stream.
+///
+/// # Examples
+/// ```
+/// use flowppl::backend::rng::seeded;
+/// use rand::RngCore;
+/// assert_eq!(seeded(42).next_u64(), seeded(42).next_u64());
+/// assert_ne!(seeded(42).next_u64(), seeded(43).next_u64());
+/// ```
 pub fn seeded(seed: u64) -> Rng {
     Rng::seed_from_u64(seed)
 }
 
 /// `count` standard normal draws in `f64`.
+///
+/// # Examples
+/// ```
+/// use flowppl::backend::rng::{seeded, standard_normals};
+/// let z = standard_normals(&mut seeded(0), 2000);
+/// assert_eq!(z.len(), 2000);
+/// let mean = z.iter().sum::<f64>() / 2000.0;
+/// let variance = z.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / 2000.0;
+/// assert!(mean.abs() < 0.1 && (variance - 1.0).abs() < 0.1);
+/// assert_eq!(z, standard_normals(&mut seeded(0), 2000)); // reproducible
+/// ```
 pub fn standard_normals(rng: &mut Rng, count: usize) -> Vec<f64> {
     use rand::distributions::Distribution;
     (0..count)
@@ -82,6 +155,16 @@ pub fn standard_normals(rng: &mut Rng, count: usize) -> Vec<f64> {
 }
 
 /// `count` uniform draws in the open interval `(0, 1)`.
+///
+/// # Examples
+/// ```
+/// use flowppl::backend::rng::{open_uniforms, seeded};
+/// let u = open_uniforms(&mut seeded(0), 1000);
+/// assert_eq!(u.len(), 1000);
+/// assert!(u.iter().all(|&x| x > 0.0 && x < 1.0));
+/// let mean = u.iter().sum::<f64>() / 1000.0;
+/// assert!((mean - 0.5).abs() < 0.05);
+/// ```
 pub fn open_uniforms(rng: &mut Rng, count: usize) -> Vec<f64> {
     use rand::distributions::Distribution;
     (0..count)

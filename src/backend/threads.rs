@@ -16,6 +16,18 @@ use crate::error::{Error, Result};
 /// # Errors
 /// [`Error::InvalidConfig`] for 0 threads or when the pool was already built (by an earlier
 /// call or by a first computation).
+///
+/// # Examples
+/// ```
+/// use flowppl::backend::{compute_threads, set_compute_threads};
+/// # fn main() -> flowppl::Result<()> {
+/// assert!(set_compute_threads(0).is_err());
+/// set_compute_threads(1)?; // before any computation
+/// assert_eq!(compute_threads(), 1);
+/// assert!(set_compute_threads(2).is_err()); // the pool is built now
+/// # Ok(())
+/// # }
+/// ```
 pub fn set_compute_threads(threads: usize) -> Result<()> {
     if threads == 0 {
         return Err(Error::InvalidConfig {
@@ -33,6 +45,13 @@ pub fn set_compute_threads(threads: usize) -> Result<()> {
 }
 
 /// The number of threads CPU matrix products use.
+///
+/// # Examples
+/// ```
+/// use flowppl::backend::{compute_threads, set_compute_threads};
+/// set_compute_threads(2).unwrap();
+/// assert_eq!(compute_threads(), 2);
+/// ```
 pub fn compute_threads() -> usize {
     rayon::current_num_threads()
 }

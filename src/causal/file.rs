@@ -32,6 +32,34 @@ pub(super) struct SavedCausalFlow {
 
 /// Writes files of one causal flow (see
 /// [`CausalFlow::file_writer`](super::CausalFlow::file_writer)).
+///
+/// # Examples
+/// ```
+/// use flowppl::backend::Cpu;
+/// use flowppl::causal::{CausalFlow, CausalFlowOptions, CausalGraph, DataTable};
+/// # use flowppl::flows::training::DensityOptions;
+/// # fn main() -> flowppl::Result<()> {
+/// # let names: Vec<String> = vec!["x".into(), "y".into()];
+/// # let values: Vec<f64> = (0..40)
+/// #     .flat_map(|r| {
+/// #         let x = (r as f64 * 0.7).sin();
+/// #         [x, 2.0 * x + 0.3 * (r as f64 * 1.3).cos()]
+/// #     })
+/// #     .collect();
+/// # let data = DataTable::new(names.clone(), values)?;
+/// # let training = DensityOptions { steps: 5, batch_size: 16, ..DensityOptions::default() };
+/// # let options = CausalFlowOptions { hidden: vec![4], training, ..CausalFlowOptions::default() };
+/// # let graph = CausalGraph::parse(&names, "x->y")?;
+/// # let (model, _) = CausalFlow::<f32, _>::fit(&Cpu::default(), graph, &data, options)?;
+/// let path = std::env::temp_dir().join(format!("flowppl-doc-causal-file-writer-{}.json", std::process::id()));
+/// let writer = model.file_writer();
+/// writer.write(&model.snapshot(), &path, None, false)?;
+/// let loaded = CausalFlow::<f32, _>::load(&Cpu::default(), &path)?;
+/// assert_eq!(loaded.graph(), model.graph());
+/// std::fs::remove_file(&path).unwrap();
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct CausalFileWriter {
     pub(super) names: Vec<String>,
@@ -50,6 +78,36 @@ impl CausalFileWriter {
     /// # Errors
     /// [`crate::Error::InvalidConfig`] for an existing file without `replace`;
     /// [`crate::Error::Io`].
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::backend::Cpu;
+    /// use flowppl::causal::{CausalFlow, CausalFlowOptions, CausalGraph, DataTable};
+    /// # use flowppl::flows::training::DensityOptions;
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let names: Vec<String> = vec!["x".into(), "y".into()];
+    /// # let values: Vec<f64> = (0..40)
+    /// #     .flat_map(|r| {
+    /// #         let x = (r as f64 * 0.7).sin();
+    /// #         [x, 2.0 * x + 0.3 * (r as f64 * 1.3).cos()]
+    /// #     })
+    /// #     .collect();
+    /// # let data = DataTable::new(names.clone(), values)?;
+    /// # let training = DensityOptions { steps: 5, batch_size: 16, ..DensityOptions::default() };
+    /// # let options = CausalFlowOptions { hidden: vec![4], training, ..CausalFlowOptions::default() };
+    /// # let graph = CausalGraph::parse(&names, "x->y")?;
+    /// # let (model, _) = CausalFlow::<f32, _>::fit(&Cpu::default(), graph, &data, options)?;
+    /// let path = std::env::temp_dir().join(format!("flowppl-doc-causal-write-{}.json", std::process::id()));
+    /// let writer = model.file_writer();
+    /// writer.write(&model.snapshot(), &path, None, false)?;
+    /// let text = std::fs::read_to_string(&path).unwrap();
+    /// assert!(text.contains(r#""format":"flowppl-causal-flow""#));
+    /// assert!(writer.write(&model.snapshot(), &path, None, false).is_err()); // the file exists
+    /// writer.write(&model.snapshot(), &path, None, true)?; // unless replacing
+    /// std::fs::remove_file(&path).unwrap();
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn write(
         &self,
         params: &ParamSnapshot,

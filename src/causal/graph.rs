@@ -4,6 +4,19 @@ use crate::error::{Error, Result};
 
 /// A directed acyclic graph over named variables. `parents[i]` lists the parents of variable
 /// `i` (indices into `names`).
+///
+/// # Examples
+/// ```
+/// use flowppl::causal::CausalGraph;
+/// # fn main() -> flowppl::Result<()> {
+/// let names: Vec<String> = ["x", "y", "z"].map(String::from).to_vec();
+/// let graph = CausalGraph::parse(&names, "x->y, y->z")?;
+/// assert_eq!(graph.parents(2), &[1]); // z's parent is y
+/// assert!(graph.is_descendant(2, 0)); // z descends from x
+/// assert_eq!(graph.order(), vec![0, 1, 2]);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CausalGraph {
     names: Vec<String>,
@@ -18,6 +31,21 @@ impl CausalGraph {
     /// # Errors
     /// [`Error::InvalidConfig`] naming an unknown variable, a malformed edge, a self-loop or a
     /// cycle (with its variables).
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::causal::CausalGraph;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let names: Vec<String> = ["c", "b", "a"].map(String::from).to_vec();
+    /// let graph = CausalGraph::parse(&names, "a->b; a->c\n# a comment\nb->c")?;
+    /// assert_eq!(graph.parents(0), &[1, 2]); // c has parents b and a
+    /// let cycle = CausalGraph::parse(&names, "a->b, b->a").unwrap_err();
+    /// assert!(cycle.to_string().contains("cycle"));
+    /// assert!(CausalGraph::parse(&names, "a->w").is_err()); // unknown variable
+    /// assert!(CausalGraph::parse(&names, "a-b").is_err()); // malformed edge
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn parse(names: &[String], text: &str) -> Result<Self> {
         let mut graph = CausalGraph::empty(names)?;
         for raw in text
@@ -44,6 +72,20 @@ impl CausalGraph {
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] for an order that is not a permutation of `names`.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::causal::CausalGraph;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let names: Vec<String> = ["x", "y", "z"].map(String::from).to_vec();
+    /// let order: Vec<String> = ["z", "x", "y"].map(String::from).to_vec();
+    /// let graph = CausalGraph::from_order(&names, &order)?;
+    /// assert_eq!(graph.parents(1), &[0, 2]); // y comes after z and x
+    /// assert!(graph.parents(2).is_empty()); // z comes first
+    /// assert!(CausalGraph::from_order(&names, &order[..2]).is_err()); // not a permutation
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn from_order(names: &[String], order: &[String]) -> Result<Self> {
         let mut graph = CausalGraph::empty(names)?;
         let mut sorted_order = order.to_vec();
@@ -139,16 +181,51 @@ impl CausalGraph {
     }
 
     /// The variables in a causal (topological) order.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::causal::CausalGraph;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let names: Vec<String> = ["c", "b", "a"].map(String::from).to_vec();
+    /// let graph = CausalGraph::parse(&names, "a->b, b->c")?;
+    /// let order: Vec<&str> = graph.order().iter().map(|&i| graph.names()[i].as_str()).collect();
+    /// assert_eq!(order, ["a", "b", "c"]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn order(&self) -> Vec<usize> {
         self.topological_order()
     }
 
     /// The variable names.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::causal::CausalGraph;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let names: Vec<String> = ["age", "dose"].map(String::from).to_vec();
+    /// let graph = CausalGraph::parse(&names, "age->dose")?;
+    /// assert_eq!(graph.names(), ["age", "dose"]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn names(&self) -> &[String] {
         &self.names
     }
 
     /// The parents of variable `i`.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::causal::CausalGraph;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let names: Vec<String> = ["a", "b", "c"].map(String::from).to_vec();
+    /// let graph = CausalGraph::parse(&names, "c->b, a->b")?;
+    /// assert_eq!(graph.parents(1), &[0, 2]); // sorted indices
+    /// assert!(graph.parents(0).is_empty());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn parents(&self, i: usize) -> &[usize] {
         &self.parents[i]
     }
@@ -157,6 +234,19 @@ impl CausalGraph {
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] naming the unknown variable and the known ones.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::causal::CausalGraph;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let names: Vec<String> = ["a", "b"].map(String::from).to_vec();
+    /// let graph = CausalGraph::parse(&names, "a->b")?;
+    /// assert_eq!(graph.index("b")?, 1);
+    /// let error = graph.index("w").unwrap_err();
+    /// assert!(error.to_string().contains("is not one of a, b"));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn index(&self, name: &str) -> Result<usize> {
         self.names
             .iter()
@@ -169,6 +259,19 @@ impl CausalGraph {
 
     /// Whether `descendant` is reachable from `ancestor` along edges (a variable is its own
     /// descendant).
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::causal::CausalGraph;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let names: Vec<String> = ["a", "b", "c"].map(String::from).to_vec();
+    /// let graph = CausalGraph::parse(&names, "a->b, b->c")?;
+    /// assert!(graph.is_descendant(2, 0)); // a -> b -> c
+    /// assert!(!graph.is_descendant(0, 2));
+    /// assert!(graph.is_descendant(1, 1)); // a variable is its own descendant
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn is_descendant(&self, descendant: usize, ancestor: usize) -> bool {
         if descendant == ancestor {
             return true;
@@ -179,6 +282,18 @@ impl CausalGraph {
     }
 
     /// The edges as `parent->child` text (the format [`CausalGraph::parse`] reads).
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::causal::CausalGraph;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let names: Vec<String> = ["a", "b", "c"].map(String::from).to_vec();
+    /// let graph = CausalGraph::parse(&names, "b->c; a->c")?;
+    /// assert_eq!(graph.to_text(), "a->c, b->c");
+    /// assert_eq!(CausalGraph::parse(&names, &graph.to_text())?, graph);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn to_text(&self) -> String {
         let mut edges = Vec::new();
         for (child, parents) in self.parents.iter().enumerate() {

@@ -18,6 +18,23 @@ use crate::persist::read_versioned_json;
 use std::path::Path;
 
 /// How to fit a [`CausalFlow`].
+///
+/// # Examples
+/// ```
+/// use flowppl::causal::{CausalFlowOptions, Transformer};
+/// use flowppl::flows::training::DensityOptions;
+/// let defaults = CausalFlowOptions::default();
+/// assert_eq!(defaults.transformer, Transformer::Affine);
+/// assert_eq!(defaults.hidden, vec![64, 64]);
+/// assert_eq!(defaults.training.steps, 3000);
+/// let tiny = CausalFlowOptions {
+///     transformer: Transformer::Spline { bins: 4 },
+///     hidden: vec![4],
+///     training: DensityOptions { steps: 5, ..defaults.training.clone() },
+///     ..defaults
+/// };
+/// assert_eq!((tiny.training.steps, tiny.training.batch_size), (5, 256));
+/// ```
 #[derive(Debug, Clone)]
 pub struct CausalFlowOptions {
     /// The per-variable transformer.
@@ -64,6 +81,33 @@ impl Default for CausalFlowOptions {
 /// - ATE: `E[y | do(t = a)] - E[y | do(t = b)]` with common noise for both arms.
 ///
 /// Data are standardised per variable inside; every query speaks original units.
+///
+/// # Examples
+/// ```
+/// use flowppl::backend::Cpu;
+/// use flowppl::causal::{CausalFlow, CausalFlowOptions, CausalGraph, DataTable};
+/// # use flowppl::flows::training::DensityOptions;
+/// # fn main() -> flowppl::Result<()> {
+/// # let names: Vec<String> = vec!["x".into(), "y".into()];
+/// # let values: Vec<f64> = (0..40)
+/// #     .flat_map(|r| {
+/// #         let x = (r as f64 * 0.7).sin();
+/// #         [x, 2.0 * x + 0.3 * (r as f64 * 1.3).cos()]
+/// #     })
+/// #     .collect();
+/// # let data = DataTable::new(names.clone(), values)?;
+/// # let training = DensityOptions { steps: 5, batch_size: 16, ..DensityOptions::default() };
+/// # let options = CausalFlowOptions { hidden: vec![4], training, ..CausalFlowOptions::default() };
+/// # let graph = CausalGraph::parse(&names, "x->y")?;
+/// // data: x, then y = 2 x + noise; five training steps keep the example fast
+/// let (model, report) = CausalFlow::<f32, _>::fit(&Cpu::default(), graph, &data, options)?;
+/// assert_eq!(report.steps, 5);
+/// let under_do = model.sample(100, &[("x".to_string(), 1.5)], 0)?;
+/// assert!(under_do.column(0).iter().all(|&x| x == 1.5));
+/// assert!(model.mean_log_likelihood(&data)?.is_finite());
+/// # Ok(())
+/// # }
+/// ```
 pub struct CausalFlow<E: Real, D: Backend<E>> {
     graph: CausalGraph,
     layer: CausalTransformer,
@@ -80,6 +124,33 @@ impl<E: Real, D: Backend<E>> CausalFlow<E, D> {
     /// # Errors
     /// [`Error::InvalidConfig`] for a variable missing from the data, a constant column or
     /// fewer than 10 rows; training errors.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::backend::Cpu;
+    /// use flowppl::causal::{CausalFlow, CausalFlowOptions, CausalGraph, DataTable};
+    /// # use flowppl::flows::training::DensityOptions;
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let names: Vec<String> = vec!["x".into(), "y".into()];
+    /// # let values: Vec<f64> = (0..40)
+    /// #     .flat_map(|r| {
+    /// #         let x = (r as f64 * 0.7).sin();
+    /// #         [x, 2.0 * x + 0.3 * (r as f64 * 1.3).cos()]
+    /// #     })
+    /// #     .collect();
+    /// # let data = DataTable::new(names.clone(), values)?;
+    /// # let training = DensityOptions { steps: 5, batch_size: 16, ..DensityOptions::default() };
+    /// # let options = CausalFlowOptions { hidden: vec![4], training, ..CausalFlowOptions::default() };
+    /// # let graph = CausalGraph::parse(&names, "x->y")?;
+    /// let device = Cpu::default();
+    /// let (model, report) = CausalFlow::<f32, _>::fit(&device, graph.clone(), &data, options.clone())?;
+    /// assert_eq!(report.losses.len(), 5);
+    /// assert_eq!(model.graph(), &graph);
+    /// let few = DataTable::new(names, data.values[..10].to_vec())?; // 5 rows
+    /// assert!(CausalFlow::<f32, _>::fit(&device, graph, &few, options).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn fit(
         device: &D,
         graph: CausalGraph,
@@ -94,6 +165,38 @@ impl<E: Real, D: Backend<E>> CausalFlow<E, D> {
     ///
     /// # Errors
     /// As [`CausalFlow::fit`]; [`Error::Interrupted`].
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::backend::Cpu;
+    /// use flowppl::causal::{CausalFlow, CausalFlowOptions, CausalGraph, DataTable};
+    /// use flowppl::checkpoint::TrainingControl;
+    /// use std::{cell::Cell, rc::Rc};
+    /// # use flowppl::flows::training::DensityOptions;
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let names: Vec<String> = vec!["x".into(), "y".into()];
+    /// # let values: Vec<f64> = (0..40)
+    /// #     .flat_map(|r| {
+    /// #         let x = (r as f64 * 0.7).sin();
+    /// #         [x, 2.0 * x + 0.3 * (r as f64 * 1.3).cos()]
+    /// #     })
+    /// #     .collect();
+    /// # let data = DataTable::new(names.clone(), values)?;
+    /// # let training = DensityOptions { steps: 5, batch_size: 16, ..DensityOptions::default() };
+    /// # let options = CausalFlowOptions { hidden: vec![4], training, ..CausalFlowOptions::default() };
+    /// # let graph = CausalGraph::parse(&names, "x->y")?;
+    /// let seen = Rc::new(Cell::new(0));
+    /// let counter = seen.clone();
+    /// let mut control = TrainingControl::new().checkpoint_every(2, move |_| {
+    ///     counter.set(counter.get() + 1);
+    ///     Ok(())
+    /// });
+    /// CausalFlow::<f32, _>::fit_with(&Cpu::default(), graph, &data, options, &mut control)?;
+    /// assert_eq!(seen.get(), 2); // after steps 2 and 4
+    /// assert_eq!(control.final_checkpoint().unwrap().step, 5);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn fit_with(
         device: &D,
         graph: CausalGraph,
@@ -112,6 +215,36 @@ impl<E: Real, D: Backend<E>> CausalFlow<E, D> {
     ///
     /// # Errors
     /// As [`CausalFlow::fit`], before training.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::backend::Cpu;
+    /// use flowppl::causal::{CausalFlow, CausalFlowOptions, CausalGraph, DataTable};
+    /// use flowppl::checkpoint::TrainingControl;
+    /// # use flowppl::flows::training::DensityOptions;
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let names: Vec<String> = vec!["x".into(), "y".into()];
+    /// # let values: Vec<f64> = (0..40)
+    /// #     .flat_map(|r| {
+    /// #         let x = (r as f64 * 0.7).sin();
+    /// #         [x, 2.0 * x + 0.3 * (r as f64 * 1.3).cos()]
+    /// #     })
+    /// #     .collect();
+    /// # let data = DataTable::new(names.clone(), values)?;
+    /// # let training = DensityOptions { steps: 5, batch_size: 16, ..DensityOptions::default() };
+    /// # let options = CausalFlowOptions { hidden: vec![4], training, ..CausalFlowOptions::default() };
+    /// # let graph = CausalGraph::parse(&names, "x->y")?;
+    /// let device = Cpu::default();
+    /// let mut model = CausalFlow::<f32, _>::prepare(&device, graph.clone(), &data, options.clone())?;
+    /// assert!(model.snapshot().entries.is_empty()); // not trained yet
+    /// model.train(&data, &mut TrainingControl::new())?;
+    /// assert!(!model.snapshot().entries.is_empty());
+    /// let x_constant: Vec<f64> = data.values.iter().enumerate().map(|(i, &v)| if i % 2 == 0 { 1.0 } else { v }).collect();
+    /// let constant = DataTable::new(names, x_constant)?;
+    /// assert!(CausalFlow::<f32, _>::prepare(&device, graph, &constant, options).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn prepare(
         device: &D,
         graph: CausalGraph,
@@ -155,6 +288,33 @@ impl<E: Real, D: Backend<E>> CausalFlow<E, D> {
     ///
     /// # Errors
     /// Training errors; [`Error::Interrupted`].
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::backend::Cpu;
+    /// use flowppl::causal::{CausalFlow, CausalFlowOptions, CausalGraph, DataTable};
+    /// use flowppl::checkpoint::TrainingControl;
+    /// # use flowppl::flows::training::DensityOptions;
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let names: Vec<String> = vec!["x".into(), "y".into()];
+    /// # let values: Vec<f64> = (0..40)
+    /// #     .flat_map(|r| {
+    /// #         let x = (r as f64 * 0.7).sin();
+    /// #         [x, 2.0 * x + 0.3 * (r as f64 * 1.3).cos()]
+    /// #     })
+    /// #     .collect();
+    /// # let data = DataTable::new(names.clone(), values)?;
+    /// # let training = DensityOptions { steps: 5, batch_size: 16, ..DensityOptions::default() };
+    /// # let options = CausalFlowOptions { hidden: vec![4], training, ..CausalFlowOptions::default() };
+    /// # let graph = CausalGraph::parse(&names, "x->y")?;
+    /// let mut model = CausalFlow::<f32, _>::prepare(&Cpu::default(), graph, &data, options)?;
+    /// let report = model.train(&data, &mut TrainingControl::new())?;
+    /// assert_eq!(report.losses.len(), 5);
+    /// assert!(report.losses.iter().all(|l| l.is_finite()));
+    /// assert!(model.snapshot().get("causal.skip.weight").is_some());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn train(
         &mut self,
         data: &DataTable,
@@ -220,6 +380,30 @@ impl<E: Real, D: Backend<E>> CausalFlow<E, D> {
     }
 
     /// The graph.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::backend::Cpu;
+    /// use flowppl::causal::{CausalFlow, CausalFlowOptions, CausalGraph, DataTable};
+    /// # use flowppl::flows::training::DensityOptions;
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let names: Vec<String> = vec!["x".into(), "y".into()];
+    /// # let values: Vec<f64> = (0..40)
+    /// #     .flat_map(|r| {
+    /// #         let x = (r as f64 * 0.7).sin();
+    /// #         [x, 2.0 * x + 0.3 * (r as f64 * 1.3).cos()]
+    /// #     })
+    /// #     .collect();
+    /// # let data = DataTable::new(names.clone(), values)?;
+    /// # let training = DensityOptions { steps: 5, batch_size: 16, ..DensityOptions::default() };
+    /// # let options = CausalFlowOptions { hidden: vec![4], training, ..CausalFlowOptions::default() };
+    /// # let graph = CausalGraph::parse(&names, "x->y")?;
+    /// # let (model, _) = CausalFlow::<f32, _>::fit(&Cpu::default(), graph, &data, options)?;
+    /// assert_eq!(model.graph().to_text(), "x->y");
+    /// assert_eq!(model.graph().names(), ["x", "y"]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn graph(&self) -> &CausalGraph {
         &self.graph
     }
@@ -228,6 +412,34 @@ impl<E: Real, D: Backend<E>> CausalFlow<E, D> {
     ///
     /// # Errors
     /// A missing column.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::backend::Cpu;
+    /// use flowppl::causal::{CausalFlow, CausalFlowOptions, CausalGraph, DataTable};
+    /// # use flowppl::flows::training::DensityOptions;
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let names: Vec<String> = vec!["x".into(), "y".into()];
+    /// # let values: Vec<f64> = (0..40)
+    /// #     .flat_map(|r| {
+    /// #         let x = (r as f64 * 0.7).sin();
+    /// #         [x, 2.0 * x + 0.3 * (r as f64 * 1.3).cos()]
+    /// #     })
+    /// #     .collect();
+    /// # let data = DataTable::new(names.clone(), values)?;
+    /// # let training = DensityOptions { steps: 5, batch_size: 16, ..DensityOptions::default() };
+    /// # let options = CausalFlowOptions { hidden: vec![4], training, ..CausalFlowOptions::default() };
+    /// # let graph = CausalGraph::parse(&names, "x->y")?;
+    /// # let (model, _) = CausalFlow::<f32, _>::fit(&Cpu::default(), graph, &data, options)?;
+    /// let lp = model.log_prob(&data)?;
+    /// assert_eq!(lp.len(), data.rows());
+    /// let mean = lp.iter().sum::<f64>() / lp.len() as f64;
+    /// assert!((mean - model.mean_log_likelihood(&data)?).abs() < 1e-4);
+    /// let only_x = DataTable::new(vec!["x".into()], data.column(0))?;
+    /// assert!(model.log_prob(&only_x).is_err()); // y is missing
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn log_prob(&self, rows: &DataTable) -> Result<Vec<f64>> {
         let (x, log_sd) = self.standardised_rows(rows)?;
         let lp = self.flow().bind(&self.store, None)?.log_prob(&x, None)?;
@@ -238,6 +450,34 @@ impl<E: Real, D: Backend<E>> CausalFlow<E, D> {
     ///
     /// # Errors
     /// A missing column.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::backend::Cpu;
+    /// use flowppl::causal::{CausalFlow, CausalFlowOptions, CausalGraph, DataTable};
+    /// # use flowppl::flows::training::DensityOptions;
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let names: Vec<String> = vec!["x".into(), "y".into()];
+    /// # let values: Vec<f64> = (0..40)
+    /// #     .flat_map(|r| {
+    /// #         let x = (r as f64 * 0.7).sin();
+    /// #         [x, 2.0 * x + 0.3 * (r as f64 * 1.3).cos()]
+    /// #     })
+    /// #     .collect();
+    /// # let data = DataTable::new(names.clone(), values)?;
+    /// # let training = DensityOptions { steps: 5, batch_size: 16, ..DensityOptions::default() };
+    /// # let options = CausalFlowOptions { hidden: vec![4], training, ..CausalFlowOptions::default() };
+    /// # let graph = CausalGraph::parse(&names, "x->y")?;
+    /// # let (model, _) = CausalFlow::<f32, _>::fit(&Cpu::default(), graph, &data, options)?;
+    /// // the columns are found by name: swapping them changes nothing
+    /// let swapped_values: Vec<f64> = data.values.chunks(2).flat_map(|r| [r[1], r[0]]).collect();
+    /// let swapped = DataTable::new(vec!["y".into(), "x".into()], swapped_values)?;
+    /// let mean = model.mean_log_likelihood(&data)?;
+    /// assert!(mean.is_finite());
+    /// assert!((mean - model.mean_log_likelihood(&swapped)?).abs() < 1e-9);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn mean_log_likelihood(&self, rows: &DataTable) -> Result<f64> {
         let (x, log_sd) = self.standardised_rows(rows)?;
         Ok(mean_log_likelihood(&self.flow(), &self.store, &x)? - log_sd)
@@ -276,6 +516,34 @@ impl<E: Real, D: Backend<E>> CausalFlow<E, D> {
     ///
     /// # Errors
     /// An unknown variable or a non-finite value.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::backend::Cpu;
+    /// use flowppl::causal::{CausalFlow, CausalFlowOptions, CausalGraph, DataTable};
+    /// # use flowppl::flows::training::DensityOptions;
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let names: Vec<String> = vec!["x".into(), "y".into()];
+    /// # let values: Vec<f64> = (0..40)
+    /// #     .flat_map(|r| {
+    /// #         let x = (r as f64 * 0.7).sin();
+    /// #         [x, 2.0 * x + 0.3 * (r as f64 * 1.3).cos()]
+    /// #     })
+    /// #     .collect();
+    /// # let data = DataTable::new(names.clone(), values)?;
+    /// # let training = DensityOptions { steps: 5, batch_size: 16, ..DensityOptions::default() };
+    /// # let options = CausalFlowOptions { hidden: vec![4], training, ..CausalFlowOptions::default() };
+    /// # let graph = CausalGraph::parse(&names, "x->y")?;
+    /// # let (model, _) = CausalFlow::<f32, _>::fit(&Cpu::default(), graph, &data, options)?;
+    /// let observed = model.sample(50, &[], 7)?;
+    /// let under_do = model.sample(50, &[("y".to_string(), 0.5)], 7)?;
+    /// assert_eq!(under_do.rows(), 50);
+    /// assert!(under_do.column(1).iter().all(|&y| y == 0.5));
+    /// assert_eq!(under_do.column(0), observed.column(0)); // x does not descend from y
+    /// assert!(model.sample(5, &[("z".to_string(), 0.0)], 7).is_err()); // unknown variable
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn sample(
         &self,
         n: usize,
@@ -302,6 +570,37 @@ impl<E: Real, D: Backend<E>> CausalFlow<E, D> {
     ///
     /// # Errors
     /// A missing column, an unknown variable or a non-finite value.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::backend::Cpu;
+    /// use flowppl::causal::{CausalFlow, CausalFlowOptions, CausalGraph, DataTable};
+    /// # use flowppl::flows::training::DensityOptions;
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let names: Vec<String> = vec!["x".into(), "y".into()];
+    /// # let values: Vec<f64> = (0..40)
+    /// #     .flat_map(|r| {
+    /// #         let x = (r as f64 * 0.7).sin();
+    /// #         [x, 2.0 * x + 0.3 * (r as f64 * 1.3).cos()]
+    /// #     })
+    /// #     .collect();
+    /// # let data = DataTable::new(names.clone(), values)?;
+    /// # let training = DensityOptions { steps: 5, batch_size: 16, ..DensityOptions::default() };
+    /// # let options = CausalFlowOptions { hidden: vec![4], training, ..CausalFlowOptions::default() };
+    /// # let graph = CausalGraph::parse(&names, "x->y")?;
+    /// # let (model, _) = CausalFlow::<f32, _>::fit(&Cpu::default(), graph, &data, options)?;
+    /// let factual = DataTable::new(names, data.values[..2].to_vec())?; // one row (x0, y0)
+    /// let (x0, y0) = (factual.values[0], factual.values[1]);
+    /// let moved = model.counterfactual(&factual, &[("x".to_string(), x0 + 1.0)])?;
+    /// assert_eq!(moved.values[0], x0 + 1.0);
+    /// // setting x to its factual value gives back the factual y (abduction, then prediction)
+    /// let same = model.counterfactual(&factual, &[("x".to_string(), x0)])?;
+    /// assert!((same.values[1] - y0).abs() < 1e-3);
+    /// let kept = model.counterfactual(&factual, &[("y".to_string(), 0.0)])?;
+    /// assert_eq!(kept.values, vec![x0, 0.0]); // x does not descend from y
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn counterfactual(
         &self,
         factual: &DataTable,
@@ -346,6 +645,33 @@ impl<E: Real, D: Backend<E>> CausalFlow<E, D> {
     ///
     /// # Errors
     /// Unknown variables, non-finite values or fewer than 2 draws.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::backend::Cpu;
+    /// use flowppl::causal::{CausalFlow, CausalFlowOptions, CausalGraph, DataTable};
+    /// # use flowppl::flows::training::DensityOptions;
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let names: Vec<String> = vec!["x".into(), "y".into()];
+    /// # let values: Vec<f64> = (0..40)
+    /// #     .flat_map(|r| {
+    /// #         let x = (r as f64 * 0.7).sin();
+    /// #         [x, 2.0 * x + 0.3 * (r as f64 * 1.3).cos()]
+    /// #     })
+    /// #     .collect();
+    /// # let data = DataTable::new(names.clone(), values)?;
+    /// # let training = DensityOptions { steps: 5, batch_size: 16, ..DensityOptions::default() };
+    /// # let options = CausalFlowOptions { hidden: vec![4], training, ..CausalFlowOptions::default() };
+    /// # let graph = CausalGraph::parse(&names, "x->y")?;
+    /// # let (model, _) = CausalFlow::<f32, _>::fit(&Cpu::default(), graph, &data, options)?;
+    /// // equal arms with common noise: no effect, no Monte Carlo error
+    /// assert_eq!(model.ate("x", 1.0, 1.0, "y", 100, 0)?, (0.0, 0.0));
+    /// let (effect, standard_error) = model.ate("x", 1.0, -1.0, "y", 100, 0)?;
+    /// assert!(effect.is_finite() && standard_error >= 0.0);
+    /// assert!(model.ate("x", 1.0, 0.0, "y", 1, 0).is_err()); // fewer than 2 draws
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn ate(
         &self,
         treatment: &str,
@@ -379,18 +705,102 @@ impl<E: Real, D: Backend<E>> CausalFlow<E, D> {
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] when the file exists; [`Error::Io`].
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::backend::Cpu;
+    /// use flowppl::causal::{CausalFlow, CausalFlowOptions, CausalGraph, DataTable};
+    /// # use flowppl::flows::training::DensityOptions;
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let names: Vec<String> = vec!["x".into(), "y".into()];
+    /// # let values: Vec<f64> = (0..40)
+    /// #     .flat_map(|r| {
+    /// #         let x = (r as f64 * 0.7).sin();
+    /// #         [x, 2.0 * x + 0.3 * (r as f64 * 1.3).cos()]
+    /// #     })
+    /// #     .collect();
+    /// # let data = DataTable::new(names.clone(), values)?;
+    /// # let training = DensityOptions { steps: 5, batch_size: 16, ..DensityOptions::default() };
+    /// # let options = CausalFlowOptions { hidden: vec![4], training, ..CausalFlowOptions::default() };
+    /// # let graph = CausalGraph::parse(&names, "x->y")?;
+    /// # let (model, _) = CausalFlow::<f32, _>::fit(&Cpu::default(), graph, &data, options)?;
+    /// let path = std::env::temp_dir().join(format!("flowppl-doc-causal-save-{}.json", std::process::id()));
+    /// model.save(&path)?;
+    /// assert!(model.save(&path).is_err()); // an existing file is never replaced
+    /// let loaded = CausalFlow::<f32, _>::load(&Cpu::default(), &path)?;
+    /// assert_eq!(loaded.log_prob(&data)?, model.log_prob(&data)?);
+    /// std::fs::remove_file(&path).unwrap();
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn save(&self, path: &Path) -> Result<()> {
         self.file_writer()
             .write(&self.store.snapshot(), path, None, false)
     }
 
     /// A host copy of the parameters.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::backend::Cpu;
+    /// use flowppl::causal::{CausalFlow, CausalFlowOptions, CausalGraph, DataTable};
+    /// # use flowppl::flows::training::DensityOptions;
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let names: Vec<String> = vec!["x".into(), "y".into()];
+    /// # let values: Vec<f64> = (0..40)
+    /// #     .flat_map(|r| {
+    /// #         let x = (r as f64 * 0.7).sin();
+    /// #         [x, 2.0 * x + 0.3 * (r as f64 * 1.3).cos()]
+    /// #     })
+    /// #     .collect();
+    /// # let data = DataTable::new(names.clone(), values)?;
+    /// # let training = DensityOptions { steps: 5, batch_size: 16, ..DensityOptions::default() };
+    /// # let options = CausalFlowOptions { hidden: vec![4], training, ..CausalFlowOptions::default() };
+    /// # let graph = CausalGraph::parse(&names, "x->y")?;
+    /// # let (model, _) = CausalFlow::<f32, _>::fit(&Cpu::default(), graph, &data, options)?;
+    /// let snapshot = model.snapshot();
+    /// let skip = snapshot.get("causal.skip.weight").unwrap();
+    /// // 2 variables in, a shift and a log-scale per variable out
+    /// assert_eq!((skip.rows, skip.columns), (2, 4));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn snapshot(&self) -> ParamSnapshot {
         self.store.snapshot()
     }
 
     /// Writes the model's files (with any parameters and training state): for checkpoint
     /// sinks, which see only the parameters.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::backend::Cpu;
+    /// use flowppl::causal::{CausalFlow, CausalFlowOptions, CausalGraph, DataTable};
+    /// # use flowppl::flows::training::DensityOptions;
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let names: Vec<String> = vec!["x".into(), "y".into()];
+    /// # let values: Vec<f64> = (0..40)
+    /// #     .flat_map(|r| {
+    /// #         let x = (r as f64 * 0.7).sin();
+    /// #         [x, 2.0 * x + 0.3 * (r as f64 * 1.3).cos()]
+    /// #     })
+    /// #     .collect();
+    /// # let data = DataTable::new(names.clone(), values)?;
+    /// # let training = DensityOptions { steps: 5, batch_size: 16, ..DensityOptions::default() };
+    /// # let options = CausalFlowOptions { hidden: vec![4], training, ..CausalFlowOptions::default() };
+    /// # let graph = CausalGraph::parse(&names, "x->y")?;
+    /// # let (model, _) = CausalFlow::<f32, _>::fit(&Cpu::default(), graph, &data, options)?;
+    /// let path = std::env::temp_dir().join(format!("flowppl-doc-causal-writer-{}.json", std::process::id()));
+    /// let writer = model.file_writer();
+    /// writer.write(&model.snapshot(), &path, None, false)?;
+    /// assert!(writer.write(&model.snapshot(), &path, None, false).is_err()); // exists
+    /// writer.write(&model.snapshot(), &path, None, true)?; // replaced
+    /// let loaded = CausalFlow::<f32, _>::load(&Cpu::default(), &path)?;
+    /// assert_eq!(loaded.snapshot(), model.snapshot());
+    /// std::fs::remove_file(&path).unwrap();
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn file_writer(&self) -> CausalFileWriter {
         CausalFileWriter {
             names: self.graph.names().to_vec(),
@@ -407,6 +817,42 @@ impl<E: Real, D: Backend<E>> CausalFlow<E, D> {
     ///
     /// # Errors
     /// As [`CausalFlow::load`].
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::backend::Cpu;
+    /// use flowppl::causal::{CausalFlow, CausalFlowOptions, CausalGraph, DataTable};
+    /// use flowppl::checkpoint::{TrainingControl, TrainingRecord};
+    /// # use flowppl::flows::training::DensityOptions;
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let names: Vec<String> = vec!["x".into(), "y".into()];
+    /// # let values: Vec<f64> = (0..40)
+    /// #     .flat_map(|r| {
+    /// #         let x = (r as f64 * 0.7).sin();
+    /// #         [x, 2.0 * x + 0.3 * (r as f64 * 1.3).cos()]
+    /// #     })
+    /// #     .collect();
+    /// # let data = DataTable::new(names.clone(), values)?;
+    /// # let training = DensityOptions { steps: 5, batch_size: 16, ..DensityOptions::default() };
+    /// # let options = CausalFlowOptions { hidden: vec![4], training, ..CausalFlowOptions::default() };
+    /// # let graph = CausalGraph::parse(&names, "x->y")?;
+    /// # let mut control = TrainingControl::new().checkpoint_every(0, |_| Ok(()));
+    /// # let (model, _) = CausalFlow::<f32, _>::fit_with(&Cpu::default(), graph, &data, options, &mut control)?;
+    /// let path = std::env::temp_dir().join(format!("flowppl-doc-causal-training-{}.json", std::process::id()));
+    /// model.save(&path)?;
+    /// assert_eq!(CausalFlow::<f32, Cpu>::read_training(&path)?, None);
+    /// let record = TrainingRecord {
+    ///     settings: serde_json::json!({ "steps": 5 }),
+    ///     data_fingerprint: flowppl::persist::fingerprint(data.to_csv().as_bytes()),
+    ///     total_steps: 5,
+    ///     checkpoint: control.final_checkpoint().unwrap().clone(),
+    /// };
+    /// model.file_writer().write(&model.snapshot(), &path, Some(&record), true)?;
+    /// assert_eq!(CausalFlow::<f32, Cpu>::read_training(&path)?, Some(record));
+    /// std::fs::remove_file(&path).unwrap();
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn read_training(path: &Path) -> Result<Option<TrainingRecord>> {
         let saved: SavedCausalFlow = read_versioned_json(path, FORMAT, 1)?;
         Ok(saved.training)
@@ -417,6 +863,36 @@ impl<E: Real, D: Backend<E>> CausalFlow<E, D> {
     /// # Errors
     /// [`Error::Io`]; [`Error::Parse`] naming the file for another format, version or a
     /// malformed or inconsistent document.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::backend::Cpu;
+    /// use flowppl::causal::{CausalFlow, CausalFlowOptions, CausalGraph, DataTable};
+    /// # use flowppl::flows::training::DensityOptions;
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let names: Vec<String> = vec!["x".into(), "y".into()];
+    /// # let values: Vec<f64> = (0..40)
+    /// #     .flat_map(|r| {
+    /// #         let x = (r as f64 * 0.7).sin();
+    /// #         [x, 2.0 * x + 0.3 * (r as f64 * 1.3).cos()]
+    /// #     })
+    /// #     .collect();
+    /// # let data = DataTable::new(names.clone(), values)?;
+    /// # let training = DensityOptions { steps: 5, batch_size: 16, ..DensityOptions::default() };
+    /// # let options = CausalFlowOptions { hidden: vec![4], training, ..CausalFlowOptions::default() };
+    /// # let graph = CausalGraph::parse(&names, "x->y")?;
+    /// # let (model, _) = CausalFlow::<f32, _>::fit(&Cpu::default(), graph, &data, options)?;
+    /// let path = std::env::temp_dir().join(format!("flowppl-doc-causal-load-{}.json", std::process::id()));
+    /// let device = Cpu::default();
+    /// model.save(&path)?;
+    /// let loaded = CausalFlow::<f32, _>::load(&device, &path)?;
+    /// assert_eq!(loaded.snapshot(), model.snapshot());
+    /// std::fs::write(&path, r#"{"format": "something-else", "version": 1}"#).unwrap();
+    /// assert!(matches!(CausalFlow::<f32, _>::load(&device, &path), Err(flowppl::Error::Parse { .. })));
+    /// std::fs::remove_file(&path).unwrap();
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn load(device: &D, path: &Path) -> Result<Self> {
         Self::read_file(device, path).map_err(crate::persist::naming_file(path))
     }

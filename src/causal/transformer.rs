@@ -13,6 +13,17 @@ use crate::transforms::spline::{rational_quadratic, spline_parameter_count};
 use crate::transforms::Bijector;
 
 /// The monotone map of each variable given its parents.
+///
+/// # Examples
+/// ```
+/// use flowppl::causal::Transformer;
+/// # fn main() -> flowppl::Result<()> {
+/// for kind in [Transformer::Affine, Transformer::Spline { bins: 6 }] {
+///     assert_eq!(Transformer::parse(&kind.to_text())?, kind);
+/// }
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Transformer {
     /// `x_i = mu_i(pa) + exp(s_i(pa)) u_i`: an additive-noise model with heteroscedastic scale.
@@ -30,6 +41,19 @@ impl Transformer {
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] naming the text.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::causal::Transformer;
+    /// # fn main() -> flowppl::Result<()> {
+    /// assert_eq!(Transformer::parse("affine")?, Transformer::Affine);
+    /// assert_eq!(Transformer::parse("spline")?, Transformer::Spline { bins: 8 });
+    /// assert_eq!(Transformer::parse("spline:12")?, Transformer::Spline { bins: 12 });
+    /// assert!(Transformer::parse("spline:1").is_err()); // at least 2 bins
+    /// assert!(matches!(Transformer::parse("linear"), Err(flowppl::Error::InvalidConfig { .. })));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn parse(text: &str) -> Result<Self> {
         let invalid = || Error::InvalidConfig {
             what: format!("transformer `{text}`"),
@@ -47,6 +71,13 @@ impl Transformer {
     }
 
     /// The text [`Transformer::parse`] reads.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::causal::Transformer;
+    /// assert_eq!(Transformer::Affine.to_text(), "affine");
+    /// assert_eq!(Transformer::Spline { bins: 4 }.to_text(), "spline:4");
+    /// ```
     pub fn to_text(&self) -> String {
         match self {
             Transformer::Affine => "affine".into(),
@@ -75,6 +106,27 @@ const SPLINE_BOUND: f64 = 5.0;
 /// close to linear then extrapolate linearly, which matters for interventions that push
 /// parents outside the band the data covered (a Simpson graph's confounded treatment: without
 /// the skip, interventional means were 0.05-0.2 sd off there).
+///
+/// # Examples
+/// ```
+/// use flowppl::backend::{rng::seeded, Cpu, Var};
+/// use flowppl::causal::{CausalGraph, CausalTransformer, Transformer};
+/// use flowppl::flows::FlowLayer;
+/// use flowppl::params::ParamStore;
+/// # fn main() -> flowppl::Result<()> {
+/// # let device = Cpu::default();
+/// # let mut store = ParamStore::<f64, Cpu>::new(&device);
+/// let graph = CausalGraph::parse(&["a".to_string(), "b".to_string()], "a->b")?;
+/// let layer = CausalTransformer::new("causal", &graph, Transformer::Affine, &[8])?;
+/// layer.initialize(&mut store, &mut seeded(0))?;
+/// let bound = layer.bind_causal(&store, None)?;
+/// let x = Var::from_rows(&device, &[[0.3, -1.2], [1.0, 0.5]])?;
+/// let (u, _) = bound.encode(&x)?; // noise from data
+/// let back = bound.decode(&u, &[])?; // and back, in causal order
+/// assert!(back.to_f64_vec().iter().zip(x.to_f64_vec()).all(|(a, b)| (a - b).abs() < 1e-9));
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct CausalTransformer {
     name: String,
@@ -90,6 +142,25 @@ impl CausalTransformer {
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] for invalid sizes.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::backend::{rng::seeded, Cpu};
+    /// use flowppl::causal::{CausalGraph, CausalTransformer, Transformer};
+    /// use flowppl::flows::FlowLayer;
+    /// use flowppl::params::ParamStore;
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let device = Cpu::default();
+    /// # let mut store = ParamStore::<f64, Cpu>::new(&device);
+    /// let graph = CausalGraph::parse(&["a".to_string(), "b".to_string()], "a->b")?;
+    /// let spline = CausalTransformer::new("causal", &graph, Transformer::Spline { bins: 4 }, &[8])?;
+    /// spline.initialize(&mut store, &mut seeded(0))?;
+    /// // per variable: a shift, a log-scale and 3 * 4 - 1 spline parameters
+    /// assert_eq!(store.shape("causal.skip.weight")?, (2, 2 * (2 + 11)));
+    /// assert!(CausalTransformer::new("bad", &graph, Transformer::Affine, &[]).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn new(
         name: &str,
         graph: &CausalGraph,
@@ -128,6 +199,26 @@ impl CausalTransformer {
     ///
     /// # Errors
     /// Missing parameters.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::backend::{rng::seeded, Cpu, Var};
+    /// use flowppl::causal::{CausalGraph, CausalTransformer, Transformer};
+    /// use flowppl::flows::FlowLayer;
+    /// use flowppl::params::ParamStore;
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let device = Cpu::default();
+    /// # let mut store = ParamStore::<f64, Cpu>::new(&device);
+    /// let graph = CausalGraph::parse(&["a".to_string(), "b".to_string()], "a->b")?;
+    /// let layer = CausalTransformer::new("causal", &graph, Transformer::Affine, &[8])?;
+    /// assert!(layer.bind_causal(&store, None).is_err()); // no parameters yet
+    /// layer.initialize(&mut store, &mut seeded(0))?;
+    /// let bound = layer.bind_causal(&store, None)?;
+    /// let (u, log_det) = bound.encode(&Var::zeros(&device, 3, 2))?;
+    /// assert_eq!((u.shape(), log_det.shape()), ((3, 2), (3, 1)));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn bind_causal<E: Real, D: Backend<E>>(
         &self,
         store: &ParamStore<E, D>,
@@ -167,6 +258,27 @@ impl<E: Real, D: Backend<E>> FlowLayer<E, D> for CausalTransformer {
 }
 
 /// A [`CausalTransformer`] with its parameters for one step.
+///
+/// # Examples
+/// ```
+/// use flowppl::backend::{rng::seeded, Cpu, Var};
+/// use flowppl::causal::{CausalGraph, CausalTransformer, Transformer};
+/// use flowppl::flows::FlowLayer;
+/// use flowppl::params::ParamStore;
+/// # fn main() -> flowppl::Result<()> {
+/// # let device = Cpu::default();
+/// # let mut store = ParamStore::<f64, Cpu>::new(&device);
+/// let graph = CausalGraph::parse(&["a".to_string(), "b".to_string()], "a->b")?;
+/// let layer = CausalTransformer::new("causal", &graph, Transformer::Spline { bins: 4 }, &[8])?;
+/// layer.initialize(&mut store, &mut seeded(1))?;
+/// let bound = layer.bind_causal(&store, None)?;
+/// let u = Var::from_rows(&device, &[[0.5, -0.7], [-2.0, 1.5]])?;
+/// let x = bound.decode(&u, &[])?;
+/// let (again, _) = bound.encode(&x)?;
+/// assert!(again.to_f64_vec().iter().zip(u.to_f64_vec()).all(|(a, b)| (a - b).abs() < 1e-6));
+/// # Ok(())
+/// # }
+/// ```
 pub struct BoundCausalTransformer<E: Real, D: Backend<E>> {
     network: BoundMlp<E, D>,
     skip: BoundLinear<E, D>,
@@ -202,6 +314,34 @@ impl<E: Real, D: Backend<E>> BoundCausalTransformer<E, D> {
     ///
     /// # Errors
     /// Shape errors.
+    ///
+    /// # Examples
+    /// ```
+    /// # use flowppl::backend::{rng::seeded, Cpu, Var};
+    /// # use flowppl::causal::{CausalGraph, CausalTransformer, Transformer};
+    /// # use flowppl::flows::FlowLayer;
+    /// # use flowppl::params::ParamStore;
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let device = Cpu::default();
+    /// # let mut store = ParamStore::<f64, Cpu>::new(&device);
+    /// // a layer for the graph a -> b, at its (random, near-identity) initialisation
+    /// # let graph = CausalGraph::parse(&["a".to_string(), "b".to_string()], "a->b")?;
+    /// # let layer = CausalTransformer::new("causal", &graph, Transformer::Affine, &[8])?;
+    /// # layer.initialize(&mut store, &mut seeded(0))?;
+    /// let bound = layer.bind_causal(&store, None)?;
+    /// let (x, eps) = ([0.3, -1.2], 1e-6);
+    /// let (u, log_det) = bound.encode(&Var::from_rows(&device, &[x])?)?;
+    /// // triangular Jacobian: ln |det| = sum of ln du_i/dx_i, here by finite differences
+    /// let slope = |i: usize| -> flowppl::Result<f64> {
+    ///     let mut moved = x;
+    ///     moved[i] += eps;
+    ///     let (v, _) = bound.encode(&Var::from_rows(&device, &[moved])?)?;
+    ///     Ok((v.to_f64_vec()[i] - u.to_f64_vec()[i]) / eps)
+    /// };
+    /// assert!((log_det.item()? - (slope(0)? * slope(1)?).ln()).abs() < 1e-6);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn encode(&self, x: &Var<E, D>) -> Result<(Var<E, D>, Var<E, D>)> {
         let (shift, log_scale, spline) = self.conditioner(x)?;
         let y = x.sub(&shift)?.mul(&(-&log_scale).exp())?;
@@ -226,6 +366,30 @@ impl<E: Real, D: Backend<E>> BoundCausalTransformer<E, D> {
     ///
     /// # Errors
     /// Shape errors.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::backend::{rng::seeded, Cpu, Var};
+    /// use flowppl::causal::{CausalGraph, CausalTransformer, Transformer};
+    /// use flowppl::flows::FlowLayer;
+    /// use flowppl::params::ParamStore;
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let device = Cpu::default();
+    /// # let mut store = ParamStore::<f64, Cpu>::new(&device);
+    /// let graph = CausalGraph::parse(&["a".to_string(), "b".to_string()], "a->b")?;
+    /// let layer = CausalTransformer::new("causal", &graph, Transformer::Affine, &[8])?;
+    /// layer.initialize(&mut store, &mut seeded(0))?;
+    /// let bound = layer.bind_causal(&store, None)?;
+    /// let u = Var::from_rows(&device, &[[0.5, -0.7], [-2.0, 1.5]])?;
+    /// let x = bound.decode(&u, &[(0, vec![2.0, 2.0])])?; // do(a = 2)
+    /// assert_eq!(x.slice_columns(0, 1)?.to_f64_vec(), vec![2.0, 2.0]);
+    /// // b follows its parent with its own noise: encoding x gives b's noise back
+    /// let (again, _) = bound.encode(&x)?;
+    /// assert!((again.to_f64_vec()[1] - (-0.7)).abs() < 1e-9 && (again.to_f64_vec()[3] - 1.5).abs() < 1e-9);
+    /// assert!(bound.decode(&u, &[(0, vec![2.0])]).is_err()); // one value per row
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn decode(&self, u: &Var<E, D>, fixed: &[(usize, Vec<f64>)]) -> Result<Var<E, D>> {
         let (n, d) = (u.rows(), self.dimension);
         let device = u.device();

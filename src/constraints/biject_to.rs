@@ -26,6 +26,23 @@ use crate::transforms::{
 ///
 /// # Errors
 /// [`Error::InvalidConfig`] for discrete constraints, which have no bijection from the reals.
+///
+/// # Examples
+///
+/// ```
+/// use flowppl::backend::{Cpu, Var};
+/// use flowppl::constraints::{biject_to, Constraint};
+/// # fn main() -> flowppl::Result<()> {
+/// let support = Constraint::Interval(2.0, 5.0);
+/// let onto = biject_to::<f64, Cpu>(&support)?;
+/// let x = Var::from_rows(&Cpu::default(), &[[-30.0f64, 0.0, 4.0]])?;
+/// let (y, _) = onto.forward(&x, None)?;
+/// assert!(y.to_vec().iter().all(|&v| support.check_value(v)));
+/// assert_eq!(y.to_vec()[1], 3.5); // 2 + 3 sigmoid(0)
+/// assert!(biject_to::<f64, Cpu>(&Constraint::Boolean).is_err());
+/// # Ok(())
+/// # }
+/// ```
 pub fn biject_to<E: Real, D: Backend<E>>(
     constraint: &Constraint,
 ) -> Result<Box<dyn Bijector<E, D>>> {

@@ -11,6 +11,23 @@ use crate::error::Result;
 
 /// `Bernoulli(logits)`: `P(x = 1) = sigmoid(logits)`; log-mass `x l - softplus(l)`, exact and
 /// overflow-free for any logit.
+///
+/// # Examples
+/// ```
+/// use flowppl::prelude::*;
+/// # fn main() -> flowppl::Result<()> {
+/// let dev = Cpu::default();
+/// let coin = Bernoulli::<f64, Cpu>::new(0.0)?.expand(1, 8)?;
+/// let mut rng = flowppl::backend::rng::seeded(0);
+/// let draws = coin.sample(&mut rng)?.to_f64_vec();
+/// assert!(draws.iter().all(|&x| x == 0.0 || x == 1.0));
+/// // P(x = 1) = sigmoid(0) = 1/2; 2 is outside the support.
+/// let lp = coin.log_prob(&Var::scalar(&dev, 1.0))?.to_f64_vec();
+/// assert!((lp[0] - 0.5f64.ln()).abs() < 1e-12);
+/// assert_eq!(coin.log_prob(&Var::scalar(&dev, 2.0))?.to_f64_vec()[0], f64::NEG_INFINITY);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct Bernoulli<E: Real = f32, D: Backend<E> = Cpu> {
     logits: Param<E, D>,
@@ -23,6 +40,20 @@ impl<E: Real, D: Backend<E>> Bernoulli<E, D> {
     /// # Errors
     /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) for NaN logits (infinite
     /// logits are allowed: they give certain outcomes).
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// let d = Bernoulli::<f64, Cpu>::new(2.0)?;
+    /// // log P(x = 0) = -softplus(2) = -ln(1 + e^2).
+    /// let lp = d.log_prob(&Var::scalar(&dev, 0.0))?.item()?;
+    /// assert!((lp + (1.0 + 2f64.exp()).ln()).abs() < 1e-12);
+    /// assert!(Bernoulli::<f64, Cpu>::new(f64::NAN).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn new(logits: impl Into<Param<E, D>>) -> Result<Self> {
         let logits = logits.into();
         logits.validate("Bernoulli", "logits", |l| !l.is_nan(), "must not be NaN")?;
@@ -34,6 +65,19 @@ impl<E: Real, D: Backend<E>> Bernoulli<E, D> {
     ///
     /// # Errors
     /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) outside [0, 1].
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// let d = Bernoulli::<f64, Cpu>::from_probs(0.25)?;
+    /// let lp = d.log_prob(&Var::scalar(&dev, 1.0))?.item()?;
+    /// assert!((lp - 0.25f64.ln()).abs() < 1e-12);
+    /// assert!(Bernoulli::<f64, Cpu>::from_probs(1.5).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn from_probs(probs: impl Into<Param<E, D>>) -> Result<Self> {
         let probs = probs.into();
         probs.validate(
@@ -49,6 +93,17 @@ impl<E: Real, D: Backend<E>> Bernoulli<E, D> {
     }
 
     /// The logits.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// // probability 3/4 has log-odds ln 3.
+    /// let d = Bernoulli::<f64, Cpu>::from_probs(0.75)?;
+    /// assert!((d.logits().host_values()[0] - 3f64.ln()).abs() < 1e-12);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn logits(&self) -> &Param<E, D> {
         &self.logits
     }

@@ -13,6 +13,23 @@ use crate::error::Result;
 ///
 /// Reparameterised: `x = g_a / (g_a + g_b)` with `g ~ Gamma(., 1)` drawn with implicit
 /// gradients (Figurnov et al. 2018).
+///
+/// # Examples
+/// ```
+/// use flowppl::prelude::*;
+/// # fn main() -> flowppl::Result<()> {
+/// let dev = Cpu::default();
+/// // Beta(2, 2) has density 6 x (1 - x): 1.5 at x = 1/2.
+/// let d = Beta::<f64, Cpu>::new(2.0, 2.0)?;
+/// let lp = d.log_prob(&Var::scalar(&dev, 0.5))?.item()?;
+/// assert!((lp - 1.5f64.ln()).abs() < 1e-10);
+/// assert_eq!(d.log_prob(&Var::scalar(&dev, 1.5))?.item()?, f64::NEG_INFINITY);
+/// let mut rng = flowppl::backend::rng::seeded(1);
+/// let x = d.expand(1, 5)?.sample(&mut rng)?.to_f64_vec();
+/// assert!(x.iter().all(|&v| v > 0.0 && v < 1.0));
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct Beta<E: Real = f32, D: Backend<E> = Cpu> {
     alpha: Param<E, D>,
@@ -26,6 +43,21 @@ impl<E: Real, D: Backend<E>> Beta<E, D> {
     /// # Errors
     /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) naming the parameter;
     /// [`Error::ShapeMismatch`](crate::Error::ShapeMismatch) when the shapes do not broadcast.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// // Beta(2, 1) has density 2 x and mean 2/3.
+    /// let d = Beta::<f64, Cpu>::new(2.0, 1.0)?;
+    /// let lp = d.log_prob(&Var::scalar(&dev, 0.25))?.item()?;
+    /// assert!((lp - 0.5f64.ln()).abs() < 1e-10);
+    /// assert!((d.mean()?.item()? - 2.0 / 3.0).abs() < 1e-12);
+    /// assert!(Beta::<f64, Cpu>::new(0.0, 1.0).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn new(alpha: impl Into<Param<E, D>>, beta: impl Into<Param<E, D>>) -> Result<Self> {
         let (alpha, beta) = (alpha.into(), beta.into());
         alpha.validate(

@@ -11,6 +11,20 @@ use rand::distributions::Distribution as _;
 /// `Binomial(total_count, logits)`: number of successes in `n` trials with success
 /// probability `sigmoid(logits)`; log-mass
 /// `lgamma(n+1) - lgamma(k+1) - lgamma(n-k+1) + k l - n softplus(l)`.
+///
+/// # Examples
+/// ```
+/// use flowppl::prelude::*;
+/// # fn main() -> flowppl::Result<()> {
+/// let dev = Cpu::default();
+/// // 4 fair trials: P(k = 2) = 6 / 16; k = 5 is impossible.
+/// let d = Binomial::<f64, Cpu>::new(4.0, 0.0)?;
+/// let lp = d.log_prob(&Var::scalar(&dev, 2.0))?.item()?;
+/// assert!((lp - (6.0f64 / 16.0).ln()).abs() < 1e-10);
+/// assert_eq!(d.log_prob(&Var::scalar(&dev, 5.0))?.item()?, f64::NEG_INFINITY);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct Binomial<E: Real = f32, D: Backend<E> = Cpu> {
     total_count: Param<E, D>,
@@ -24,6 +38,18 @@ impl<E: Real, D: Backend<E>> Binomial<E, D> {
     /// # Errors
     /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) naming the parameter;
     /// [`Error::ShapeMismatch`](crate::Error::ShapeMismatch) when the shapes do not broadcast.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let d = Binomial::<f64, Cpu>::new(10.0, 0.0)?;
+    /// assert!((d.mean()?.item()? - 5.0).abs() < 1e-12);
+    /// assert!((d.variance()?.item()? - 2.5).abs() < 1e-12);
+    /// assert!(Binomial::<f64, Cpu>::new(2.5, 0.0).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn new(
         total_count: impl Into<Param<E, D>>,
         logits: impl Into<Param<E, D>>,

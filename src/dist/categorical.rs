@@ -9,6 +9,23 @@ use crate::error::{Error, Result};
 /// `Categorical(logits)`: each row of `logits` (`(rows, K)`) gives unnormalised log
 /// probabilities of the classes `0..K`; a draw is `(rows, 1)` of class indices stored as
 /// numbers. Log-mass `log_softmax(logits)[x]`.
+///
+/// # Examples
+/// ```
+/// use flowppl::prelude::*;
+/// # fn main() -> flowppl::Result<()> {
+/// let dev = Cpu::default();
+/// // Probabilities 1/6, 2/6, 3/6.
+/// let logits = Var::<f64, Cpu>::from_rows(&dev, &[[0.0, 2f64.ln(), 3f64.ln()]])?;
+/// let d = Categorical::new(logits)?;
+/// let lp = d.log_prob(&Var::scalar(&dev, 2.0))?.item()?;
+/// assert!((lp - 0.5f64.ln()).abs() < 1e-12);
+/// let mut rng = flowppl::backend::rng::seeded(0);
+/// let x = d.sample(&mut rng)?.item()?;
+/// assert!([0.0, 1.0, 2.0].contains(&x));
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct Categorical<E: Real = f32, D: Backend<E> = Cpu> {
     logits: Var<E, D>,
@@ -20,6 +37,19 @@ impl<E: Real, D: Backend<E>> Categorical<E, D> {
     /// # Errors
     /// [`Error::InvalidParameter`] for NaN or `+inf` logits or a row that is all `-inf`;
     /// [`Error::InvalidShape`] for fewer than 1 class.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// let two_rows = Var::<f64, Cpu>::from_rows(&dev, &[[0.0, 0.0], [0.0, 1.0]])?;
+    /// assert_eq!(Categorical::new(two_rows)?.sample_shape(), (2, 1));
+    /// let bad = Var::<f64, Cpu>::from_rows(&dev, &[[0.0, f64::NAN]])?;
+    /// assert!(Categorical::new(bad).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn new(logits: impl Into<Var<E, D>>) -> Result<Self> {
         let logits = logits.into();
         logits.check()?;
@@ -51,11 +81,33 @@ impl<E: Real, D: Backend<E>> Categorical<E, D> {
     }
 
     /// Number of classes.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let logits = Var::<f64, Cpu>::zeros(&Cpu::default(), 1, 5);
+    /// assert_eq!(Categorical::new(logits)?.num_classes(), 5);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn num_classes(&self) -> usize {
         self.logits.columns()
     }
 
     /// Normalised class probabilities, `(rows, K)`.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// let logits = Var::<f64, Cpu>::from_rows(&dev, &[[0.0, 3f64.ln()]])?;
+    /// let p = Categorical::new(logits)?.probs().to_f64_vec();
+    /// assert!((p[0] - 0.25).abs() < 1e-12 && (p[1] - 0.75).abs() < 1e-12);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn probs(&self) -> Var<E, D> {
         self.logits.softmax_columns()
     }
@@ -157,6 +209,19 @@ impl<E: Real, D: Backend<E>> Categorical<E, D> {
     ///
     /// # Errors
     /// [`Error::ShapeMismatch`] unless the logits have one row or already `rows` rows.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// let one_row = Categorical::new(Var::<f64, Cpu>::zeros(&dev, 1, 3))?;
+    /// assert_eq!(one_row.expand_rows(4)?.sample_shape(), (4, 1));
+    /// let two_rows = Categorical::new(Var::<f64, Cpu>::zeros(&dev, 2, 3))?;
+    /// assert!(two_rows.expand_rows(3).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn expand_rows(self, rows: usize) -> Result<Self> {
         Ok(Categorical {
             logits: self.logits.broadcast_to(rows, self.num_classes())?,

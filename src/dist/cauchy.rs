@@ -12,6 +12,20 @@ use std::f64::consts::PI;
 /// variance do not exist (NaN and `inf`).
 ///
 /// Reparameterised: `x = loc + scale * tan(pi (u - 1/2))`, `u ~ U(0, 1)`.
+///
+/// # Examples
+/// ```
+/// use flowppl::prelude::*;
+/// # fn main() -> flowppl::Result<()> {
+/// let dev = Cpu::default();
+/// // At the median the density is 1 / (pi scale); the mean does not exist.
+/// let d = Cauchy::<f64, Cpu>::new(1.0, 2.0)?;
+/// let lp = d.log_prob(&Var::scalar(&dev, 1.0))?.item()?;
+/// assert!((lp + (2.0 * std::f64::consts::PI).ln()).abs() < 1e-12);
+/// assert!(d.mean()?.item()?.is_nan());
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct Cauchy<E: Real = f32, D: Backend<E> = Cpu> {
     loc: Param<E, D>,
@@ -33,6 +47,20 @@ impl<E: Real, D: Backend<E>> Cauchy<E, D> {
     /// # Errors
     /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) naming the parameter;
     /// [`Error::ShapeMismatch`](crate::Error::ShapeMismatch) when the shapes do not broadcast.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// // z = 1: density 1 / (pi scale 2).
+    /// let d = Cauchy::<f64, Cpu>::new(1.0, 2.0)?;
+    /// let lp = d.log_prob(&Var::scalar(&dev, 3.0))?.item()?;
+    /// assert!((lp + (4.0 * std::f64::consts::PI).ln()).abs() < 1e-12);
+    /// assert!(Cauchy::<f64, Cpu>::new(0.0, 0.0).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn new(loc: impl Into<Param<E, D>>, scale: impl Into<Param<E, D>>) -> Result<Self> {
         let (loc, scale) = (loc.into(), scale.into());
         loc.validate("Cauchy", "loc", f64::is_finite, "must be finite")?;

@@ -11,6 +11,23 @@ use crate::error::{Error, Result};
 /// Log-density `sum_i (a_i - 1) ln x_i + lgamma(sum_i a_i) - sum_i lgamma(a_i)`.
 ///
 /// Reparameterised: `x = g / sum(g)` with `g_i ~ Gamma(a_i, 1)` drawn with implicit gradients.
+///
+/// # Examples
+/// ```
+/// use flowppl::prelude::*;
+/// # fn main() -> flowppl::Result<()> {
+/// let dev = Cpu::default();
+/// let alpha = Var::<f64, Cpu>::from_rows(&dev, &[[2.0, 3.0, 4.0]])?;
+/// let d = Dirichlet::new(alpha)?;
+/// let mut rng = flowppl::backend::rng::seeded(0);
+/// let x = d.sample(&mut rng)?.to_f64_vec();
+/// assert_eq!(x.len(), 3);
+/// assert!((x.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+/// // One log-density per row (the whole row is one event).
+/// assert_eq!(d.log_prob(&Var::from_rows(&dev, &[[0.2, 0.3, 0.5]])?)?.shape(), (1, 1));
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct Dirichlet<E: Real = f32, D: Backend<E> = Cpu> {
     concentration: Var<E, D>,
@@ -21,6 +38,21 @@ impl<E: Real, D: Backend<E>> Dirichlet<E, D> {
     ///
     /// # Errors
     /// [`Error::InvalidParameter`] for a non-positive entry; [`Error::InvalidShape`] for `K < 2`.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// // Dirichlet(1, 1, 1) is uniform on the simplex with density Gamma(3) = 2.
+    /// let d = Dirichlet::new(Var::<f64, Cpu>::full(&dev, 1, 3, 1.0))?;
+    /// let lp = d.log_prob(&Var::from_rows(&dev, &[[0.2, 0.3, 0.5]])?)?.item()?;
+    /// assert!((lp - 2f64.ln()).abs() < 1e-10);
+    /// assert!(Dirichlet::new(Var::<f64, Cpu>::full(&dev, 1, 1, 1.0)).is_err());
+    /// assert!(Dirichlet::new(Var::<f64, Cpu>::full(&dev, 1, 2, -1.0)).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn new(concentration: impl Into<Var<E, D>>) -> Result<Self> {
         let concentration = concentration.into();
         concentration.check()?;

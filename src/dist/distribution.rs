@@ -14,6 +14,25 @@ use crate::error::{Error, Result};
 /// `log_prob` is differentiable with respect to the value and the parameters (when they are
 /// recorded on a [`Graph`](crate::backend::Graph)); `rsample` is differentiable with respect
 /// to the parameters where a reparameterised sampler exists.
+///
+/// # Examples
+/// ```
+/// use flowppl::prelude::*;
+/// # fn main() -> flowppl::Result<()> {
+/// // Code written against the trait works for every distribution.
+/// fn total(d: &dyn Distribution<f64, Cpu>, x: &Var<f64, Cpu>) -> flowppl::Result<f64> {
+///     d.log_prob(x)?.sum().item()
+/// }
+/// let dev = Cpu::default();
+/// let x = Var::from_rows(&dev, &[[0.5, 2.0]])?;
+/// // Exponential(1): ln p(x) = -x, so the total is -2.5.
+/// assert!((total(&Exponential::<f64, Cpu>::new(1.0)?, &x)? + 2.5).abs() < 1e-12);
+/// let normal = Normal::<f64, Cpu>::new(0.0, 1.0)?;
+/// assert!(normal.has_rsample() && normal.support() == Constraint::Real);
+/// assert_eq!(normal.expand_to(3, 2)?.sample_shape(), (3, 2));
+/// # Ok(())
+/// # }
+/// ```
 pub trait Distribution<E: Real, D: Backend<E>> {
     /// The distribution's name, used in messages.
     fn name(&self) -> &'static str;
@@ -191,6 +210,22 @@ macro_rules! impl_expand {
             /// # Errors
             /// [`Error::ShapeMismatch`](crate::Error::ShapeMismatch) when the parameters do not
             /// broadcast to that shape.
+            ///
+            /// # Examples
+            /// ```
+            /// use flowppl::prelude::*;
+            /// # fn main() -> flowppl::Result<()> {
+            /// // For example with `Normal` (every distribution with scalar parameters has `expand`):
+            /// let d = Normal::<f64, Cpu>::new(0.0, 1.0)?.expand(2, 3)?;
+            /// assert_eq!(d.sample_shape(), (2, 3));
+            /// let mut rng = flowppl::backend::rng::seeded(0);
+            /// assert_eq!(d.sample(&mut rng)?.shape(), (2, 3));
+            /// // A (2, 1) parameter cannot grow to 3 rows.
+            /// let loc = Var::<f64, Cpu>::zeros(&Cpu::default(), 2, 1);
+            /// assert!(Normal::new(loc, 1.0)?.expand(3, 1).is_err());
+            /// # Ok(())
+            /// # }
+            /// ```
             pub fn expand(mut self, rows: usize, columns: usize) -> Result<Self> {
                 self.shape = crate::dist::distribution::expanded_shape(
                     stringify!($name),

@@ -13,6 +13,20 @@ use crate::error::Result;
 ///
 /// Reparameterised by implicit differentiation (Figurnov et al. 2018, arXiv:1805.08498): a draw
 /// `g ~ Gamma(a, 1)` carries `dg/da = -(dF/da) / p(g)`; then `x = g / rate`.
+///
+/// # Examples
+/// ```
+/// use flowppl::prelude::*;
+/// # fn main() -> flowppl::Result<()> {
+/// // Gamma(2, rate 4): mean a / rate = 0.5, variance a / rate^2 = 0.125.
+/// let d = Gamma::<f64, Cpu>::new(2.0, 4.0)?;
+/// assert!((d.mean()?.item()? - 0.5).abs() < 1e-12);
+/// assert!((d.variance()?.item()? - 0.125).abs() < 1e-12);
+/// let mut rng = flowppl::backend::rng::seeded(0);
+/// assert!(d.expand(1, 6)?.sample(&mut rng)?.to_f64_vec().iter().all(|&x| x > 0.0));
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct Gamma<E: Real = f32, D: Backend<E> = Cpu> {
     concentration: Param<E, D>,
@@ -26,6 +40,20 @@ impl<E: Real, D: Backend<E>> Gamma<E, D> {
     /// # Errors
     /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) naming the parameter;
     /// [`Error::ShapeMismatch`](crate::Error::ShapeMismatch) when the shapes do not broadcast.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// // Gamma(2, rate 3) at x = 1: 3^2 e^-3 / Gamma(2).
+    /// let d = Gamma::<f64, Cpu>::new(2.0, 3.0)?;
+    /// let lp = d.log_prob(&Var::scalar(&dev, 1.0))?.item()?;
+    /// assert!((lp - (9f64.ln() - 3.0)).abs() < 1e-10);
+    /// assert!(Gamma::<f64, Cpu>::new(-1.0, 1.0).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn new(
         concentration: impl Into<Param<E, D>>,
         rate: impl Into<Param<E, D>>,

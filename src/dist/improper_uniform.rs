@@ -12,6 +12,21 @@ use std::marker::PhantomData;
 /// It cannot be normalised, so `sample` returns a *starting point*, not a draw: unconstrained
 /// `Uniform(-2, 2)` values pushed onto the support, as NumPyro's `ImproperUniform`. Mean and
 /// variance are NaN.
+///
+/// # Examples
+/// ```
+/// use flowppl::prelude::*;
+/// # fn main() -> flowppl::Result<()> {
+/// let dev = Cpu::default();
+/// let flat = ImproperUniform::<f64, Cpu>::new(Constraint::Positive, 1, 2)?;
+/// // Zero log-density on the support, -inf off it.
+/// let lp = flat.log_prob(&Var::from_rows(&dev, &[[3.0, -1.0]])?)?.to_f64_vec();
+/// assert_eq!(lp, vec![0.0, f64::NEG_INFINITY]);
+/// let mut rng = flowppl::backend::rng::seeded(0);
+/// assert!(flat.sample(&mut rng)?.to_f64_vec().iter().all(|&x| x > 0.0));
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct ImproperUniform<E: Real = f32, D: Backend<E> = Cpu> {
     support: Constraint,
@@ -25,6 +40,20 @@ impl<E: Real, D: Backend<E>> ImproperUniform<E, D> {
     ///
     /// # Errors
     /// [`Error::InvalidConfig`](crate::Error::InvalidConfig) for a discrete support.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let d = ImproperUniform::<f64, Cpu>::new(Constraint::Simplex, 2, 3)?;
+    /// let mut rng = flowppl::backend::rng::seeded(0);
+    /// let start = d.sample(&mut rng)?;
+    /// assert_eq!(start.shape(), (2, 3));
+    /// assert!((start.sum().item()? - 2.0).abs() < 1e-9); // each row sums to 1
+    /// assert!(ImproperUniform::<f64, Cpu>::new(Constraint::Boolean, 1, 1).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn new(support: Constraint, rows: usize, columns: usize) -> Result<Self> {
         biject_to::<E, D>(&support)?;
         Ok(ImproperUniform {

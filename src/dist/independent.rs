@@ -8,6 +8,20 @@ use std::marker::PhantomData;
 
 /// Each row of the base distribution's draws is one event: `log_prob` sums the base's
 /// log-densities across columns, giving `(rows, 1)`. Pyro's `to_event(1)`.
+///
+/// # Examples
+/// ```
+/// use flowppl::prelude::*;
+/// # fn main() -> flowppl::Result<()> {
+/// let dev = Cpu::default();
+/// let d = Independent::new(Normal::<f64, Cpu>::new(0.0, 1.0)?.expand(1, 2)?)?;
+/// // One log-density for the row: 2 * (-ln(2 pi) / 2).
+/// let lp = d.log_prob(&Var::zeros(&dev, 1, 2))?;
+/// assert_eq!((lp.shape(), d.event_dim()), ((1, 1), 1));
+/// assert!((lp.item()? + (2.0 * std::f64::consts::PI).ln()).abs() < 1e-12);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct Independent<E: Real, D: Backend<E>, B: Distribution<E, D>> {
     base: B,
@@ -19,6 +33,19 @@ impl<E: Real, D: Backend<E>, B: Distribution<E, D>> Independent<E, D, B> {
     ///
     /// # Errors
     /// [`Error::InvalidShape`] when `base` already has row events.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// assert!(Independent::new(Laplace::<f64, Cpu>::new(0.0, 1.0)?.expand(4, 3)?).is_ok());
+    /// // A multivariate normal already has row events.
+    /// let mvn = MultivariateNormal::new(Var::<f64, Cpu>::zeros(&dev, 1, 2), Var::identity(&dev, 2))?;
+    /// assert!(Independent::new(mvn).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn new(base: B) -> Result<Self> {
         if base.event_dim() != 0 {
             return Err(Error::invalid_shape(
@@ -33,12 +60,38 @@ impl<E: Real, D: Backend<E>, B: Distribution<E, D>> Independent<E, D, B> {
     }
 
     /// The wrapped distribution.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// let d = Independent::new(Normal::<f64, Cpu>::new(0.0, 1.0)?.expand(1, 3)?)?;
+    /// // The base still gives one log-density per entry.
+    /// assert_eq!(d.base().log_prob(&Var::zeros(&dev, 1, 3))?.shape(), (1, 3));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn base(&self) -> &B {
         &self.base
     }
 }
 
 /// `to_event()` on every distribution.
+///
+/// # Examples
+/// ```
+/// use flowppl::prelude::*;
+/// # fn main() -> flowppl::Result<()> {
+/// let dev = Cpu::default();
+/// let d = Normal::<f64, Cpu>::new(0.0, 1.0)?.expand(2, 3)?.to_event()?;
+/// let lp = d.log_prob(&Var::zeros(&dev, 2, 3))?.to_f64_vec();
+/// assert_eq!(lp.len(), 2);
+/// assert!((lp[0] + 1.5 * (2.0 * std::f64::consts::PI).ln()).abs() < 1e-12);
+/// assert!(d.to_event().is_err()); // already one event per row
+/// # Ok(())
+/// # }
+/// ```
 pub trait ToEvent<E: Real, D: Backend<E>>: Distribution<E, D> + Sized {
     /// Treats each row of draws as one event (see [`Independent`]).
     ///

@@ -12,6 +12,20 @@ use crate::error::Result;
 /// `scale^a x^(-a - 1) e^(-scale / x) / Gamma(a)` on `x > 0`.
 ///
 /// Reparameterised: `x = scale / g`, `g ~ Gamma(a, 1)` with implicit gradients.
+///
+/// # Examples
+/// ```
+/// use flowppl::prelude::*;
+/// # fn main() -> flowppl::Result<()> {
+/// // InverseGamma(3, 2): mean b / (a - 1) = 1, variance b^2 / ((a - 1)^2 (a - 2)) = 1.
+/// let d = InverseGamma::<f64, Cpu>::new(3.0, 2.0)?;
+/// assert!((d.mean()?.item()? - 1.0).abs() < 1e-12);
+/// assert!((d.variance()?.item()? - 1.0).abs() < 1e-12);
+/// let mut rng = flowppl::backend::rng::seeded(0);
+/// assert!(d.expand(1, 5)?.sample(&mut rng)?.to_f64_vec().iter().all(|&x| x > 0.0));
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct InverseGamma<E: Real = f32, D: Backend<E> = Cpu> {
     concentration: Param<E, D>,
@@ -25,6 +39,20 @@ impl<E: Real, D: Backend<E>> InverseGamma<E, D> {
     /// # Errors
     /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) naming the parameter;
     /// [`Error::ShapeMismatch`](crate::Error::ShapeMismatch) when the shapes do not broadcast.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// // InverseGamma(2, 1) at x = 1: e^-1 / Gamma(2).
+    /// let d = InverseGamma::<f64, Cpu>::new(2.0, 1.0)?;
+    /// let lp = d.log_prob(&Var::scalar(&dev, 1.0))?.item()?;
+    /// assert!((lp + 1.0).abs() < 1e-10);
+    /// assert!(InverseGamma::<f64, Cpu>::new(1.0, 0.0).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn new(
         concentration: impl Into<Param<E, D>>,
         scale: impl Into<Param<E, D>>,

@@ -10,6 +10,19 @@ use crate::error::Result;
 /// `Laplace(loc, scale)`: density `exp(-|x - loc| / scale) / (2 scale)`.
 ///
 /// Reparameterised: `x = loc - scale * sign(v) ln(1 - 2|v|)`, `v ~ U(-1/2, 1/2)`.
+///
+/// # Examples
+/// ```
+/// use flowppl::prelude::*;
+/// # fn main() -> flowppl::Result<()> {
+/// let dev = Cpu::default();
+/// let d = Laplace::<f64, Cpu>::new(0.0, 1.0)?;
+/// let lp = d.log_prob(&Var::scalar(&dev, -1.0))?.item()?;
+/// assert!((lp - (-1.0 - 2f64.ln())).abs() < 1e-12);
+/// assert!((d.variance()?.item()? - 2.0).abs() < 1e-12); // 2 scale^2
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct Laplace<E: Real = f32, D: Backend<E> = Cpu> {
     loc: Param<E, D>,
@@ -23,6 +36,19 @@ impl<E: Real, D: Backend<E>> Laplace<E, D> {
     /// # Errors
     /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) naming the parameter;
     /// [`Error::ShapeMismatch`](crate::Error::ShapeMismatch) when the shapes do not broadcast.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// // At the location: 1 / (2 scale).
+    /// let d = Laplace::<f64, Cpu>::new(1.0, 2.0)?;
+    /// assert!((d.log_prob(&Var::scalar(&dev, 1.0))?.item()? + 4f64.ln()).abs() < 1e-12);
+    /// assert!(Laplace::<f64, Cpu>::new(0.0, -2.0).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn new(loc: impl Into<Param<E, D>>, scale: impl Into<Param<E, D>>) -> Result<Self> {
         let (loc, scale) = (loc.into(), scale.into());
         loc.validate("Laplace", "loc", f64::is_finite, "must be finite")?;

@@ -11,6 +11,21 @@ use crate::error::Result;
 /// `exp(-(ln x - loc)^2 / (2 scale^2)) / (x scale sqrt(2 pi))` on `x > 0`.
 ///
 /// Reparameterised: `x = exp(loc + scale * eps)`.
+///
+/// # Examples
+/// ```
+/// use flowppl::prelude::*;
+/// # fn main() -> flowppl::Result<()> {
+/// let dev = Cpu::default();
+/// let d = LogNormal::<f64, Cpu>::new(0.0, 1.0)?;
+/// // At x = 1 (ln x = 0): 1 / sqrt(2 pi); the mean is e^(1/2).
+/// let lp = d.log_prob(&Var::scalar(&dev, 1.0))?.item()?;
+/// assert!((lp + 0.5 * (2.0 * std::f64::consts::PI).ln()).abs() < 1e-12);
+/// assert!((d.mean()?.item()? - 0.5f64.exp()).abs() < 1e-12);
+/// assert_eq!(d.log_prob(&Var::scalar(&dev, -1.0))?.item()?, f64::NEG_INFINITY);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct LogNormal<E: Real = f32, D: Backend<E> = Cpu> {
     loc: Param<E, D>,
@@ -24,6 +39,20 @@ impl<E: Real, D: Backend<E>> LogNormal<E, D> {
     /// # Errors
     /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) naming the parameter;
     /// [`Error::ShapeMismatch`](crate::Error::ShapeMismatch) when the shapes do not broadcast.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// // At x = e: exp(-1/2) / (e sqrt(2 pi)).
+    /// let d = LogNormal::<f64, Cpu>::new(0.0, 1.0)?;
+    /// let lp = d.log_prob(&Var::scalar(&dev, std::f64::consts::E))?.item()?;
+    /// assert!((lp + 1.5 + 0.5 * (2.0 * std::f64::consts::PI).ln()).abs() < 1e-12);
+    /// assert!(LogNormal::<f64, Cpu>::new(0.0, 0.0).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn new(loc: impl Into<Param<E, D>>, scale: impl Into<Param<E, D>>) -> Result<Self> {
         let (loc, scale) = (loc.into(), scale.into());
         loc.validate("LogNormal", "loc", f64::is_finite, "must be finite")?;

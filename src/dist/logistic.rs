@@ -12,6 +12,20 @@ use std::f64::consts::PI;
 /// computed as `-z - ln scale - 2 softplus(-z)` so it never overflows.
 ///
 /// Reparameterised: `x = loc + scale * ln(u / (1 - u))`.
+///
+/// # Examples
+/// ```
+/// use flowppl::prelude::*;
+/// # fn main() -> flowppl::Result<()> {
+/// let dev = Cpu::default();
+/// let d = Logistic::<f64, Cpu>::new(0.0, 1.0)?;
+/// assert!((d.log_prob(&Var::scalar(&dev, 0.0))?.item()? + 4f64.ln()).abs() < 1e-12);
+/// // Far in the tail the log-density is about -|x|, with no overflow.
+/// let tail = d.log_prob(&Var::scalar(&dev, -1000.0))?.item()?;
+/// assert!((tail + 1000.0).abs() < 1e-9);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct Logistic<E: Real = f32, D: Backend<E> = Cpu> {
     loc: Param<E, D>,
@@ -25,6 +39,19 @@ impl<E: Real, D: Backend<E>> Logistic<E, D> {
     /// # Errors
     /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) naming the parameter;
     /// [`Error::ShapeMismatch`](crate::Error::ShapeMismatch) when the shapes do not broadcast.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// // At the location: 1 / (4 scale).
+    /// let d = Logistic::<f64, Cpu>::new(1.0, 2.0)?;
+    /// assert!((d.log_prob(&Var::scalar(&dev, 1.0))?.item()? + 8f64.ln()).abs() < 1e-12);
+    /// assert!(Logistic::<f64, Cpu>::new(f64::NAN, 1.0).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn new(loc: impl Into<Param<E, D>>, scale: impl Into<Param<E, D>>) -> Result<Self> {
         let (loc, scale) = (loc.into(), scale.into());
         loc.validate("Logistic", "loc", f64::is_finite, "must be finite")?;

@@ -13,6 +13,21 @@ use std::f64::consts::TAU;
 /// `-|L^-1 (x - loc)|^2 / 2 - sum_i ln L_ii - d ln(2 pi) / 2`.
 ///
 /// Reparameterised: `x = loc + L eps`.
+///
+/// # Examples
+/// ```
+/// use flowppl::prelude::*;
+/// # fn main() -> flowppl::Result<()> {
+/// let dev = Cpu::default();
+/// let loc = Var::<f64, Cpu>::from_rows(&dev, &[[1.0, -1.0]])?;
+/// let d = MultivariateNormal::new(loc.clone(), Var::identity(&dev, 2))?;
+/// // Standard 2-d normal density at its mean: 1 / (2 pi).
+/// assert!((d.log_prob(&loc)?.item()? + (2.0 * std::f64::consts::PI).ln()).abs() < 1e-12);
+/// let mut rng = flowppl::backend::rng::seeded(0);
+/// assert_eq!(d.expand_to(3, 2)?.sample(&mut rng)?.shape(), (3, 2));
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct MultivariateNormal<E: Real = f32, D: Backend<E> = Cpu> {
     loc: Var<E, D>,
@@ -25,6 +40,23 @@ impl<E: Real, D: Backend<E>> MultivariateNormal<E, D> {
     /// # Errors
     /// [`Error::ShapeMismatch`] when `scale_tril` is not `(d, d)` for `loc` of `d` columns;
     /// [`Error::InvalidParameter`] for a non-positive diagonal or non-finite entries.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// let loc = Var::<f64, Cpu>::zeros(&dev, 1, 2);
+    /// let tril = Var::from_rows(&dev, &[[2.0, 0.0], [0.0, 1.0]])?;
+    /// let d = MultivariateNormal::new(loc.clone(), tril)?;
+    /// // det(L) = 2: ln p(0) = -ln 2 - ln(2 pi).
+    /// assert!((d.log_prob(&loc)?.item()? + 2f64.ln() + (2.0 * std::f64::consts::PI).ln()).abs() < 1e-12);
+    /// let bad = Var::from_rows(&dev, &[[-1.0, 0.0], [0.0, 1.0]])?;
+    /// assert!(MultivariateNormal::new(loc.clone(), bad).is_err());
+    /// assert!(MultivariateNormal::new(loc, Var::identity(&dev, 3)).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn new(loc: impl Into<Var<E, D>>, scale_tril: impl Into<Var<E, D>>) -> Result<Self> {
         let (loc, scale_tril) = (loc.into(), scale_tril.into());
         loc.check()?;
@@ -68,11 +100,37 @@ impl<E: Real, D: Backend<E>> MultivariateNormal<E, D> {
     ///
     /// # Errors
     /// [`Error::Numerical`] when the covariance is not positive definite; as [`Self::new`].
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// let loc = Var::<f64, Cpu>::zeros(&dev, 1, 2);
+    /// let cov = Var::from_rows(&dev, &[[4.0, 0.0], [0.0, 1.0]])?;
+    /// let d = MultivariateNormal::from_covariance(loc.clone(), &cov)?;
+    /// assert!((d.log_prob(&loc)?.item()? + 2f64.ln() + (2.0 * std::f64::consts::PI).ln()).abs() < 1e-10);
+    /// let not_pd = Var::from_rows(&dev, &[[1.0, 2.0], [2.0, 1.0]])?;
+    /// assert!(MultivariateNormal::from_covariance(loc, &not_pd).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn from_covariance(loc: impl Into<Var<E, D>>, covariance: &Var<E, D>) -> Result<Self> {
         Self::new(loc, covariance.cholesky()?)
     }
 
     /// The dimension `d` of one event.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// let d = MultivariateNormal::new(Var::<f64, Cpu>::zeros(&dev, 1, 3), Var::identity(&dev, 3))?;
+    /// assert_eq!(d.dimension(), 3);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn dimension(&self) -> usize {
         self.loc.columns()
     }
@@ -81,6 +139,18 @@ impl<E: Real, D: Backend<E>> MultivariateNormal<E, D> {
     ///
     /// # Errors
     /// Never for a valid distribution; shape errors are impossible by construction.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// let tril = Var::<f64, Cpu>::from_rows(&dev, &[[1.0, 0.0], [1.0, 1.0]])?;
+    /// let d = MultivariateNormal::new(Var::zeros(&dev, 1, 2), tril)?;
+    /// assert_eq!(d.covariance()?.to_f64_vec(), vec![1.0, 1.0, 1.0, 2.0]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn covariance(&self) -> Result<Var<E, D>> {
         self.scale_tril.matmul(&self.scale_tril.transpose())
     }

@@ -33,6 +33,20 @@ impl<E: Real, D: Backend<E>> Normal<E, D> {
     /// # Errors
     /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) naming the parameter;
     /// [`Error::ShapeMismatch`](crate::Error::ShapeMismatch) when the shapes do not broadcast.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// // z = (3 - 1) / 2 = 1.
+    /// let d = Normal::<f64, Cpu>::new(1.0, 2.0)?;
+    /// let lp = d.log_prob(&Var::scalar(&dev, 3.0))?.item()?;
+    /// assert!((lp - (-0.5 - 2f64.ln() - 0.5 * (2.0 * std::f64::consts::PI).ln())).abs() < 1e-12);
+    /// assert!(Normal::<f64, Cpu>::new(f64::INFINITY, 1.0).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn new(loc: impl Into<Param<E, D>>, scale: impl Into<Param<E, D>>) -> Result<Self> {
         let (loc, scale) = (loc.into(), scale.into());
         loc.validate("Normal", "loc", f64::is_finite, "must be finite")?;
@@ -47,11 +61,31 @@ impl<E: Real, D: Backend<E>> Normal<E, D> {
     }
 
     /// The mean parameter.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let d = Normal::<f64, Cpu>::new(1.5, 2.0)?;
+    /// assert_eq!(d.loc().host_values(), vec![1.5]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn loc(&self) -> &Param<E, D> {
         &self.loc
     }
 
     /// The standard-deviation parameter.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let d = Normal::<f64, Cpu>::new(1.5, 2.0)?;
+    /// assert_eq!(d.scale().host_values(), vec![2.0]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn scale(&self) -> &Param<E, D> {
         &self.scale
     }

@@ -6,6 +6,21 @@ use crate::error::{Error, Result};
 
 /// A distribution parameter: a plain number (cheap: enters formulas as a scalar operation) or a
 /// [`Var`] (broadcast against the value; differentiable when recorded on a graph).
+///
+/// # Examples
+/// ```
+/// use flowppl::prelude::*;
+/// # fn main() -> flowppl::Result<()> {
+/// let dev = Cpu::default();
+/// let scalar = Param::<f64, Cpu>::from(1.0);
+/// let tensor = Param::from(Var::<f64, Cpu>::zeros(&dev, 2, 3));
+/// assert!(matches!(scalar, Param::Scalar(c) if c == 1.0));
+/// // Either kind is accepted by distributions; shapes broadcast.
+/// let d = Normal::new(tensor, scalar)?;
+/// assert_eq!(d.sample_shape(), (2, 3));
+/// # Ok(())
+/// # }
+/// ```
 pub enum Param<E: Real, D: Backend<E>> {
     /// A number shared by every entry.
     Scalar(f64),
@@ -87,6 +102,17 @@ impl<E: Real, D: Backend<E>> From<&Var<E, D>> for Param<E, D> {
 
 impl<E: Real, D: Backend<E>> Param<E, D> {
     /// `(1, 1)` for a scalar, else the value's shape.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// assert_eq!(Param::<f64, Cpu>::Scalar(2.0).shape(), (1, 1));
+    /// assert_eq!(Param::from(Var::<f64, Cpu>::zeros(&dev, 2, 3)).shape(), (2, 3));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn shape(&self) -> (usize, usize) {
         match self {
             Param::Scalar(_) => (1, 1),
@@ -95,6 +121,17 @@ impl<E: Real, D: Backend<E>> Param<E, D> {
     }
 
     /// The entries on the host.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// let p = Param::from(Var::<f64, Cpu>::from_rows(&dev, &[[1.0, 2.0]])?);
+    /// assert_eq!(p.host_values(), vec![1.0, 2.0]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn host_values(&self) -> Vec<f64> {
         match self {
             Param::Scalar(c) => vec![*c],
@@ -103,6 +140,17 @@ impl<E: Real, D: Backend<E>> Param<E, D> {
     }
 
     /// The device of a tensor parameter.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// assert!(Param::<f64, Cpu>::Scalar(1.0).device().is_none());
+    /// assert!(Param::from(Var::<f64, Cpu>::zeros(&dev, 1, 1)).device().is_some());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn device(&self) -> Option<D> {
         match self {
             Param::Scalar(_) => None,
@@ -115,6 +163,18 @@ impl<E: Real, D: Backend<E>> Param<E, D> {
     /// # Errors
     /// [`Error::InvalidParameter`] naming `owner`, `name` and the first bad value; the error of
     /// a poisoned value.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let p = Param::<f64, Cpu>::Scalar(-1.0);
+    /// assert!(p.validate("Demo", "loc", f64::is_finite, "must be finite").is_ok());
+    /// let err = p.validate("Demo", "scale", |s| s > 0.0, "must be positive");
+    /// assert!(matches!(err, Err(Error::InvalidParameter { .. })));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn validate(
         &self,
         owner: &'static str,
@@ -132,6 +192,19 @@ impl<E: Real, D: Backend<E>> Param<E, D> {
     }
 
     /// Applies a function to the parameter: `scalar` on a number, `var` on a value.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// let s = Param::<f64, Cpu>::Scalar(4.0).map(f64::sqrt, Var::sqrt);
+    /// assert_eq!(s.host_values(), vec![2.0]);
+    /// let t = Param::from(Var::<f64, Cpu>::full(&dev, 1, 2, 9.0)).map(f64::sqrt, Var::sqrt);
+    /// assert_eq!(t.host_values(), vec![3.0, 3.0]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn map(&self, scalar: impl Fn(f64) -> f64, var: impl Fn(&Var<E, D>) -> Var<E, D>) -> Self {
         match self {
             Param::Scalar(c) => Param::Scalar(scalar(*c)),
@@ -143,6 +216,19 @@ impl<E: Real, D: Backend<E>> Param<E, D> {
     ///
     /// # Errors
     /// [`Error::ShapeMismatch`] when it does not broadcast to `shape`.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// let v = Param::<f64, Cpu>::Scalar(1.5).to_var(&dev, (2, 2))?;
+    /// assert_eq!(v.to_f64_vec(), vec![1.5; 4]);
+    /// let row = Param::from(Var::<f64, Cpu>::zeros(&dev, 1, 3));
+    /// assert!(row.to_var(&dev, (2, 2)).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn to_var(&self, device: &D, shape: (usize, usize)) -> Result<Var<E, D>> {
         match self {
             Param::Scalar(c) => Ok(Var::full(device, shape.0, shape.1, *c)),

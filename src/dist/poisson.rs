@@ -10,6 +10,23 @@ use rand::distributions::Distribution as _;
 /// `Poisson(log_rate)`: log-mass `k ln(rate) - rate - lgamma(k + 1)` with `ln(rate)` the
 /// parameter, so rates from `e^-700` to `e^700` are representable and a linear predictor can be
 /// plugged in directly.
+///
+/// # Examples
+/// ```
+/// use flowppl::prelude::*;
+/// # fn main() -> flowppl::Result<()> {
+/// let dev = Cpu::default();
+/// // Rate 1: P(k = 2) = e^-1 / 2; non-integers are outside the support.
+/// let d = Poisson::<f64, Cpu>::new(0.0)?;
+/// let lp = d.log_prob(&Var::scalar(&dev, 2.0))?.item()?;
+/// assert!((lp - (-1.0 - 2f64.ln())).abs() < 1e-10);
+/// assert_eq!(d.log_prob(&Var::scalar(&dev, 1.5))?.item()?, f64::NEG_INFINITY);
+/// let mut rng = flowppl::backend::rng::seeded(0);
+/// let k = d.expand(1, 5)?.sample(&mut rng)?.to_f64_vec();
+/// assert!(k.iter().all(|&k| k >= 0.0 && k == k.floor()));
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct Poisson<E: Real = f32, D: Backend<E> = Cpu> {
     log_rate: Param<E, D>,
@@ -21,6 +38,17 @@ impl<E: Real, D: Backend<E>> Poisson<E, D> {
     ///
     /// # Errors
     /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) for a non-finite log-rate.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let d = Poisson::<f64, Cpu>::new(3f64.ln())?;
+    /// assert!((d.mean()?.item()? - 3.0).abs() < 1e-12);
+    /// assert!(Poisson::<f64, Cpu>::new(f64::NAN).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn new(log_rate: impl Into<Param<E, D>>) -> Result<Self> {
         let log_rate = log_rate.into();
         log_rate.validate("Poisson", "log_rate", f64::is_finite, "must be finite")?;
@@ -32,6 +60,19 @@ impl<E: Real, D: Backend<E>> Poisson<E, D> {
     ///
     /// # Errors
     /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) for a non-positive rate.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// // P(k = 0) = e^-rate.
+    /// let d = Poisson::<f64, Cpu>::from_rate(2.0)?;
+    /// assert!((d.log_prob(&Var::scalar(&dev, 0.0))?.item()? + 2.0).abs() < 1e-12);
+    /// assert!(Poisson::<f64, Cpu>::from_rate(0.0).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn from_rate(rate: impl Into<Param<E, D>>) -> Result<Self> {
         let rate = rate.into();
         rate.validate(

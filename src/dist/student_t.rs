@@ -16,6 +16,22 @@ use std::f64::consts::PI;
 ///
 /// Reparameterised: `x = loc + scale * eps * sqrt(v / (2 g))`, `eps ~ N(0, 1)`,
 /// `g ~ Gamma(v / 2, 1)` with implicit gradients, so `df` is learnable too.
+///
+/// # Examples
+/// ```
+/// use flowppl::prelude::*;
+/// # fn main() -> flowppl::Result<()> {
+/// let dev = Cpu::default();
+/// let x = Var::scalar(&dev, 1.3);
+/// // One degree of freedom is the Cauchy distribution.
+/// let t = StudentT::<f64, Cpu>::new(1.0, 0.5, 2.0)?.log_prob(&x)?.item()?;
+/// let c = Cauchy::<f64, Cpu>::new(0.5, 2.0)?.log_prob(&x)?.item()?;
+/// assert!((t - c).abs() < 1e-10);
+/// // Variance scale^2 v / (v - 2) for v > 2.
+/// assert!((StudentT::<f64, Cpu>::new(3.0, 0.0, 1.0)?.variance()?.item()? - 3.0).abs() < 1e-12);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct StudentT<E: Real = f32, D: Backend<E> = Cpu> {
     df: Param<E, D>,
@@ -30,6 +46,20 @@ impl<E: Real, D: Backend<E>> StudentT<E, D> {
     /// # Errors
     /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) naming the parameter;
     /// [`Error::ShapeMismatch`](crate::Error::ShapeMismatch) when the shapes do not broadcast.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// // v = 2 at 0: Gamma(3/2) / (Gamma(1) sqrt(2 pi)) = 2^(-3/2).
+    /// let d = StudentT::<f64, Cpu>::new(2.0, 0.0, 1.0)?;
+    /// let lp = d.log_prob(&Var::scalar(&dev, 0.0))?.item()?;
+    /// assert!((lp + 1.5 * 2f64.ln()).abs() < 1e-10);
+    /// assert!(StudentT::<f64, Cpu>::new(0.0, 0.0, 1.0).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn new(
         df: impl Into<Param<E, D>>,
         loc: impl Into<Param<E, D>>,

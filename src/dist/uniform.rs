@@ -10,6 +10,19 @@ use crate::error::{Error, Result};
 /// `Uniform(low, high)`: density `1 / (high - low)` on `low <= x <= high`.
 ///
 /// Reparameterised: `x = low + (high - low) u`.
+///
+/// # Examples
+/// ```
+/// use flowppl::prelude::*;
+/// # fn main() -> flowppl::Result<()> {
+/// let d = Uniform::<f64, Cpu>::new(1.0, 3.0)?;
+/// assert!((d.mean()?.item()? - 2.0).abs() < 1e-12);
+/// let mut rng = flowppl::backend::rng::seeded(0);
+/// let x = d.expand(1, 8)?.sample(&mut rng)?.to_f64_vec();
+/// assert!(x.iter().all(|&v| (1.0..=3.0).contains(&v)));
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct Uniform<E: Real = f32, D: Backend<E> = Cpu> {
     low: Param<E, D>,
@@ -23,6 +36,19 @@ impl<E: Real, D: Backend<E>> Uniform<E, D> {
     /// # Errors
     /// [`Error::InvalidParameter`] naming the parameter;
     /// [`Error::ShapeMismatch`] when the shapes do not broadcast.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// let d = Uniform::<f64, Cpu>::new(1.0, 3.0)?;
+    /// assert!((d.log_prob(&Var::scalar(&dev, 2.0))?.item()? + 2f64.ln()).abs() < 1e-12);
+    /// assert_eq!(d.log_prob(&Var::scalar(&dev, 4.0))?.item()?, f64::NEG_INFINITY);
+    /// assert!(Uniform::<f64, Cpu>::new(3.0, 1.0).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn new(low: impl Into<Param<E, D>>, high: impl Into<Param<E, D>>) -> Result<Self> {
         let (low, high) = (low.into(), high.into());
         low.validate("Uniform", "low", f64::is_finite, "must be finite")?;

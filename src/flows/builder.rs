@@ -10,6 +10,20 @@ use crate::transforms::{
 };
 
 /// The layer type of a stack.
+///
+/// # Examples
+/// ```
+/// use flowppl::flows::{build_flow, FlowKind};
+/// # fn main() -> flowppl::Result<()> {
+/// for name in ["planar", "radial", "sylvester", "iaf", "maf", "maf-bn", "realnvp", "nsf", "cnf"] {
+///     let kind = FlowKind::parse(name)?;
+///     // Every kind builds a 2-layer stack on R^2.
+///     let flow = build_flow::<f64, flowppl::backend::Cpu>("f", kind, 2, 2, &[4], 0)?;
+///     assert_eq!(flow.dimension(), 2);
+/// }
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FlowKind {
     /// Planar layers.
@@ -40,6 +54,17 @@ impl FlowKind {
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] listing the names.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::flows::FlowKind;
+    /// # fn main() -> flowppl::Result<()> {
+    /// assert_eq!(FlowKind::parse("maf-bn")?, FlowKind::MafBatchNorm);
+    /// assert_eq!(FlowKind::parse("realnvp")?, FlowKind::RealNvp);
+    /// assert!(FlowKind::parse("glow").is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn parse(name: &str) -> Result<Self> {
         Ok(match name {
             "planar" => FlowKind::Planar,
@@ -69,6 +94,26 @@ impl FlowKind {
 ///
 /// # Errors
 /// [`Error::InvalidConfig`] for zero layers or invalid sizes.
+///
+/// # Examples
+/// ```
+/// use flowppl::backend::{rng::seeded, Cpu, Var};
+/// use flowppl::flows::{build_flow, FlowKind};
+/// use flowppl::params::ParamStore;
+/// # fn main() -> flowppl::Result<()> {
+/// let dev = Cpu::default();
+/// let flow = build_flow::<f64, Cpu>("nvp", FlowKind::RealNvp, 2, 2, &[8], 0)?;
+/// // A reversal sits between the coupling layers.
+/// let names: Vec<&str> = flow.layers().iter().map(|l| l.name()).collect();
+/// assert_eq!(names, ["nvp.0", "nvp.1.reverse", "nvp.1"]);
+/// let mut store = ParamStore::new(&dev);
+/// flow.initialize(&mut store, &mut seeded(0))?;
+/// let lp = flow.bind(&store, None)?.log_prob(&Var::from_rows(&dev, &[[0.5, -1.0]])?, None)?;
+/// assert!(lp.item()?.is_finite());
+/// assert!(build_flow::<f64, Cpu>("nvp", FlowKind::RealNvp, 2, 0, &[8], 0).is_err());
+/// # Ok(())
+/// # }
+/// ```
 pub fn build_flow<E: Real, D: Backend<E>>(
     prefix: &str,
     kind: FlowKind,
@@ -131,6 +176,28 @@ pub fn build_flow<E: Real, D: Backend<E>>(
 ///
 /// # Errors
 /// [`Error::InvalidConfig`] for zero blocks, invalid sizes or solver settings.
+///
+/// # Examples
+/// ```
+/// use flowppl::backend::{rng::seeded, Cpu, Var};
+/// use flowppl::flows::build_cnf;
+/// use flowppl::params::ParamStore;
+/// use flowppl::transforms::{OdeSolver, TraceEstimator};
+/// # fn main() -> flowppl::Result<()> {
+/// let dev = Cpu::default();
+/// let solver = OdeSolver::Rk4 { steps: 4 };
+/// let flow = build_cnf::<f64, Cpu>("cnf", 2, 1, &[4], 0, solver, TraceEstimator::Exact)?;
+/// let mut store = ParamStore::new(&dev);
+/// flow.initialize(&mut store, &mut seeded(0))?;
+/// let bound = flow.bind(&store, None)?;
+/// let z = Var::from_rows(&dev, &[[0.3, -0.7]])?;
+/// let (x, _) = bound.forward(&z, None)?;
+/// let (back, _) = bound.inverse(&x, None)?;
+/// assert!(back.to_f64_vec().iter().zip(z.to_f64_vec()).all(|(a, b)| (a - b).abs() < 1e-4));
+/// assert!(build_cnf::<f64, Cpu>("cnf", 2, 0, &[4], 0, solver, TraceEstimator::Exact).is_err());
+/// # Ok(())
+/// # }
+/// ```
 pub fn build_cnf<E: Real, D: Backend<E>>(
     prefix: &str,
     dimension: usize,

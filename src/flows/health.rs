@@ -6,6 +6,26 @@ use crate::backend::{Backend, Real, Var};
 use crate::error::Result;
 
 /// The check of one layer.
+///
+/// # Examples
+/// ```
+/// use flowppl::backend::{rng::seeded, Cpu, Var};
+/// use flowppl::flows::{build_flow, health_check, FlowKind};
+/// use flowppl::params::ParamStore;
+/// # fn main() -> flowppl::Result<()> {
+/// let dev = Cpu::default();
+/// let flow = build_flow::<f64, Cpu>("nvp", FlowKind::RealNvp, 2, 2, &[8], 0)?;
+/// let mut store = ParamStore::new(&dev);
+/// flow.initialize(&mut store, &mut seeded(0))?;
+/// let points = Var::from_rows(&dev, &[[0.5, -1.0], [2.0, 0.3]])?;
+/// let report = health_check(&flow.bind(&store, None)?, &points, None)?;
+/// let first = &report[0];
+/// assert_eq!(first.layer, "nvp.0");
+/// assert!(first.finite && first.round_trip_error.unwrap() < 1e-9);
+/// assert!(first.log_det_mismatch.unwrap() < 1e-9);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct LayerHealth {
     /// The layer's name.
@@ -25,6 +45,24 @@ pub struct LayerHealth {
 ///
 /// # Errors
 /// Errors of a layer other than a missing inverse.
+///
+/// # Examples
+/// ```
+/// use flowppl::backend::{rng::seeded, Cpu, Var};
+/// use flowppl::flows::{build_flow, health_check, FlowKind};
+/// use flowppl::params::ParamStore;
+/// # fn main() -> flowppl::Result<()> {
+/// let dev = Cpu::default();
+/// let flow = build_flow::<f64, Cpu>("maf", FlowKind::Maf, 2, 2, &[8], 0)?;
+/// let mut store = ParamStore::new(&dev);
+/// flow.initialize(&mut store, &mut seeded(0))?;
+/// let points = Var::from_rows(&dev, &[[0.5, -1.0], [2.0, 0.3]])?;
+/// let report = health_check(&flow.bind(&store, None)?, &points, None)?;
+/// assert_eq!(report.len(), 3); // maf.0, maf.1.reverse, maf.1
+/// assert!(report.iter().all(|h| h.finite && h.round_trip_error.unwrap() < 1e-9));
+/// # Ok(())
+/// # }
+/// ```
 pub fn health_check<E: Real, D: Backend<E>>(
     flow: &BoundFlow<E, D>,
     points: &Var<E, D>,

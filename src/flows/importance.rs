@@ -10,6 +10,20 @@ use crate::params::ParamStore;
 
 /// An importance-sampling estimate of `ln Z = ln int p~(x) dx` with weights `w = p~(x) / q(x)`,
 /// `x ~ q`.
+///
+/// # Examples
+/// ```
+/// use flowppl::flows::ImportanceEstimate;
+/// # fn main() -> flowppl::Result<()> {
+/// // Half the weights are 1, half 3: mean 2, Kish ESS (20 + 60)^2 / (20 + 180) = 32.
+/// let log_weights: Vec<f64> = (0..40).map(|i| if i % 2 == 0 { 0.0 } else { 3f64.ln() }).collect();
+/// let estimate = ImportanceEstimate::from_log_weights(&log_weights)?;
+/// assert!((estimate.log_normaliser - 2f64.ln()).abs() < 1e-12);
+/// assert!((estimate.effective_sample_size - 32.0).abs() < 1e-9);
+/// assert_eq!(estimate.draws, 40);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ImportanceEstimate {
     /// `ln (mean w)`.
@@ -30,6 +44,20 @@ impl ImportanceEstimate {
     ///
     /// # Errors
     /// [`crate::Error::InvalidConfig`] for fewer than 20 weights, NaN or no finite weight.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::flows::ImportanceEstimate;
+    /// # fn main() -> flowppl::Result<()> {
+    /// // Equal weights: the normaliser is exact, with no spread.
+    /// let estimate = ImportanceEstimate::from_log_weights(&[1.5; 30])?;
+    /// assert!((estimate.log_normaliser - 1.5).abs() < 1e-12);
+    /// assert_eq!(estimate.standard_error, 0.0);
+    /// assert!(ImportanceEstimate::from_log_weights(&[0.0; 10]).is_err()); // too few
+    /// assert!(ImportanceEstimate::from_log_weights(&[f64::NAN; 30]).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn from_log_weights(log_weights: &[f64]) -> Result<Self> {
         let (log_normaliser, standard_error) = log_mean_exp_with_error(log_weights)?;
         let largest = log_weights
@@ -56,6 +84,24 @@ impl ImportanceEstimate {
 ///
 /// # Errors
 /// Errors of the flow or of `log_density`; see [`ImportanceEstimate::from_log_weights`].
+///
+/// # Examples
+/// ```
+/// use flowppl::backend::{Cpu, Var};
+/// use flowppl::flows::{importance_log_normaliser, Flow};
+/// use flowppl::params::ParamStore;
+/// # fn main() -> flowppl::Result<()> {
+/// let dev = Cpu::default();
+/// // Proposal N(0, 1) (a layer-free flow); target exp(-x^2) with Z = sqrt(pi).
+/// let flow = Flow::<f64, Cpu>::new(1);
+/// let store = ParamStore::new(&dev);
+/// let target = |x: &Var<f64, Cpu>| Ok(x.square() * -1.0);
+/// let estimate = importance_log_normaliser(&flow, &store, target, 2000, 0)?;
+/// assert!((estimate.log_normaliser - 0.5 * std::f64::consts::PI.ln()).abs() < 0.05);
+/// assert!(estimate.khat < 0.7 && estimate.effective_sample_size > 1000.0);
+/// # Ok(())
+/// # }
+/// ```
 pub fn importance_log_normaliser<E: Real, D: Backend<E>>(
     flow: &Flow<E, D>,
     store: &ParamStore<E, D>,

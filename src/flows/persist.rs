@@ -15,6 +15,24 @@ use std::path::Path;
 const FORMAT: &str = "flowppl-flow";
 
 /// The recipe of a flow built by [`build_flow`] or [`build_cnf`]: enough to rebuild it.
+///
+/// # Examples
+/// ```
+/// use flowppl::backend::Cpu;
+/// use flowppl::flows::FlowSpec;
+/// # fn main() -> flowppl::Result<()> {
+/// let spec = FlowSpec {
+///     kind: "realnvp".into(), dimension: 2, layers: 2, hidden: vec![4], context: 0,
+///     solver: None, trace: None,
+/// };
+/// let flow = spec.build::<f64, Cpu>()?;
+/// assert_eq!((flow.dimension(), flow.layers().len()), (2, 3)); // two couplings, one reversal
+/// // The recipe is what the flow file stores, as JSON.
+/// let json = serde_json::to_string(&spec).unwrap();
+/// assert_eq!(serde_json::from_str::<FlowSpec>(&json).unwrap(), spec);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FlowSpec {
@@ -41,6 +59,22 @@ impl FlowSpec {
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] for an unknown kind or invalid sizes or settings.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::backend::Cpu;
+    /// use flowppl::flows::FlowSpec;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let mut spec = FlowSpec {
+    ///     kind: "cnf".into(), dimension: 2, layers: 1, hidden: vec![4], context: 0,
+    ///     solver: Some("rk4:3".into()), trace: None,
+    /// };
+    /// assert_eq!(spec.build::<f64, Cpu>()?.layers().len(), 1);
+    /// spec.kind = "glow".into();
+    /// assert!(spec.build::<f64, Cpu>().is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn build<E: Real, D: Backend<E>>(&self) -> Result<Flow<E, D>> {
         let kind = FlowKind::parse(&self.kind)?;
         if kind == FlowKind::Cnf {
@@ -82,6 +116,34 @@ struct SavedFlow {
 ///
 /// # Errors
 /// [`Error::InvalidConfig`] for an existing file without `replace`; [`Error::Io`].
+///
+/// # Examples
+/// ```
+/// use flowppl::backend::{rng::seeded, Cpu, Var};
+/// use flowppl::flows::{load_flow, write_flow_file, FlowSpec};
+/// use flowppl::params::ParamStore;
+/// # fn main() -> flowppl::Result<()> {
+/// // `spec`: a two-layer RealNVP recipe on R^2 (see `FlowSpec`).
+/// # let spec = FlowSpec {
+/// #     kind: "realnvp".into(), dimension: 2, layers: 2, hidden: vec![4], context: 0,
+/// #     solver: None, trace: None,
+/// # };
+/// # let dev = Cpu::default();
+/// let flow = spec.build::<f64, Cpu>()?;
+/// let mut store = ParamStore::new(&dev);
+/// flow.initialize(&mut store, &mut seeded(0))?;
+/// let path = std::env::temp_dir().join(format!("flowppl-doc-write-{}.json", std::process::id()));
+/// write_flow_file(&spec, &store.snapshot(), &path, None, true)?;
+/// // The file is not replaced unless asked.
+/// assert!(write_flow_file(&spec, &store.snapshot(), &path, None, false).is_err());
+/// let (_, loaded, loaded_store) = load_flow::<f64, Cpu>(&dev, &path)?;
+/// let x = Var::from_rows(&dev, &[[0.3, -0.4]])?;
+/// let before = flow.bind(&store, None)?.log_prob(&x, None)?.item()?;
+/// assert_eq!(loaded.bind(&loaded_store, None)?.log_prob(&x, None)?.item()?, before);
+/// # std::fs::remove_file(&path).unwrap();
+/// # Ok(())
+/// # }
+/// ```
 pub fn write_flow_file(
     spec: &FlowSpec,
     params: &ParamSnapshot,
@@ -100,6 +162,31 @@ pub fn write_flow_file(
 }
 
 /// A flow read from a file: its recipe, the flow and its parameters.
+///
+/// # Examples
+/// ```
+/// use flowppl::backend::{rng::seeded, Cpu};
+/// use flowppl::flows::{load_flow, write_flow_file, FlowSpec, LoadedFlow};
+/// use flowppl::params::ParamStore;
+/// # fn main() -> flowppl::Result<()> {
+/// // `spec`: a two-layer RealNVP recipe on R^2 (see `FlowSpec`).
+/// # let spec = FlowSpec {
+/// #     kind: "realnvp".into(), dimension: 2, layers: 2, hidden: vec![4], context: 0,
+/// #     solver: None, trace: None,
+/// # };
+/// # let dev = Cpu::default();
+/// let mut store = ParamStore::new(&dev);
+/// spec.build::<f64, Cpu>()?.initialize(&mut store, &mut seeded(0))?;
+/// let path = std::env::temp_dir().join(format!("flowppl-doc-loaded-{}.json", std::process::id()));
+/// write_flow_file(&spec, &store.snapshot(), &path, None, true)?;
+/// let (loaded_spec, flow, loaded_store): LoadedFlow<f64, Cpu> = load_flow(&dev, &path)?;
+/// assert_eq!(loaded_spec, spec);
+/// assert_eq!(flow.dimension(), 2);
+/// assert_eq!(loaded_store.snapshot(), store.snapshot());
+/// # std::fs::remove_file(&path).unwrap();
+/// # Ok(())
+/// # }
+/// ```
 pub type LoadedFlow<E, D> = (FlowSpec, Flow<E, D>, ParamStore<E, D>);
 
 /// Reads a flow file: the recipe, the flow and its parameters on `device`. Every parameter
@@ -108,6 +195,34 @@ pub type LoadedFlow<E, D> = (FlowSpec, Flow<E, D>, ParamStore<E, D>);
 /// # Errors
 /// [`Error::Io`]; [`Error::Parse`] naming the file for another format or version, a recipe
 /// far larger than the saved parameters, or parameters that do not fit it.
+///
+/// # Examples
+/// ```
+/// use flowppl::backend::{rng::seeded, Cpu};
+/// use flowppl::flows::{load_flow, write_flow_file, FlowSpec};
+/// use flowppl::params::ParamStore;
+/// # fn main() -> flowppl::Result<()> {
+/// // `spec`: a two-layer RealNVP recipe on R^2 (see `FlowSpec`).
+/// # let spec = FlowSpec {
+/// #     kind: "realnvp".into(), dimension: 2, layers: 2, hidden: vec![4], context: 0,
+/// #     solver: None, trace: None,
+/// # };
+/// # let dev = Cpu::default();
+/// let mut store = ParamStore::new(&dev);
+/// spec.build::<f64, Cpu>()?.initialize(&mut store, &mut seeded(0))?;
+/// let path = std::env::temp_dir().join(format!("flowppl-doc-load-{}.json", std::process::id()));
+/// write_flow_file(&spec, &store.snapshot(), &path, None, true)?;
+/// let (loaded_spec, flow, loaded) = load_flow::<f64, Cpu>(&dev, &path)?;
+/// assert_eq!((loaded_spec, flow.layers().len()), (spec.clone(), 3));
+/// assert_eq!(loaded.values("flow.0.net.0.weight")?, store.values("flow.0.net.0.weight")?);
+/// // A recipe that needs parameters the file lacks is refused.
+/// let bigger = FlowSpec { layers: 3, ..spec };
+/// write_flow_file(&bigger, &store.snapshot(), &path, None, true)?;
+/// assert!(load_flow::<f64, Cpu>(&dev, &path).is_err());
+/// # std::fs::remove_file(&path).unwrap();
+/// # Ok(())
+/// # }
+/// ```
 pub fn load_flow<E: Real, D: Backend<E>>(device: &D, path: &Path) -> Result<LoadedFlow<E, D>> {
     let read = || -> Result<LoadedFlow<E, D>> {
         let saved: SavedFlow = read_versioned_json(path, FORMAT, 1)?;
@@ -134,6 +249,28 @@ pub fn load_flow<E: Real, D: Backend<E>>(device: &D, path: &Path) -> Result<Load
 ///
 /// # Errors
 /// As [`load_flow`].
+///
+/// # Examples
+/// ```
+/// use flowppl::backend::{rng::seeded, Cpu};
+/// use flowppl::flows::{read_flow_training, write_flow_file, FlowSpec};
+/// use flowppl::params::ParamStore;
+/// # fn main() -> flowppl::Result<()> {
+/// // `spec`: a two-layer RealNVP recipe on R^2 (see `FlowSpec`).
+/// # let spec = FlowSpec {
+/// #     kind: "realnvp".into(), dimension: 2, layers: 2, hidden: vec![4], context: 0,
+/// #     solver: None, trace: None,
+/// # };
+/// let mut store = ParamStore::<f64, Cpu>::new(&Cpu::default());
+/// spec.build::<f64, Cpu>()?.initialize(&mut store, &mut seeded(0))?;
+/// let path = std::env::temp_dir().join(format!("flowppl-doc-training-{}.json", std::process::id()));
+/// write_flow_file(&spec, &store.snapshot(), &path, None, true)?;
+/// assert!(read_flow_training(&path)?.is_none()); // saved without a training state
+/// # std::fs::remove_file(&path).unwrap();
+/// assert!(read_flow_training(&path).is_err()); // no such file
+/// # Ok(())
+/// # }
+/// ```
 pub fn read_flow_training(path: &Path) -> Result<Option<TrainingRecord>> {
     let saved: SavedFlow = read_versioned_json(path, FORMAT, 1)?;
     Ok(saved.training)

@@ -10,6 +10,19 @@ use crate::params::{Adam, Optimizer, ParamStore};
 use std::f64::consts::TAU;
 
 /// A probability estimate and what it cost.
+///
+/// # Examples
+/// ```
+/// use flowppl::flows::crude_monte_carlo;
+/// # fn main() -> flowppl::Result<()> {
+/// // P(X_1 > 2) = 0.02275 for X ~ N(0, I_2).
+/// let estimate = crude_monte_carlo(|x| 2.0 - x[0], 2, 20_000, 0);
+/// assert!((estimate.probability - 0.02275).abs() < 4.0 * estimate.standard_error);
+/// assert_eq!((estimate.evaluations, estimate.fitting_evaluations), (20_000, 0));
+/// assert!(estimate.levels.is_empty());
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct RareEventEstimate {
     /// The estimated probability of failure.
@@ -26,6 +39,18 @@ pub struct RareEventEstimate {
 
 impl RareEventEstimate {
     /// `standard_error / probability` (infinite when no failure was seen).
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::flows::RareEventEstimate;
+    /// let mut estimate = RareEventEstimate {
+    ///     probability: 0.01, standard_error: 0.002, evaluations: 1000,
+    ///     fitting_evaluations: 0, levels: Vec::new(),
+    /// };
+    /// assert!((estimate.relative_error() - 0.2).abs() < 1e-12);
+    /// estimate.probability = 0.0; // no failure seen
+    /// assert_eq!(estimate.relative_error(), f64::INFINITY);
+    /// ```
     pub fn relative_error(&self) -> f64 {
         if self.probability > 0.0 {
             self.standard_error / self.probability
@@ -37,11 +62,29 @@ impl RareEventEstimate {
 
 /// Samples crude Monte Carlo needs for relative error `relative_error` at probability `p`:
 /// `(1 - p) / (p relative_error^2)` (the binomial variance).
+///
+/// # Examples
+/// ```
+/// use flowppl::flows::crude_samples_needed;
+/// // 10% relative error at p = 0.01 takes (1 - p) / (p 0.1^2) = 9900 samples.
+/// assert!((crude_samples_needed(0.01, 0.1) - 9900.0).abs() < 1e-6);
+/// // Each halving of the error quadruples the cost.
+/// assert!((crude_samples_needed(0.01, 0.05) / crude_samples_needed(0.01, 0.1) - 4.0).abs() < 1e-12);
+/// ```
 pub fn crude_samples_needed(probability: f64, relative_error: f64) -> f64 {
     (1.0 - probability) / (probability * relative_error * relative_error)
 }
 
 /// Crude Monte Carlo with `samples` standard normal draws in `R^dimension`.
+///
+/// # Examples
+/// ```
+/// use flowppl::flows::crude_monte_carlo;
+/// // P(X_1 + X_2 > 0) = 1/2 in R^2; the same seed repeats the estimate.
+/// let estimate = crude_monte_carlo(|x| x[0] + x[1], 2, 4000, 7);
+/// assert!((estimate.probability - 0.5).abs() < 4.0 * estimate.standard_error);
+/// assert_eq!(estimate, crude_monte_carlo(|x| x[0] + x[1], 2, 4000, 7));
+/// ```
 pub fn crude_monte_carlo(
     limit_state: impl Fn(&[f64]) -> f64,
     dimension: usize,
@@ -71,6 +114,23 @@ pub fn crude_monte_carlo(
 }
 
 /// Settings of [`flow_importance_sampling`].
+///
+/// # Examples
+/// ```
+/// use flowppl::backend::Cpu;
+/// use flowppl::flows::{build_flow, flow_importance_sampling, FlowKind, RareEventOptions};
+/// use flowppl::params::ParamStore;
+/// # fn main() -> flowppl::Result<()> {
+/// let defaults = RareEventOptions::default();
+/// assert_eq!((defaults.samples_per_level, defaults.elite_fraction), (2000, 0.1));
+/// // Options are checked before any work: an elite fraction must lie in (0, 1).
+/// let bad = RareEventOptions { elite_fraction: 1.5, ..RareEventOptions::default() };
+/// let flow = build_flow::<f64, Cpu>("maf", FlowKind::Maf, 2, 1, &[8], 0)?;
+/// let mut store = ParamStore::new(&Cpu::default());
+/// assert!(flow_importance_sampling(&flow, &mut store, |x| 3.0 - x[0], &bad).is_err());
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct RareEventOptions {
     /// Draws per cross-entropy level.
@@ -159,6 +219,27 @@ impl RareEventOptions {
 /// # Errors
 /// [`Error::InvalidConfig`] for bad options or a flow of another dimension; errors of the
 /// flow; [`Error::Numerical`] when the levels never reach the failure region.
+///
+/// # Examples
+/// ```
+/// use flowppl::backend::Cpu;
+/// use flowppl::flows::{build_flow, flow_importance_sampling, FlowKind, RareEventOptions};
+/// use flowppl::params::ParamStore;
+/// # fn main() -> flowppl::Result<()> {
+/// let flow = build_flow::<f64, Cpu>("maf", FlowKind::Maf, 2, 1, &[8], 0)?;
+/// let mut store = ParamStore::new(&Cpu::default());
+/// let options = RareEventOptions {
+///     samples_per_level: 200, fit_steps: 10, learning_rate: 0.05, target_relative_error: 0.2,
+///     chunk: 250, min_final_samples: 500, max_final_samples: 2000, ..RareEventOptions::default()
+/// };
+/// // P(X_1 > 3) = 1.35e-3 for X ~ N(0, I_2).
+/// let estimate = flow_importance_sampling(&flow, &mut store, |x| 3.0 - x[0], &options)?;
+/// assert!((estimate.probability / 1.35e-3 - 1.0).abs() < 0.5);
+/// assert_eq!(estimate.levels.last(), Some(&0.0)); // the last level reaches the failure region
+/// assert!(estimate.fitting_evaluations < estimate.evaluations);
+/// # Ok(())
+/// # }
+/// ```
 pub fn flow_importance_sampling<E: Real, D: Backend<E>>(
     flow: &Flow<E, D>,
     store: &mut ParamStore<E, D>,

@@ -10,6 +10,32 @@ use crate::minibatch::Minibatches;
 use crate::params::{Adam, Optimizer, ParamStore, Schedule};
 
 /// Settings of [`fit_density`].
+///
+/// # Examples
+/// ```
+/// # use flowppl::backend::{rng::{seeded, standard_normals}, Cpu, Var};
+/// # use flowppl::flows::{build_flow, FlowKind};
+/// # use flowppl::params::ParamStore;
+/// use flowppl::flows::training::{fit_density, DensityOptions};
+/// # fn main() -> flowppl::Result<()> {
+/// # let dev = Cpu::default();
+/// // `data`: 200 points from N((3, -1), I); `flow`: a one-layer MAF on R^2.
+/// # let values: Vec<f64> = standard_normals(&mut seeded(0), 400).iter().enumerate()
+/// #     .map(|(i, z)| z + if i % 2 == 0 { 3.0 } else { -1.0 }).collect();
+/// # let data = Var::<f64, Cpu>::from_vec(&dev, values, 200, 2)?;
+/// # let flow = build_flow::<f64, Cpu>("maf", FlowKind::Maf, 2, 1, &[8], 0)?;
+/// # let mut store = ParamStore::new(&dev);
+/// let options = DensityOptions {
+///     steps: 20, batch_size: 50, learning_rate: 0.01,
+///     validation_fraction: 0.25, validate_every: 5, ..DensityOptions::default()
+/// };
+/// let report = fit_density(&flow, &mut store, &data, &options)?;
+/// assert_eq!(report.losses.len(), 20);
+/// let steps: Vec<usize> = report.validation.iter().map(|&(step, _)| step).collect();
+/// assert_eq!(steps, [5, 10, 15, 20]);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct DensityOptions {
     /// Optimisation steps (minibatches).
@@ -48,6 +74,33 @@ impl Default for DensityOptions {
 }
 
 /// What a training run did.
+///
+/// # Examples
+/// ```
+/// # use flowppl::backend::{rng::{seeded, standard_normals}, Cpu, Var};
+/// # use flowppl::flows::{build_flow, FlowKind};
+/// # use flowppl::params::ParamStore;
+/// use flowppl::flows::training::{fit_density, DensityOptions};
+/// # fn main() -> flowppl::Result<()> {
+/// # let dev = Cpu::default();
+/// // `data`: 200 points from N((3, -1), I); `flow`: a one-layer MAF on R^2.
+/// # let values: Vec<f64> = standard_normals(&mut seeded(0), 400).iter().enumerate()
+/// #     .map(|(i, z)| z + if i % 2 == 0 { 3.0 } else { -1.0 }).collect();
+/// # let data = Var::<f64, Cpu>::from_vec(&dev, values, 200, 2)?;
+/// # let flow = build_flow::<f64, Cpu>("maf", FlowKind::Maf, 2, 1, &[8], 0)?;
+/// # let mut store = ParamStore::new(&dev);
+/// let options = DensityOptions {
+///     steps: 30, batch_size: 50, learning_rate: 0.02,
+///     validation_fraction: 0.25, validate_every: 10, ..DensityOptions::default()
+/// };
+/// let report = fit_density(&flow, &mut store, &data, &options)?;
+/// assert_eq!((report.steps, report.losses.len(), report.validation.len()), (30, 30, 3));
+/// assert!(report.restored.is_none()); // no patience, no early stopping
+/// // Held-out log-likelihood improves as the flow moves towards the data.
+/// assert!(report.validation[2].1 > report.validation[0].1);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct TrainingReport {
     /// The loss of every step.
@@ -65,6 +118,22 @@ pub struct TrainingReport {
 ///
 /// # Errors
 /// Errors of the flow.
+///
+/// # Examples
+/// ```
+/// use flowppl::backend::{Cpu, Var};
+/// use flowppl::flows::{training::mean_log_likelihood, Flow};
+/// use flowppl::params::ParamStore;
+/// # fn main() -> flowppl::Result<()> {
+/// # let dev = Cpu::default();
+/// // Under N(0, 1), points at 0 and 2 have ln q = -ln(2 pi) / 2 and that minus 2.
+/// let flow = Flow::<f64, Cpu>::new(1);
+/// let data = Var::from_rows(&dev, &[[0.0], [2.0]])?;
+/// let mean = mean_log_likelihood(&flow, &ParamStore::new(&dev), &data)?;
+/// assert!((mean - (-0.5 * (2.0 * std::f64::consts::PI).ln() - 1.0)).abs() < 1e-12);
+/// # Ok(())
+/// # }
+/// ```
 pub fn mean_log_likelihood<E: Real, D: Backend<E>>(
     flow: &Flow<E, D>,
     store: &ParamStore<E, D>,
@@ -90,6 +159,30 @@ pub fn mean_log_likelihood<E: Real, D: Backend<E>>(
 ///
 /// # Errors
 /// [`Error::InvalidConfig`] for bad options; [`Error::NonFinite`] when the loss is not finite.
+///
+/// # Examples
+/// ```
+/// # use flowppl::backend::{rng::{seeded, standard_normals}, Cpu, Var};
+/// # use flowppl::flows::{build_flow, FlowKind};
+/// # use flowppl::params::ParamStore;
+/// use flowppl::flows::training::{fit_density, mean_log_likelihood, DensityOptions};
+/// # fn main() -> flowppl::Result<()> {
+/// # let dev = Cpu::default();
+/// // `data`: 200 points from N((3, -1), I); `flow`: a one-layer MAF on R^2.
+/// # let values: Vec<f64> = standard_normals(&mut seeded(0), 400).iter().enumerate()
+/// #     .map(|(i, z)| z + if i % 2 == 0 { 3.0 } else { -1.0 }).collect();
+/// # let data = Var::<f64, Cpu>::from_vec(&dev, values, 200, 2)?;
+/// # let flow = build_flow::<f64, Cpu>("maf", FlowKind::Maf, 2, 1, &[8], 0)?;
+/// # let mut store = ParamStore::new(&dev);
+/// flow.initialize(&mut store, &mut seeded(0))?;
+/// let before = mean_log_likelihood(&flow, &store, &data)?;
+/// let options = DensityOptions { steps: 30, batch_size: 50, learning_rate: 0.02, ..DensityOptions::default() };
+/// let report = fit_density(&flow, &mut store, &data, &options)?;
+/// assert_eq!(report.steps, 30);
+/// assert!(mean_log_likelihood(&flow, &store, &data)? > before + 0.5);
+/// # Ok(())
+/// # }
+/// ```
 pub fn fit_density<E: Real, D: Backend<E>>(
     flow: &Flow<E, D>,
     store: &mut ParamStore<E, D>,
@@ -105,6 +198,38 @@ pub fn fit_density<E: Real, D: Backend<E>>(
 ///
 /// # Errors
 /// As [`fit_density`]; [`Error::Interrupted`]; errors of the checkpoint sink.
+///
+/// # Examples
+/// ```
+/// # use flowppl::backend::{rng::{seeded, standard_normals}, Cpu, Var};
+/// # use flowppl::flows::{build_flow, FlowKind};
+/// # use flowppl::params::ParamStore;
+/// use flowppl::checkpoint::TrainingControl;
+/// use flowppl::flows::training::{fit_density_with, DensityOptions};
+/// use flowppl::Error;
+/// # use std::sync::{atomic::AtomicBool, Arc};
+/// # use std::{cell::Cell, rc::Rc};
+/// # fn main() -> flowppl::Result<()> {
+/// # let dev = Cpu::default();
+/// // `data`: 200 points from N((3, -1), I); `flow`: a one-layer MAF on R^2.
+/// # let values: Vec<f64> = standard_normals(&mut seeded(0), 400).iter().enumerate()
+/// #     .map(|(i, z)| z + if i % 2 == 0 { 3.0 } else { -1.0 }).collect();
+/// # let data = Var::<f64, Cpu>::from_vec(&dev, values, 200, 2)?;
+/// # let flow = build_flow::<f64, Cpu>("maf", FlowKind::Maf, 2, 1, &[8], 0)?;
+/// # let mut store = ParamStore::new(&dev);
+/// let options = DensityOptions { steps: 10, batch_size: 50, ..DensityOptions::default() };
+/// // An interrupt raised before the run stops it after one step, with a final checkpoint.
+/// let saved = Rc::new(Cell::new(0));
+/// let counter = saved.clone();
+/// let mut control = TrainingControl::new()
+///     .checkpoint_every(0, move |_| { counter.set(counter.get() + 1); Ok(()) })
+///     .interrupt_on(Arc::new(AtomicBool::new(true)));
+/// let result = fit_density_with(&flow, &mut store, &data, &options, &mut control);
+/// assert!(matches!(result, Err(Error::Interrupted { step: 1 })));
+/// assert_eq!(saved.get(), 1);
+/// # Ok(())
+/// # }
+/// ```
 pub fn fit_density_with<E: Real, D: Backend<E>>(
     flow: &Flow<E, D>,
     store: &mut ParamStore<E, D>,
@@ -192,6 +317,26 @@ pub fn fit_density_with<E: Real, D: Backend<E>>(
 }
 
 /// Settings of [`fit_energy`].
+///
+/// # Examples
+/// ```
+/// use flowppl::backend::{Cpu, Var};
+/// use flowppl::flows::{build_flow, FlowKind};
+/// use flowppl::flows::training::{fit_energy, EnergyOptions};
+/// use flowppl::params::ParamStore;
+/// # fn main() -> flowppl::Result<()> {
+/// let dev = Cpu::default();
+/// // U(x) = |x - (2, 2)|^2 / 2: the target is N((2, 2), I).
+/// let energy = |x: &Var<f64, Cpu>| Ok(x.add_scalar(-2.0).square().sum_columns() * 0.5);
+/// let flow = build_flow::<f64, Cpu>("maf", FlowKind::Maf, 2, 1, &[8], 0)?;
+/// let mut store = ParamStore::new(&dev);
+/// let options = EnergyOptions { steps: 40, batch_size: 64, learning_rate: 0.05, ..EnergyOptions::default() };
+/// let report = fit_energy(&flow, &mut store, energy, &options)?;
+/// assert_eq!(report.losses.len(), 40);
+/// assert_eq!(EnergyOptions::default().steps, 5000);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct EnergyOptions {
     /// Optimisation steps.
@@ -236,6 +381,28 @@ impl Default for EnergyOptions {
 ///
 /// # Errors
 /// [`Error::NonFinite`] when the loss is not finite; errors of `energy` or the flow.
+///
+/// # Examples
+/// ```
+/// use flowppl::backend::{Cpu, Var};
+/// use flowppl::flows::{build_flow, FlowKind};
+/// use flowppl::flows::training::{fit_energy, EnergyOptions};
+/// use flowppl::params::ParamStore;
+/// # fn main() -> flowppl::Result<()> {
+/// let dev = Cpu::default();
+/// // U(x) = |x - (2, 2)|^2 / 2: the target is N((2, 2), I).
+/// let energy = |x: &Var<f64, Cpu>| Ok(x.add_scalar(-2.0).square().sum_columns() * 0.5);
+/// let flow = build_flow::<f64, Cpu>("maf", FlowKind::Maf, 2, 1, &[8], 0)?;
+/// let mut store = ParamStore::new(&dev);
+/// let options = EnergyOptions { steps: 40, batch_size: 64, learning_rate: 0.05, ..EnergyOptions::default() };
+/// let report = fit_energy(&flow, &mut store, energy, &options)?;
+/// // The reverse KL (up to ln Z) falls as q moves onto the target.
+/// let first: f64 = report.losses[..5].iter().sum();
+/// let last: f64 = report.losses[35..].iter().sum();
+/// assert!(last < first - 2.0);
+/// # Ok(())
+/// # }
+/// ```
 pub fn fit_energy<E: Real, D: Backend<E>>(
     flow: &Flow<E, D>,
     store: &mut ParamStore<E, D>,
@@ -282,6 +449,23 @@ pub fn fit_energy<E: Real, D: Backend<E>>(
 ///
 /// # Errors
 /// Errors of `energy` or the flow.
+///
+/// # Examples
+/// ```
+/// use flowppl::backend::{Cpu, Var};
+/// use flowppl::flows::{training::energy_gap, Flow};
+/// use flowppl::params::ParamStore;
+/// # fn main() -> flowppl::Result<()> {
+/// # let dev = Cpu::default();
+/// // q = N(0, I_2) and U(x) = |x|^2 / 2: ln q + U = -ln(2 pi) for every draw, so
+/// // the gap is -ln Z and KL(q || p) = 0.
+/// let flow = Flow::<f64, Cpu>::new(2);
+/// let energy = |x: &Var<f64, Cpu>| Ok(x.square().sum_columns() * 0.5);
+/// let gap = energy_gap(&flow, &ParamStore::new(&dev), energy, 100, 0)?;
+/// assert!((gap + (2.0 * std::f64::consts::PI).ln()).abs() < 1e-12);
+/// # Ok(())
+/// # }
+/// ```
 pub fn energy_gap<E: Real, D: Backend<E>>(
     flow: &Flow<E, D>,
     store: &ParamStore<E, D>,

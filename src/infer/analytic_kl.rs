@@ -26,6 +26,36 @@ use std::f64::consts::TAU;
 ///
 /// # Errors
 /// Backend errors.
+///
+/// # Examples
+/// ```
+/// use flowppl::infer::{analytic_kl::with_analytic_kl, elbo_terms};
+/// use flowppl::prelude::*;
+/// # use flowppl::ppl::model_fn;
+/// # use flowppl::backend::rng::seeded;
+/// # fn main() -> flowppl::Result<()> {
+/// // `model`: mu ~ N(0, 1); y ~ N(mu, 1) observed at 2.
+/// # let model = model_fn("m", |ctx: &mut Ctx<'_, f64, Cpu>| {
+/// #     let mu = ctx.sample("mu", Normal::new(0.0, 1.0)?, None)?;
+/// #     ctx.observe("y", Normal::new(&mu, 1.0)?, Var::scalar(ctx.device(), 2.0), None)?;
+/// #     Ok(())
+/// # });
+/// # let (dev, mut rng, mut store) = (Cpu::default(), seeded(0), ParamStore::new(&Cpu::default()));
+/// let ln_n = |x: f64, m: f64, s: f64| -0.5 * ((x - m) / s).powi(2) - s.ln() - 0.5 * std::f64::consts::TAU.ln();
+/// let init = InitStrategy::Values([("mu".to_string(), vec![0.0])].into());
+/// let mut guide = AutoNormal::new().with_init(init); // q(mu) = N(0, 0.1)
+/// guide.setup(&model, &mut store, &dev, 0)?;
+/// let ctx = &mut Ctx::new(&dev, &mut rng).with_store(&mut store);
+/// let terms = elbo_terms(&model, &guide, ctx)?;
+/// let (w, replaced) = with_analytic_kl(&guide, ctx, &terms.model_trace, &terms.draw, &terms.log_weights)?;
+/// assert_eq!(replaced, ["mu"]);
+/// // w = ln p(y | mu) - KL(N(0, 0.1) || N(0, 1)).
+/// let kl = (1.0f64 / 0.1).ln() + 0.01 / 2.0 - 0.5;
+/// let mu = terms.draw.values["mu"].item()?;
+/// assert!((w.item()? - (ln_n(2.0, mu, 1.0) - kl)).abs() < 1e-9);
+/// # Ok(())
+/// # }
+/// ```
 pub fn with_analytic_kl<E: Real, D: Backend<E>>(
     guide: &dyn Guide<E, D>,
     ctx: &mut Ctx<'_, E, D>,

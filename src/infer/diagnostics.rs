@@ -11,6 +11,30 @@ use crate::ppl::{Ctx, DataCache, Model};
 
 /// How much a fitted guide can be trusted (Yao et al. 2018, arXiv:1802.02538), and what it says
 /// about the evidence.
+///
+/// # Examples
+/// ```
+/// use flowppl::infer::{Diagnostics, KhatReading};
+/// use flowppl::prelude::*;
+/// # use flowppl::ppl::model_fn;
+/// # fn main() -> flowppl::Result<()> {
+/// # let model = model_fn("m", |ctx: &mut Ctx<'_, f32, Cpu>| {
+/// #     let mu = ctx.sample("mu", Normal::new(0.0, 1.0)?, None)?;
+/// #     ctx.observe("y", Normal::new(&mu, 1.0)?, Var::scalar(ctx.device(), 2.0), None)?;
+/// #     Ok(())
+/// # });
+/// // `model`: mu ~ N(0, 1); y ~ N(mu, 1) observed at 2 (so mu | y ~ N(1, 1/2)).
+/// // The Laplace start of a conjugate normal model is the exact posterior: the importance
+/// // ratios are all p(y) = N(2; 0, 2), so the evidence is recovered and k-hat reads good.
+/// let guide = AutoNormal::new().with_init(InitStrategy::Laplace);
+/// let fit = Svi::new(model, guide).steps(0).run()?;
+/// let d: Diagnostics = fit.diagnostics(200, 0)?;
+/// let exact = -1.0 - 0.5 * (4.0 * std::f64::consts::PI).ln();
+/// assert!((d.log_evidence - exact).abs() < 1e-3, "{}", d.log_evidence);
+/// assert_eq!((d.reading, d.draws), (KhatReading::Good, 200));
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Diagnostics {
     /// PSIS k-hat of the ratios `p(x, z) / q(z)`, `z ~ q`.
@@ -35,6 +59,27 @@ impl<E: Real, D: Backend<E>, M: Model<E, D>, G: Guide<E, D>> Fit<M, G, E, D> {
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] for fewer than 20 draws; errors of the model or guide.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # use flowppl::ppl::model_fn;
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let model = model_fn("m", |ctx: &mut Ctx<'_, f32, Cpu>| {
+    /// #     let mu = ctx.sample("mu", Normal::new(0.0, 1.0)?, None)?;
+    /// #     ctx.observe("y", Normal::new(&mu, 1.0)?, Var::scalar(ctx.device(), 2.0), None)?;
+    /// #     Ok(())
+    /// # });
+    /// // `model`: mu ~ N(0, 1); y ~ N(mu, 1) observed at 2 (so mu | y ~ N(1, 1/2)).
+    /// let fit = Svi::new(model, AutoNormal::new()).steps(20).run()?;
+    /// let d = fit.diagnostics(100, 0)?;
+    /// // ln mean exp(w) >= mean w (Jensen), whatever the draws.
+    /// assert!(d.elbo <= d.log_evidence);
+    /// assert!(d.log_evidence_se >= 0.0);
+    /// assert!(fit.diagnostics(10, 0).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn diagnostics(&self, draws: usize, seed: u64) -> Result<Diagnostics> {
         if draws < 20 {
             return Err(Error::InvalidConfig {

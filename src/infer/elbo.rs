@@ -25,6 +25,33 @@ use crate::handlers::{substitute, trace};
 use crate::ppl::{Ctx, Model, Trace};
 
 /// Everything one ELBO evaluation produced.
+///
+/// # Examples
+/// ```
+/// use flowppl::infer::{elbo_terms, ElboTerms};
+/// use flowppl::prelude::*;
+/// # use flowppl::ppl::model_fn;
+/// # use flowppl::backend::rng::seeded;
+/// # fn main() -> flowppl::Result<()> {
+/// // `model`: mu ~ N(0, 1); y ~ N(mu, 1) observed at 2.
+/// # let model = model_fn("m", |ctx: &mut Ctx<'_, f64, Cpu>| {
+/// #     let mu = ctx.sample("mu", Normal::new(0.0, 1.0)?, None)?;
+/// #     ctx.observe("y", Normal::new(&mu, 1.0)?, Var::scalar(ctx.device(), 2.0), None)?;
+/// #     Ok(())
+/// # });
+/// # let (dev, mut rng, mut store) = (Cpu::default(), seeded(0), ParamStore::new(&Cpu::default()));
+/// // A point mass at mu = 0.5 (ln q = 0), set up on the model.
+/// let init = InitStrategy::Values([("mu".to_string(), vec![0.5])].into());
+/// let mut guide = AutoDelta::new().with_init(init);
+/// guide.setup(&model, &mut store, &dev, 0)?;
+/// let mut ctx = Ctx::new(&dev, &mut rng).with_store(&mut store).with_particles(3);
+/// let terms: ElboTerms<f64, Cpu> = elbo_terms(&model, &guide, &mut ctx)?;
+/// assert_eq!(terms.log_weights.shape(), (3, 1));
+/// assert_eq!(terms.draw.values["mu"].to_vec(), [0.5; 3]);
+/// assert_eq!(terms.model_trace.names().collect::<Vec<_>>(), ["mu", "y"]);
+/// # Ok(())
+/// # }
+/// ```
 pub struct ElboTerms<E: Real, D: Backend<E>> {
     /// `ln p(x, z_s) - ln q(z_s)`, `(particles, 1)`.
     pub log_weights: Var<E, D>,
@@ -39,6 +66,34 @@ pub struct ElboTerms<E: Real, D: Backend<E>> {
 /// # Errors
 /// [`Error::Model`] when the model has a latent site the guide did not provide; errors of
 /// either program.
+///
+/// # Examples
+/// ```
+/// use flowppl::infer::elbo_terms;
+/// use flowppl::prelude::*;
+/// # use flowppl::ppl::model_fn;
+/// # use flowppl::backend::rng::seeded;
+/// # fn main() -> flowppl::Result<()> {
+/// // `model`: mu ~ N(0, 1); y ~ N(mu, 1) observed at 2.
+/// # let model = model_fn("m", |ctx: &mut Ctx<'_, f64, Cpu>| {
+/// #     let mu = ctx.sample("mu", Normal::new(0.0, 1.0)?, None)?;
+/// #     ctx.observe("y", Normal::new(&mu, 1.0)?, Var::scalar(ctx.device(), 2.0), None)?;
+/// #     Ok(())
+/// # });
+/// # let (dev, mut rng, mut store) = (Cpu::default(), seeded(0), ParamStore::new(&Cpu::default()));
+/// // A point mass at mu = 0.5 (ln q = 0), set up on the model.
+/// let init = InitStrategy::Values([("mu".to_string(), vec![0.5])].into());
+/// let mut guide = AutoDelta::new().with_init(init);
+/// guide.setup(&model, &mut store, &dev, 0)?;
+/// let mut ctx = Ctx::new(&dev, &mut rng).with_store(&mut store).with_particles(3);
+/// let ln_n = |x: f64, m: f64, s: f64| -0.5 * ((x - m) / s).powi(2) - s.ln() - 0.5 * std::f64::consts::TAU.ln();
+/// let terms = elbo_terms(&model, &guide, &mut ctx)?;
+/// // w = ln p(y = 2, mu = 0.5) - 0 for every particle.
+/// let want = ln_n(0.5, 0.0, 1.0) + ln_n(2.0, 0.5, 1.0);
+/// assert!(terms.log_weights.to_vec().iter().all(|w| (w - want).abs() < 1e-12));
+/// # Ok(())
+/// # }
+/// ```
 pub fn elbo_terms<E: Real, D: Backend<E>>(
     model: &dyn Model<E, D>,
     guide: &dyn Guide<E, D>,
@@ -70,6 +125,23 @@ pub fn elbo_terms<E: Real, D: Backend<E>>(
 }
 
 /// An objective that turns log importance weights into a loss to minimise.
+///
+/// # Examples
+/// ```
+/// use flowppl::infer::{Bound, Objective, TraceElbo};
+/// use flowppl::prelude::*;
+/// # fn main() -> flowppl::Result<()> {
+/// let w = Var::<f64, Cpu>::from_vec(&Cpu::default(), vec![-1.0, 0.5, -3.0, 2.0], 4, 1)?;
+/// // Any objective turns log importance weights into a loss to minimise.
+/// fn loss(objective: &impl Objective, w: &Var<f64, Cpu>) -> f64 {
+///     objective.loss(w).unwrap().item().unwrap()
+/// }
+/// assert!((loss(&TraceElbo, &w) - 0.375).abs() < 1e-12);
+/// // The IWAE bound is tighter than the ELBO (Jensen): a smaller loss.
+/// assert!(loss(&Bound::Renyi { alpha: 0.0 }, &w) < loss(&TraceElbo, &w));
+/// # Ok(())
+/// # }
+/// ```
 pub trait Objective {
     /// The loss, `(1, 1)`.
     ///
@@ -79,6 +151,20 @@ pub trait Objective {
 }
 
 /// The standard ELBO: `loss = -mean_s(w_s)`.
+///
+/// # Examples
+/// ```
+/// use flowppl::infer::{Objective, TraceElbo};
+/// use flowppl::prelude::*;
+/// # fn main() -> flowppl::Result<()> {
+/// let w = Var::<f64, Cpu>::from_vec(&Cpu::default(), vec![-1.0, 0.5, -3.0, 2.0], 4, 1)?;
+/// // loss = -mean(w) = -(-1.5 / 4).
+/// let loss = TraceElbo.loss(&w)?;
+/// assert_eq!(loss.shape(), (1, 1));
+/// assert!((loss.item()? - 0.375).abs() < 1e-12);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TraceElbo;
 
@@ -100,6 +186,21 @@ impl Objective for TraceElbo {
 /// looser lower bound. For `alpha < 0` the quantity is not a lower bound (it tends to an upper
 /// bound as `K` grows), so maximising it is not a fit: [`Bound::parse`] and `Svi` refuse it.
 /// With one particle every alpha gives the ELBO.
+///
+/// # Examples
+/// ```
+/// use flowppl::infer::{Objective, RenyiElbo, TraceElbo};
+/// use flowppl::prelude::*;
+/// # fn main() -> flowppl::Result<()> {
+/// let w = Var::<f64, Cpu>::from_vec(&Cpu::default(), vec![-1.0, 0.5, -3.0, 2.0], 4, 1)?;
+/// let loss = |alpha| RenyiElbo { alpha }.loss(&w).unwrap().item().unwrap();
+/// // alpha = 1 is the ELBO; alpha = 0 is IWAE, -ln mean exp(w).
+/// assert!((loss(1.0) - TraceElbo.loss(&w)?.item()?).abs() < 1e-12);
+/// let iwae = -([-1.0f64, 0.5, -3.0, 2.0].iter().map(|x| x.exp()).sum::<f64>() / 4.0).ln();
+/// assert!((loss(0.0) - iwae).abs() < 1e-12);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RenyiElbo {
     /// The order `alpha` (any finite value; 1 is the ELBO).
@@ -122,6 +223,21 @@ impl Objective for RenyiElbo {
 }
 
 /// The objective of a fit, by name: the ELBO or a Rényi bound (IWAE is `alpha = 0`).
+///
+/// # Examples
+/// ```
+/// use flowppl::infer::{Bound, Objective};
+/// use flowppl::prelude::*;
+/// # fn main() -> flowppl::Result<()> {
+/// let w = Var::<f64, Cpu>::from_vec(&Cpu::default(), vec![-1.0, 0.5, -3.0, 2.0], 4, 1)?;
+/// assert_eq!(Bound::default(), Bound::Elbo);
+/// assert!((Bound::Elbo.loss(&w)?.item()? - 0.375).abs() < 1e-12);
+/// // Renyi of order 1 is the ELBO again.
+/// let renyi = Bound::Renyi { alpha: 1.0 }.loss(&w)?.item()?;
+/// assert!((renyi - 0.375).abs() < 1e-12);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub enum Bound {
     /// The trace ELBO, averaged over particles.
@@ -139,6 +255,15 @@ impl Bound {
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] naming the text.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::infer::Bound;
+    /// assert_eq!(Bound::parse("elbo").unwrap(), (Bound::Elbo, None));
+    /// assert_eq!(Bound::parse("iwae:16").unwrap(), (Bound::Renyi { alpha: 0.0 }, Some(16)));
+    /// assert_eq!(Bound::parse("renyi:0.5").unwrap(), (Bound::Renyi { alpha: 0.5 }, None));
+    /// assert!(Bound::parse("iwae:0").is_err() && Bound::parse("renyi:-1").is_err());
+    /// ```
     pub fn parse(text: &str) -> Result<(Bound, Option<usize>)> {
         let invalid = || Error::InvalidConfig {
             what: format!("objective `{text}`"),

@@ -8,6 +8,29 @@ use crate::ppl::Model;
 use std::collections::HashMap;
 
 /// How the location of an autoguide is initialised (NumPyro's `init_to_*`).
+///
+/// # Examples
+/// ```
+/// use flowppl::infer::LatentLayout;
+/// # use flowppl::ppl::model_fn;
+/// use flowppl::prelude::*;
+/// # fn main() -> flowppl::Result<()> {
+/// # let model = model_fn("m", |ctx: &mut Ctx<'_, f64, Cpu>| {
+/// #     ctx.sample("s", Exponential::new(1.0)?, None)?;
+/// #     Ok(())
+/// # });
+/// let dev = Cpu::default();
+/// let layout = LatentLayout::of(&model, &dev, 0)?;
+/// assert_eq!(InitStrategy::default(), InitStrategy::PriorMedian);
+/// // Unconstrained zero, i.e. s = exp(0) = 1.
+/// assert_eq!(layout.initial_point(&model, &dev, &InitStrategy::Feasible, 0)?, [0.0]);
+/// // Given values are mapped to the unconstrained space; those outside the support are refused.
+/// let given = |s: f64| InitStrategy::Values([("s".to_string(), vec![s])].into());
+/// assert!((layout.initial_point(&model, &dev, &given(2.0), 0)?[0] - 2f64.ln()).abs() < 1e-12);
+/// assert!(layout.initial_point(&model, &dev, &given(-1.0), 0).is_err());
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum InitStrategy {
     /// The median of 15 prior draws of each latent coordinate (the default).

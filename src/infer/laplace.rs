@@ -15,6 +15,29 @@ use crate::handlers::{substitute, trace};
 use crate::ppl::{Ctx, Model};
 
 /// The mode and the negative Hessian of the unconstrained log density there (row-major).
+///
+/// # Examples
+/// ```
+/// use flowppl::infer::laplace::{laplace_approximation, Laplace};
+/// use flowppl::infer::LatentLayout;
+/// # use flowppl::ppl::model_fn;
+/// use flowppl::prelude::*;
+/// # fn main() -> flowppl::Result<()> {
+/// // `model`: a ~ N(0, 1), b ~ N(a, 1): a Gaussian with precision [[2, -1], [-1, 1]] and mode 0.
+/// # let model = model_fn("m", |ctx: &mut Ctx<'_, f64, Cpu>| {
+/// #     let a = ctx.sample("a", Normal::new(0.0, 1.0)?, None)?;
+/// #     ctx.sample("b", Normal::new(&a, 1.0)?, None)?;
+/// #     Ok(())
+/// # });
+/// let dev = Cpu::default();
+/// let layout = LatentLayout::of(&model, &dev, 0)?;
+/// let laplace: Laplace = laplace_approximation(&model, &layout, &dev, &[0.3, -0.2])?;
+/// assert!(laplace.mode.iter().all(|m| m.abs() < 1e-6));
+/// let want = [2.0, -1.0, -1.0, 1.0];
+/// assert!(laplace.precision.iter().zip(want).all(|(p, w)| (p - w).abs() < 1e-4));
+/// # Ok(())
+/// # }
+/// ```
 pub struct Laplace {
     /// The unconstrained mode.
     pub mode: Vec<f64>,
@@ -84,6 +107,28 @@ fn hessian<E: Real, D: Backend<E>>(
 /// # Errors
 /// [`Error::Numerical`] when the density is not finite at the start or the curvature at the
 /// end is not positive definite.
+///
+/// # Examples
+/// ```
+/// use flowppl::infer::laplace::laplace_approximation;
+/// use flowppl::infer::LatentLayout;
+/// use flowppl::ppl::model_fn;
+/// use flowppl::prelude::*;
+/// # fn main() -> flowppl::Result<()> {
+/// // mu ~ N(0, 2^2), y = 3 ~ N(mu, 1): mu | y ~ N(2.4, 1 / 1.25).
+/// let model = model_fn("m", |ctx: &mut Ctx<'_, f64, Cpu>| {
+///     let mu = ctx.sample("mu", Normal::new(0.0, 2.0)?, None)?;
+///     ctx.observe("y", Normal::new(&mu, 1.0)?, Var::scalar(ctx.device(), 3.0), None)?;
+///     Ok(())
+/// });
+/// let dev = Cpu::default();
+/// let layout = LatentLayout::of(&model, &dev, 0)?;
+/// let start = layout.initial_point(&model, &dev, &InitStrategy::Feasible, 0)?;
+/// let laplace = laplace_approximation(&model, &layout, &dev, &start)?;
+/// assert!((laplace.mode[0] - 2.4).abs() < 1e-6 && (laplace.precision[0] - 1.25).abs() < 1e-4);
+/// # Ok(())
+/// # }
+/// ```
 pub fn laplace_approximation<E: Real, D: Backend<E>>(
     model: &dyn Model<E, D>,
     layout: &LatentLayout<E, D>,

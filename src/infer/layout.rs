@@ -10,6 +10,30 @@ use crate::ppl::{Ctx, Model, Trace};
 use crate::transforms::Bijector;
 
 /// One latent site's place in the unconstrained vector.
+///
+/// # Examples
+/// ```
+/// use flowppl::infer::{LatentLayout, LatentSlot};
+/// # use flowppl::ppl::model_fn;
+/// use flowppl::prelude::*;
+/// # fn main() -> flowppl::Result<()> {
+/// // `model`: mu on the reals, s > 0: one unconstrained coordinate each.
+/// # let model = model_fn("m", |ctx: &mut Ctx<'_, f64, Cpu>| {
+/// #     ctx.sample("mu", Normal::new(0.0, 1.0)?, None)?;
+/// #     ctx.sample("s", Exponential::new(1.0)?, None)?;
+/// #     Ok(())
+/// # });
+/// let dev = Cpu::default();
+/// let layout = LatentLayout::of(&model, &dev, 0)?;
+/// let slot: &LatentSlot<f64, Cpu> = &layout.slots[1];
+/// assert_eq!((slot.name.as_str(), slot.offset, slot.columns), ("s", 1, 1));
+/// assert_eq!(slot.support, Constraint::Positive);
+/// // Its bijector maps the reals onto the support: exp(0) = 1.
+/// let (one, _) = slot.bijector.forward(&Var::scalar(&dev, 0.0), None)?;
+/// assert_eq!(one.item()?, 1.0);
+/// # Ok(())
+/// # }
+/// ```
 pub struct LatentSlot<E: Real, D: Backend<E>> {
     /// The site's name.
     pub name: String,
@@ -26,6 +50,27 @@ pub struct LatentSlot<E: Real, D: Backend<E>> {
 }
 
 /// Every latent site of a model, in execution order, with its slot in `R^dimension`.
+///
+/// # Examples
+/// ```
+/// use flowppl::infer::LatentLayout;
+/// use flowppl::ppl::model_fn;
+/// use flowppl::prelude::*;
+/// # fn main() -> flowppl::Result<()> {
+/// // mu on the reals, s > 0: one unconstrained coordinate each.
+/// let model = model_fn("m", |ctx: &mut Ctx<'_, f64, Cpu>| {
+///     ctx.sample("mu", Normal::new(0.0, 1.0)?, None)?;
+///     ctx.sample("s", Exponential::new(1.0)?, None)?;
+///     Ok(())
+/// });
+/// let dev = Cpu::default();
+/// let layout = LatentLayout::of(&model, &dev, 0)?;
+/// assert_eq!(layout.dimension, 2);
+/// let names: Vec<&str> = layout.slots.iter().map(|s| s.name.as_str()).collect();
+/// assert_eq!(names, ["mu", "s"]);
+/// # Ok(())
+/// # }
+/// ```
 pub struct LatentLayout<E: Real, D: Backend<E>> {
     /// The slots.
     pub slots: Vec<LatentSlot<E, D>>,
@@ -50,6 +95,31 @@ impl<E: Real, D: Backend<E>> LatentLayout<E, D> {
     /// # Errors
     /// Errors of the model; [`Error::Site`] for a discrete latent site (no bijection from the
     /// reals: it must be marginalised or observed).
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::infer::LatentLayout;
+    /// # use flowppl::ppl::model_fn;
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// // `model`: mu on the reals, s > 0: one unconstrained coordinate each.
+    /// # let model = model_fn("m", |ctx: &mut Ctx<'_, f64, Cpu>| {
+    /// #     ctx.sample("mu", Normal::new(0.0, 1.0)?, None)?;
+    /// #     ctx.sample("s", Exponential::new(1.0)?, None)?;
+    /// #     Ok(())
+    /// # });
+    /// let dev = Cpu::default();
+    /// let layout = LatentLayout::of(&model, &dev, 0)?;
+    /// assert_eq!(layout.slots.len(), 2);
+    /// // A model without latent sites has nothing to lay out.
+    /// let observed_only = model_fn("obs", |ctx: &mut Ctx<'_, f64, Cpu>| {
+    ///     ctx.observe("y", Normal::new(0.0, 1.0)?, Var::scalar(ctx.device(), 0.5), None)?;
+    ///     Ok(())
+    /// });
+    /// assert!(LatentLayout::of(&observed_only, &dev, 0).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn of(model: &dyn Model<E, D>, device: &D, seed: u64) -> Result<Self> {
         let prototype = prototype_trace(model, device, seed)?;
         let mut slots = Vec::new();
@@ -94,6 +164,31 @@ impl<E: Real, D: Backend<E>> LatentLayout<E, D> {
     ///
     /// # Errors
     /// Shape errors when `theta` does not have `dimension` columns.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::infer::LatentLayout;
+    /// # use flowppl::ppl::model_fn;
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// // `model`: mu on the reals, s > 0: one unconstrained coordinate each.
+    /// # let model = model_fn("m", |ctx: &mut Ctx<'_, f64, Cpu>| {
+    /// #     ctx.sample("mu", Normal::new(0.0, 1.0)?, None)?;
+    /// #     ctx.sample("s", Exponential::new(1.0)?, None)?;
+    /// #     Ok(())
+    /// # });
+    /// let dev = Cpu::default();
+    /// let layout = LatentLayout::of(&model, &dev, 0)?;
+    /// // Two particles: (mu, ln s) = (0.3, 0) and (0.3, ln 2).
+    /// let theta = Var::from_vec(&dev, vec![0.3, 0.0, 0.3, 2f64.ln()], 2, 2)?;
+    /// let (values, log_det) = layout.constrain(&theta)?;
+    /// assert_eq!(values["mu"].to_vec(), [0.3, 0.3]);
+    /// assert!((values["s"].to_vec()[1] - 2.0).abs() < 1e-12);
+    /// // ln |det J| of s = exp(x) is x.
+    /// assert!((log_det.to_vec()[1] - 2f64.ln()).abs() < 1e-12);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn constrain(&self, theta: &Var<E, D>) -> Result<(Values<E, D>, Var<E, D>)> {
         let mut values = Values::new();
         let mut log_det: Option<Var<E, D>> = None;
@@ -119,6 +214,28 @@ impl<E: Real, D: Backend<E>> LatentLayout<E, D> {
     /// # Errors
     /// [`Error::Site`] when a given initial value has the wrong size or lies outside the
     /// support.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::infer::LatentLayout;
+    /// use flowppl::ppl::model_fn;
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// // mu on the reals, s > 0: one unconstrained coordinate each.
+    /// let model = model_fn("m", |ctx: &mut Ctx<'_, f64, Cpu>| {
+    ///     ctx.sample("mu", Normal::new(0.0, 1.0)?, None)?;
+    ///     ctx.sample("s", Exponential::new(1.0)?, None)?;
+    ///     Ok(())
+    /// });
+    /// let dev = Cpu::default();
+    /// let layout = LatentLayout::of(&model, &dev, 0)?;
+    /// let init = InitStrategy::Values([("mu".to_string(), vec![0.3]), ("s".to_string(), vec![2.0])].into());
+    /// let point = layout.initial_point(&model, &dev, &init, 0)?;
+    /// assert!((point[0] - 0.3).abs() < 1e-12 && (point[1] - 2f64.ln()).abs() < 1e-12);
+    /// assert_eq!(layout.initial_point(&model, &dev, &InitStrategy::Feasible, 0)?, [0.0, 0.0]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn initial_point(
         &self,
         model: &dyn Model<E, D>,

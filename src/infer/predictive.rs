@@ -46,6 +46,26 @@ impl<E: Real, D: Backend<E>> Handler<E, D> for Uncondition {
 /// The prior predictive runs the model from its priors; the posterior predictive fixes the
 /// latent sites to posterior draws (e.g. [`Fit::posterior_samples`](super::Fit::posterior_samples))
 /// and draws new data given each.
+///
+/// # Examples
+/// ```
+/// use flowppl::prelude::*;
+/// use flowppl::ppl::model_fn;
+/// # fn main() -> flowppl::Result<()> {
+/// // mu ~ N(0, 1); y ~ N(mu, 1) observed at 2.
+/// let model = model_fn("m", |ctx: &mut Ctx<'_, f64, Cpu>| {
+///     let mu = ctx.sample("mu", Normal::new(0.0, 1.0)?, None)?;
+///     ctx.observe("y", Normal::new(&mu, 1.0)?, Var::scalar(ctx.device(), 2.0), None)?;
+///     Ok(())
+/// });
+/// let dev = Cpu::default();
+/// // Prior predictive: mu ~ N(0, 1) and y ~ N(mu, 1) drawn anew, not the observed 2.
+/// let draws = Predictive::prior(&model, 100).run(&dev, 0)?;
+/// assert_eq!((draws["mu"].shape(), draws["y"].shape()), ((100, 1), (100, 1)));
+/// assert!(draws["y"].to_vec().iter().any(|&y| y != 2.0));
+/// # Ok(())
+/// # }
+/// ```
 pub struct Predictive<M, E: Real, D: Backend<E>> {
     model: M,
     posterior: Option<Values<E, D>>,
@@ -54,6 +74,27 @@ pub struct Predictive<M, E: Real, D: Backend<E>> {
 
 impl<E: Real, D: Backend<E>, M: Model<E, D>> Predictive<M, E, D> {
     /// The prior predictive with `draws` draws.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// use flowppl::ppl::model_fn;
+    /// # fn main() -> flowppl::Result<()> {
+    /// // mu ~ N(0, 1); y ~ N(mu, 1) observed at 2.
+    /// let model = model_fn("m", |ctx: &mut Ctx<'_, f64, Cpu>| {
+    ///     let mu = ctx.sample("mu", Normal::new(0.0, 1.0)?, None)?;
+    ///     ctx.observe("y", Normal::new(&mu, 1.0)?, Var::scalar(ctx.device(), 2.0), None)?;
+    ///     Ok(())
+    /// });
+    /// let dev = Cpu::default();
+    /// let y = Predictive::prior(&model, 4000).run(&dev, 0)?["y"].to_vec();
+    /// // Marginally y ~ N(0, 2): check the mean and variance loosely.
+    /// let mean = y.iter().sum::<f64>() / 4000.0;
+    /// let variance = y.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / 3999.0;
+    /// assert!(mean.abs() < 0.1 && (variance - 2.0).abs() < 0.2, "{mean} {variance}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn prior(model: M, draws: usize) -> Self {
         Predictive {
             model,
@@ -66,6 +107,30 @@ impl<E: Real, D: Backend<E>, M: Model<E, D>> Predictive<M, E, D> {
     ///
     /// # Errors
     /// [`Error::InvalidShape`] when the draws are empty or disagree in their row counts.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::handlers::values;
+    /// use flowppl::prelude::*;
+    /// # use flowppl::ppl::model_fn;
+    /// # fn main() -> flowppl::Result<()> {
+    /// // `model`: mu ~ N(0, 1); y ~ N(mu, 1) observed at 2.
+    /// # let model = model_fn("m", |ctx: &mut Ctx<'_, f64, Cpu>| {
+    /// #     let mu = ctx.sample("mu", Normal::new(0.0, 1.0)?, None)?;
+    /// #     ctx.observe("y", Normal::new(&mu, 1.0)?, Var::scalar(ctx.device(), 2.0), None)?;
+    /// #     Ok(())
+    /// # });
+    /// let dev = Cpu::default();
+    /// let mu = Var::from_vec(&dev, vec![0.5, 1.5, 2.5], 3, 1)?;
+    /// let draws = Predictive::posterior(&model, values([("mu", mu)]))?.run(&dev, 0)?;
+    /// assert_eq!(draws["mu"].to_vec(), [0.5, 1.5, 2.5]);
+    /// assert_eq!(draws["y"].shape(), (3, 1));
+    /// // Draws must agree in number.
+    /// let uneven = values([("mu", Var::zeros(&dev, 3, 1)), ("other", Var::zeros(&dev, 2, 1))]);
+    /// assert!(Predictive::posterior(&model, uneven).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn posterior(model: M, samples: Values<E, D>) -> Result<Self> {
         let mut rows = samples.values().map(|v| v.rows());
         let draws = rows.next().ok_or_else(|| {
@@ -88,6 +153,25 @@ impl<E: Real, D: Backend<E>, M: Model<E, D>> Predictive<M, E, D> {
     ///
     /// # Errors
     /// Errors of the model, naming the site.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::handlers::values;
+    /// use flowppl::ppl::model_fn;
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let model = model_fn("m", |ctx: &mut Ctx<'_, f64, Cpu>| {
+    ///     let mu = ctx.sample("mu", Normal::new(0.0, 1.0)?, None)?;
+    ///     ctx.deterministic("twice", &mu * 2.0)?;
+    ///     Ok(())
+    /// });
+    /// let dev = Cpu::default();
+    /// let mu = Var::from_vec(&dev, vec![0.5, 1.5], 2, 1)?;
+    /// let draws = Predictive::posterior(&model, values([("mu", mu)]))?.run(&dev, 0)?;
+    /// assert_eq!(draws["twice"].to_vec(), [1.0, 3.0]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn run(&self, device: &D, seed: u64) -> Result<Values<E, D>> {
         let mut rng = seeded(seed);
         let mut ctx = Ctx::new(device, &mut rng).with_particles(self.draws);

@@ -13,6 +13,15 @@
 use crate::error::{Error, Result};
 
 /// How far a fitted guide can be trusted, from its k-hat.
+///
+/// # Examples
+/// ```
+/// use flowppl::infer::{psis_khat, KhatReading};
+/// // Pareto ratios r = u^-k (at evenly spaced quantiles u) have 1/k moments.
+/// let ratios = |k: f64| -> Vec<f64> { (0..1000).map(|i| -k * ((i as f64 + 0.5) / 1000.0).ln()).collect() };
+/// assert_eq!(KhatReading::of(psis_khat(&ratios(0.2)).unwrap()), KhatReading::Good);
+/// assert_eq!(KhatReading::of(psis_khat(&ratios(1.2)).unwrap()), KhatReading::NotTrustworthy);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KhatReading {
     /// `k < 0.5`: importance sampling (and the guide) is reliable.
@@ -25,6 +34,14 @@ pub enum KhatReading {
 
 impl KhatReading {
     /// The reading of `k`.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::infer::KhatReading;
+    /// assert_eq!(KhatReading::of(0.3), KhatReading::Good);
+    /// assert_eq!(KhatReading::of(0.5), KhatReading::Usable);
+    /// assert_eq!(KhatReading::of(0.7), KhatReading::NotTrustworthy);
+    /// ```
     pub fn of(k: f64) -> Self {
         if k < 0.5 {
             KhatReading::Good
@@ -36,6 +53,13 @@ impl KhatReading {
     }
 
     /// `good`, `usable` or `not trustworthy`.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::infer::KhatReading;
+    /// assert_eq!(KhatReading::Usable.as_str(), "usable");
+    /// assert_eq!(KhatReading::of(0.9).as_str(), "not trustworthy");
+    /// ```
     pub fn as_str(&self) -> &'static str {
         match self {
             KhatReading::Good => "good",
@@ -50,6 +74,17 @@ impl KhatReading {
 /// # Errors
 /// [`Error::InvalidConfig`] for fewer than 20 ratios or a non-finite ratio (`-inf` ratios, zero
 /// weight, are allowed).
+///
+/// # Examples
+/// ```
+/// use flowppl::infer::psis_khat;
+/// // Log ratios of Pareto ratios with shape k = 0.8, at evenly spaced quantiles.
+/// let w: Vec<f64> = (0..2000).map(|i| -0.8 * ((i as f64 + 0.5) / 2000.0).ln()).collect();
+/// let khat = psis_khat(&w).unwrap();
+/// assert!((khat - 0.8).abs() < 0.1, "{khat}");
+/// // Fewer than 20 ratios, or a NaN, are refused.
+/// assert!(psis_khat(&[0.0; 10]).is_err() && psis_khat(&[f64::NAN; 30]).is_err());
+/// ```
 pub fn psis_khat(log_ratios: &[f64]) -> Result<f64> {
     let s = log_ratios.len();
     if s < 20 {
@@ -139,6 +174,15 @@ fn generalised_pareto_shape(x: &[f64]) -> f64 {
 ///
 /// # Errors
 /// [`Error::InvalidConfig`] for fewer than 2 ratios, NaN, or every ratio `-inf`.
+///
+/// # Examples
+/// ```
+/// use flowppl::infer::psis::log_mean_exp_with_error;
+/// // Ratios 1 and 3: ln mean = ln 2; r = (1/3, 1) gives se = sd(r) / (sqrt(2) mean(r)) = 1/2.
+/// let (estimate, se) = log_mean_exp_with_error(&[0.0, 3f64.ln()]).unwrap();
+/// assert!((estimate - 2f64.ln()).abs() < 1e-12 && (se - 0.5).abs() < 1e-12);
+/// assert!(log_mean_exp_with_error(&[1.0]).is_err());
+/// ```
 pub fn log_mean_exp_with_error(log_ratios: &[f64]) -> Result<(f64, f64)> {
     let s = log_ratios.len();
     let largest = log_ratios.iter().copied().fold(f64::NEG_INFINITY, f64::max);

@@ -4,6 +4,28 @@ use crate::error::Result;
 use serde::Serialize;
 
 /// Statistics of one scalar coordinate of the posterior.
+///
+/// # Examples
+/// ```
+/// use flowppl::infer::SummaryRow;
+/// use flowppl::prelude::*;
+/// # use flowppl::ppl::model_fn;
+/// # fn main() -> flowppl::Result<()> {
+/// // theta: two independent N(0, 1) coordinates.
+/// let model = model_fn("m", |ctx: &mut Ctx<'_, f32, Cpu>| {
+///     let plate = ctx.plate("p", 2, None)?;
+///     ctx.sample("theta", Normal::new(0.0, 1.0)?, Some(&plate))?;
+///     Ok(())
+/// });
+/// // An untrained point mass at (0.5, -0.5): exact statistics.
+/// let init = InitStrategy::Values([("theta".to_string(), vec![0.5, -0.5])].into());
+/// let fit = Svi::new(model, AutoDelta::new().with_init(init)).steps(0).run()?;
+/// let rows: Vec<SummaryRow> = fit.summary(10, 0)?.rows;
+/// assert_eq!(rows.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), ["theta[1]", "theta[2]"]);
+/// assert_eq!((rows[1].mean, rows[1].sd, rows[1].q50), (-0.5, 0.0, -0.5));
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SummaryRow {
     /// Stan-style flattened name: `mu`, or `theta[1]`, `theta[2]`, ... (1-based).
@@ -22,6 +44,28 @@ pub struct SummaryRow {
 
 /// A summary of a fitted posterior: one row per scalar coordinate of every latent (and
 /// deterministic) site, from draws of the guide.
+///
+/// # Examples
+/// ```
+/// use flowppl::infer::Summary;
+/// use flowppl::prelude::*;
+/// # use flowppl::ppl::model_fn;
+/// # fn main() -> flowppl::Result<()> {
+/// // theta: two independent N(0, 1) coordinates.
+/// let model = model_fn("m", |ctx: &mut Ctx<'_, f32, Cpu>| {
+///     let plate = ctx.plate("p", 2, None)?;
+///     ctx.sample("theta", Normal::new(0.0, 1.0)?, Some(&plate))?;
+///     Ok(())
+/// });
+/// let fit = Svi::new(model, AutoNormal::new()).steps(10).run()?;
+/// let summary: Summary = fit.summary(200, 0)?;
+/// assert_eq!((summary.rows.len(), summary.draws), (2, 200));
+/// assert!(summary.rows.iter().all(|r| r.q05 <= r.q50 && r.q50 <= r.q95 && r.sd > 0.0));
+/// // It prints as a table.
+/// assert!(summary.to_string().contains("theta[2]"));
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Summary {
     /// The rows, in site order.
@@ -34,6 +78,26 @@ pub struct Summary {
 
 impl Summary {
     /// The row called `name`.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # use flowppl::ppl::model_fn;
+    /// # fn main() -> flowppl::Result<()> {
+    /// // theta: two independent N(0, 1) coordinates.
+    /// let model = model_fn("m", |ctx: &mut Ctx<'_, f32, Cpu>| {
+    ///     let plate = ctx.plate("p", 2, None)?;
+    ///     ctx.sample("theta", Normal::new(0.0, 1.0)?, Some(&plate))?;
+    ///     Ok(())
+    /// });
+    /// let init = InitStrategy::Values([("theta".to_string(), vec![0.5, -0.5])].into());
+    /// let fit = Svi::new(model, AutoDelta::new().with_init(init)).steps(0).run()?;
+    /// let summary = fit.summary(10, 0)?;
+    /// assert_eq!(summary.get("theta[2]").unwrap().mean, -0.5);
+    /// assert!(summary.get("theta").is_none());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get(&self, name: &str) -> Option<&SummaryRow> {
         self.rows.iter().find(|r| r.name == name)
     }

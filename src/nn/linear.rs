@@ -5,6 +5,21 @@ use crate::error::Result;
 use crate::params::{Init, ParamStore};
 
 /// How a [`Linear`] layer's parameters start.
+///
+/// # Examples
+/// ```
+/// use flowppl::nn::{Linear, LinearInit};
+/// # use flowppl::backend::{rng::seeded, Cpu};
+/// # use flowppl::params::ParamStore;
+/// # fn main() -> flowppl::Result<()> {
+/// # let mut store = ParamStore::<f64, Cpu>::new(&Cpu::default());
+/// assert_eq!(LinearInit::default(), LinearInit::FanIn);
+/// let layer = Linear::new("l", 4, 3).with_init(LinearInit::Glorot);
+/// layer.initialize(&mut store, &mut seeded(0))?;
+/// assert_eq!(store.values("l.bias")?, vec![0.0; 3]); // Glorot: zero biases
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum LinearInit {
     /// Weights and biases `U(-1/sqrt(inputs), 1/sqrt(inputs))` (PyTorch's default): random
@@ -20,6 +35,25 @@ pub enum LinearInit {
 
 /// `y = x W + b` with `W` of shape `(inputs, outputs)`; with a mask `M`, `y = x (W * M) + b`
 /// (MADE). Parameters start as [`LinearInit`] says (fan-in uniform by default), or as given.
+///
+/// # Examples
+/// ```
+/// use flowppl::nn::Linear;
+/// # use flowppl::backend::{rng::seeded, Cpu, Var};
+/// # use flowppl::params::ParamStore;
+/// # fn main() -> flowppl::Result<()> {
+/// let device = Cpu::default();
+/// let mut store = ParamStore::<f64, Cpu>::new(&device);
+/// let layer = Linear::new("l", 2, 1);
+/// layer.initialize(&mut store, &mut seeded(0))?;
+/// store.insert("l.weight", 2, 1, &[2.0, 3.0])?;
+/// layer.set_bias(&mut store, &[1.0])?;
+/// let x = Var::from_rows(&device, &[[1.0, 1.0]])?;
+/// let y = layer.bind(&store, None)?.forward(&x)?;
+/// assert_eq!(y.to_f64_vec(), vec![6.0]); // 1*2 + 1*3 + 1
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct Linear {
     name: String,
@@ -31,6 +65,21 @@ pub struct Linear {
 
 impl Linear {
     /// A layer named `name` (its parameters are `name.weight` and `name.bias`).
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::nn::Linear;
+    /// # use flowppl::backend::{rng::seeded, Cpu};
+    /// # use flowppl::params::ParamStore;
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let mut store = ParamStore::<f64, Cpu>::new(&Cpu::default());
+    /// let layer = Linear::new("enc", 3, 2);
+    /// layer.initialize(&mut store, &mut seeded(0))?;
+    /// assert_eq!(store.shape("enc.weight")?, (3, 2));
+    /// assert_eq!(store.shape("enc.bias")?, (1, 2));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn new(name: &str, inputs: usize, outputs: usize) -> Self {
         Linear {
             name: name.to_string(),
@@ -42,18 +91,60 @@ impl Linear {
     }
 
     /// The same layer with another initialisation.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::nn::{Linear, LinearInit};
+    /// # use flowppl::backend::{rng::seeded, Cpu};
+    /// # use flowppl::params::ParamStore;
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let mut store = ParamStore::<f64, Cpu>::new(&Cpu::default());
+    /// # let mut rng = seeded(0);
+    /// Linear::new("a", 4, 3).initialize(&mut store, &mut rng)?;
+    /// let glorot = Linear::new("b", 4, 3).with_init(LinearInit::Glorot);
+    /// glorot.initialize(&mut store, &mut rng)?;
+    /// // fan-in biases are U(-1/2, 1/2) for 4 inputs; Glorot biases are zero
+    /// assert!(store.values("a.bias")?.iter().all(|b| b.abs() <= 0.5 && *b != 0.0));
+    /// assert_eq!(store.values("b.bias")?, vec![0.0; 3]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn with_init(mut self, init: LinearInit) -> Self {
         self.init = init;
         self
     }
 
     /// The same layer with a fixed 0/1 mask `(inputs, outputs)`, row-major.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::nn::Linear;
+    /// # use flowppl::backend::{rng::seeded, Cpu, Var};
+    /// # use flowppl::params::ParamStore;
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let device = Cpu::default();
+    /// # let mut store = ParamStore::<f64, Cpu>::new(&device);
+    /// let layer = Linear::new("m", 2, 2).masked(vec![1.0, 0.0, 0.0, 1.0]); // diagonal only
+    /// layer.initialize(&mut store, &mut seeded(0))?;
+    /// store.insert("m.weight", 2, 2, &[2.0, 5.0, 7.0, 3.0])?;
+    /// layer.set_bias(&mut store, &[0.0, 0.0])?;
+    /// let x = Var::from_rows(&device, &[[1.0, 1.0]])?;
+    /// assert_eq!(layer.bind(&store, None)?.forward(&x)?.to_f64_vec(), vec![2.0, 3.0]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn masked(mut self, mask: Vec<f64>) -> Self {
         self.mask = Some(mask);
         self
     }
 
     /// The prefix of the layer's parameter names.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::nn::Linear;
+    /// assert_eq!(Linear::new("enc.0", 2, 3).name_prefix(), "enc.0");
+    /// ```
     pub fn name_prefix(&self) -> &str {
         &self.name
     }
@@ -62,6 +153,24 @@ impl Linear {
     ///
     /// # Errors
     /// Shape conflicts with existing parameters.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::nn::Linear;
+    /// # use flowppl::backend::{rng::seeded, Cpu};
+    /// # use flowppl::params::ParamStore;
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let mut store = ParamStore::<f64, Cpu>::new(&Cpu::default());
+    /// # let mut rng = seeded(0);
+    /// let layer = Linear::new("l", 3, 2);
+    /// layer.initialize(&mut store, &mut rng)?;
+    /// let before = store.values("l.weight")?;
+    /// layer.initialize(&mut store, &mut rng)?; // existing parameters are kept
+    /// assert_eq!(store.values("l.weight")?, before);
+    /// assert!(Linear::new("l", 4, 2).initialize(&mut store, &mut rng).is_err()); // shape conflict
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn initialize<E: Real, D: Backend<E>>(
         &self,
         store: &mut ParamStore<E, D>,
@@ -97,6 +206,22 @@ impl Linear {
     ///
     /// # Errors
     /// Unknown parameter or wrong length.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::nn::Linear;
+    /// # use flowppl::backend::{rng::seeded, Cpu};
+    /// # use flowppl::params::ParamStore;
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let mut store = ParamStore::<f64, Cpu>::new(&Cpu::default());
+    /// let layer = Linear::new("l", 3, 2);
+    /// layer.initialize(&mut store, &mut seeded(0))?;
+    /// layer.set_bias(&mut store, &[1.0, -1.0])?;
+    /// assert_eq!(store.values("l.bias")?, vec![1.0, -1.0]);
+    /// assert!(layer.set_bias(&mut store, &[1.0]).is_err()); // wrong length
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn set_bias<E: Real, D: Backend<E>>(
         &self,
         store: &mut ParamStore<E, D>,
@@ -110,6 +235,24 @@ impl Linear {
     ///
     /// # Errors
     /// Unknown parameter.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::nn::Linear;
+    /// # use flowppl::backend::{rng::seeded, Cpu};
+    /// # use flowppl::params::ParamStore;
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let mut store = ParamStore::<f64, Cpu>::new(&Cpu::default());
+    /// let layer = Linear::new("l", 3, 2);
+    /// layer.initialize(&mut store, &mut seeded(0))?;
+    /// let (w, b) = (store.values("l.weight")?, store.values("l.bias")?);
+    /// layer.scale_weights(&mut store, 0.5)?;
+    /// let close = |new: Vec<f64>, old: Vec<f64>| new.iter().zip(&old).all(|(n, o)| (n - 0.5 * o).abs() < 1e-12);
+    /// assert!(close(store.values("l.weight")?, w) && close(store.values("l.bias")?, b));
+    /// assert!(Linear::new("absent", 3, 2).scale_weights(&mut store, 0.5).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn scale_weights<E: Real, D: Backend<E>>(
         &self,
         store: &mut ParamStore<E, D>,
@@ -133,6 +276,25 @@ impl Linear {
     ///
     /// # Errors
     /// Missing parameters.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::nn::Linear;
+    /// # use flowppl::backend::{rng::seeded, Cpu, Graph, Var};
+    /// # use flowppl::params::ParamStore;
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let device = Cpu::default();
+    /// # let mut store = ParamStore::<f64, Cpu>::new(&device);
+    /// let layer = Linear::new("l", 2, 1);
+    /// layer.initialize(&mut store, &mut seeded(0))?;
+    /// let graph = Graph::new(&device);
+    /// let x = Var::from_rows(&device, &[[1.0, 2.0]])?;
+    /// let mut grads = layer.bind(&store, Some(&graph))?.forward(&x)?.sum().backward()?;
+    /// assert_eq!(store.gradient(&mut grads, "l.weight")?, vec![1.0, 2.0]); // d(xW)/dW = x
+    /// assert!(Linear::new("absent", 2, 1).bind(&store, None).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn bind<E: Real, D: Backend<E>>(
         &self,
         store: &ParamStore<E, D>,
@@ -157,6 +319,25 @@ impl Linear {
 }
 
 /// A [`Linear`] layer's parameters for one step.
+///
+/// # Examples
+/// ```
+/// use flowppl::nn::Linear;
+/// # use flowppl::backend::{rng::seeded, Cpu, Var};
+/// # use flowppl::params::ParamStore;
+/// # fn main() -> flowppl::Result<()> {
+/// # let device = Cpu::default();
+/// # let mut store = ParamStore::<f64, Cpu>::new(&device);
+/// let layer = Linear::new("l", 3, 4);
+/// layer.initialize(&mut store, &mut seeded(0))?;
+/// let bound = layer.bind(&store, None)?;
+/// let x = Var::zeros(&device, 5, 3);
+/// let y = bound.forward(&x)?;
+/// assert_eq!(y.shape(), (5, 4));
+/// assert_eq!(y.to_f64_vec()[..4], store.values("l.bias")?[..]); // zero input gives the bias
+/// # Ok(())
+/// # }
+/// ```
 pub struct BoundLinear<E: Real, D: Backend<E>> {
     weight: Var<E, D>,
     bias: Var<E, D>,
@@ -167,6 +348,25 @@ impl<E: Real, D: Backend<E>> BoundLinear<E, D> {
     ///
     /// # Errors
     /// Shape errors.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::nn::Linear;
+    /// # use flowppl::backend::{rng::seeded, Cpu, Var};
+    /// # use flowppl::params::ParamStore;
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let device = Cpu::default();
+    /// # let mut store = ParamStore::<f64, Cpu>::new(&device);
+    /// let layer = Linear::new("l", 2, 2);
+    /// layer.initialize(&mut store, &mut seeded(0))?;
+    /// store.insert("l.weight", 2, 2, &[1.0, 2.0, 3.0, 4.0])?;
+    /// layer.set_bias(&mut store, &[0.5, -0.5])?;
+    /// let x = Var::from_rows(&device, &[[1.0, 0.0], [0.0, 1.0]])?;
+    /// let y = layer.bind(&store, None)?.forward(&x)?;
+    /// assert_eq!(y.to_f64_vec(), vec![1.5, 1.5, 3.5, 3.5]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn forward(&self, x: &Var<E, D>) -> Result<Var<E, D>> {
         x.matmul(&self.weight)?.add(&self.bias)
     }

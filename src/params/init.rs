@@ -5,6 +5,18 @@ use crate::backend::Rng;
 use crate::error::{Error, Result};
 
 /// The initial values of a parameter.
+///
+/// # Examples
+/// ```
+/// use flowppl::prelude::*;
+/// # fn main() -> flowppl::Result<()> {
+/// let mut rng = flowppl::backend::rng::seeded(0);
+/// assert_eq!(Init::Constant(0.5).values("w", 2, 2, &mut rng)?, vec![0.5; 4]);
+/// let u = Init::Uniform { low: -1.0, high: 1.0 }.values("w", 3, 4, &mut rng)?;
+/// assert!(u.len() == 12 && u.iter().all(|v| (-1.0..1.0).contains(v)));
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub enum Init {
     /// All zeros.
@@ -38,6 +50,20 @@ impl Init {
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] for a wrong number of explicit values or invalid bounds.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let mut rng = flowppl::backend::rng::seeded(0);
+    /// let w = Init::XavierUniform.values("w", 20, 30, &mut rng)?;
+    /// let bound = (6.0f64 / 50.0).sqrt(); // sqrt(6 / (fan_in + fan_out))
+    /// assert!(w.len() == 600 && w.iter().all(|v| v.abs() < bound));
+    /// assert!(Init::Values(vec![1.0, 2.0]).values("w", 1, 3, &mut rng).is_err()); // 2 for 3
+    /// assert!(Init::Uniform { low: 1.0, high: 0.0 }.values("w", 1, 1, &mut rng).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn values(
         &self,
         name: &str,

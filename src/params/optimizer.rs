@@ -6,6 +6,23 @@ use crate::error::{Error, Result};
 use dfdx::prelude::{Axes2, SumTo};
 
 /// Something that updates a [`ParamStore`] from gradients.
+///
+/// # Examples
+/// ```
+/// use flowppl::prelude::*;
+/// # fn main() -> flowppl::Result<()> {
+/// let mut store = ParamStore::<f64, Cpu>::new(&Cpu::default());
+/// store.insert("p", 1, 1, &[0.0])?;
+/// let mut opt = Sgd::<f64, Cpu>::new(0.1)?;
+/// let graph = Graph::new(store.device());
+/// let p = store.var(&graph, "p")?;
+/// let mut grads = (&p - 1.0).square().sum().backward()?;
+/// opt.step(&mut store, &mut grads)?; // p -= 0.1 * 2 (p - 1)
+/// assert!((store.values("p")?[0] - 0.2).abs() < 1e-12);
+/// assert_eq!(opt.steps_taken(), 1);
+/// # Ok(())
+/// # }
+/// ```
 pub trait Optimizer<E: Real, D: Backend<E>> {
     /// One update of every parameter in `store`.
     ///

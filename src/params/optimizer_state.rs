@@ -9,6 +9,36 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 /// The serialisable state of an optimizer.
+///
+/// # Examples
+/// ```
+/// # use flowppl::prelude::*;
+/// # fn step(
+/// #     opt: &mut impl Optimizer<f64, Cpu>,
+/// #     store: &mut ParamStore<f64, Cpu>,
+/// # ) -> flowppl::Result<()> {
+/// #     let graph = Graph::new(store.device());
+/// #     let p = store.var(&graph, "p")?;
+/// #     let mut grads = (&p - 1.0).square().sum().backward()?;
+/// #     opt.step(store, &mut grads)
+/// # }
+/// # fn main() -> flowppl::Result<()> {
+/// # let mut store = ParamStore::<f64, Cpu>::new(&Cpu::default());
+/// // `step` takes one optimizer step on the loss (p - 1)^2, whose gradient is 2 (p - 1).
+/// use flowppl::params::OptimizerState;
+/// store.insert("p", 1, 1, &[0.0])?;
+/// let mut adam = Adam::<f64, Cpu>::new(0.1)?;
+/// step(&mut adam, &mut store)?;
+/// let state: OptimizerState = adam.state()?;
+/// assert_eq!((state.kind.as_str(), state.steps), ("adam", 1));
+/// let names: Vec<&str> = state.buffers.iter().map(|b| b.name.as_str()).collect();
+/// assert_eq!(names, ["p/m", "p/v"]);
+/// let mut resumed = Adam::<f64, Cpu>::new(0.1)?;
+/// resumed.restore_state(&state, &Cpu::default())?;
+/// assert_eq!(resumed.steps_taken(), 1);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OptimizerState {
     /// Which optimizer wrote it (`adam`, `sgd`).

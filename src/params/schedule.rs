@@ -4,6 +4,14 @@ use crate::error::{Error, Result};
 use std::f64::consts::PI;
 
 /// A multiplier on the base learning rate as a function of the step number `t` (0-based).
+///
+/// # Examples
+/// ```
+/// use flowppl::prelude::*;
+/// let s = Schedule::Step { every: 10, gamma: 0.5 };
+/// assert_eq!((s.factor(9), s.factor(10), s.factor(25)), (1.0, 0.5, 0.25));
+/// assert_eq!(Schedule::default(), Schedule::Constant);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub enum Schedule {
     /// Always 1.
@@ -34,6 +42,15 @@ pub enum Schedule {
 
 impl Schedule {
     /// The exponential decay that goes from 1 to `final_fraction` in `total` steps.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// let s = Schedule::exponential_to(0.01, 1000);
+    /// assert!(matches!(s, Schedule::Exponential { .. }));
+    /// assert!((s.factor(0) - 1.0).abs() < 1e-15);
+    /// assert!((s.factor(1000) - 0.01).abs() < 1e-12);
+    /// ```
     pub fn exponential_to(final_fraction: f64, total: u64) -> Self {
         Schedule::Exponential {
             gamma: final_fraction.powf(1.0 / total.max(1) as f64),
@@ -41,6 +58,16 @@ impl Schedule {
     }
 
     /// The multiplier at step `t`.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// let cosine = Schedule::Cosine { total: 100, final_fraction: 0.1 };
+    /// assert!((cosine.factor(0) - 1.0).abs() < 1e-15);
+    /// assert!((cosine.factor(50) - 0.55).abs() < 1e-12); // halfway: f + (1 - f) / 2
+    /// assert!((cosine.factor(500) - 0.1).abs() < 1e-12); // constant after `total`
+    /// assert!((Schedule::Exponential { gamma: 0.9 }.factor(2) - 0.81).abs() < 1e-15);
+    /// ```
     pub fn factor(&self, t: u64) -> f64 {
         match *self {
             Schedule::Constant => 1.0,
@@ -60,6 +87,15 @@ impl Schedule {
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] naming the bad field.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// assert!(Schedule::Cosine { total: 10, final_fraction: 0.0 }.validate().is_ok());
+    /// assert!(Schedule::Step { every: 0, gamma: 0.5 }.validate().is_err());
+    /// let error = Schedule::Exponential { gamma: 1.5 }.validate().unwrap_err();
+    /// assert!(error.to_string().contains("gamma"));
+    /// ```
     pub fn validate(&self) -> Result<()> {
         let bad = |message: String| {
             Err(Error::InvalidConfig {

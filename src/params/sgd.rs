@@ -12,6 +12,29 @@ use std::collections::HashMap;
 
 /// SGD with momentum `mu` (PyTorch's convention): `b = mu b + g`, `p -= lr_t b`; with Nesterov
 /// momentum `p -= lr_t (g + mu b)` (Sutskever et al. 2013).
+///
+/// # Examples
+/// ```
+/// # use flowppl::prelude::*;
+/// # fn step(
+/// #     opt: &mut impl Optimizer<f64, Cpu>,
+/// #     store: &mut ParamStore<f64, Cpu>,
+/// # ) -> flowppl::Result<()> {
+/// #     let graph = Graph::new(store.device());
+/// #     let p = store.var(&graph, "p")?;
+/// #     let mut grads = (&p - 1.0).square().sum().backward()?;
+/// #     opt.step(store, &mut grads)
+/// # }
+/// # fn main() -> flowppl::Result<()> {
+/// # let mut store = ParamStore::<f64, Cpu>::new(&Cpu::default());
+/// // `step` takes one optimizer step on the loss (p - 1)^2, whose gradient is 2 (p - 1).
+/// store.insert("p", 1, 1, &[0.0])?;
+/// let mut sgd = Sgd::<f64, Cpu>::new(0.1)?.with_momentum(0.9, true)?;
+/// step(&mut sgd, &mut store)?; // g = -2, b = g, p -= 0.1 (g + 0.9 b)
+/// assert!((store.values("p")?[0] - 0.38).abs() < 1e-12);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct Sgd<E: Real, D: Backend<E>> {
     learning_rate: f64,
@@ -28,6 +51,17 @@ impl<E: Real, D: Backend<E>> Sgd<E, D> {
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] for a non-positive or non-finite learning rate.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let sgd = Sgd::<f64, Cpu>::new(0.01)?;
+    /// assert_eq!((sgd.learning_rate(), sgd.steps_taken()), (0.01, 0));
+    /// assert!(matches!(Sgd::<f64, Cpu>::new(-1.0), Err(Error::InvalidConfig { .. })));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn new(lr: f64) -> Result<Self> {
         if !(lr > 0.0 && lr.is_finite()) {
             return Err(Error::InvalidConfig {
@@ -50,6 +84,31 @@ impl<E: Real, D: Backend<E>> Sgd<E, D> {
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] unless `mu` is in `[0, 1)`.
+    ///
+    /// # Examples
+    /// ```
+    /// # use flowppl::prelude::*;
+    /// # fn step(
+    /// #     opt: &mut impl Optimizer<f64, Cpu>,
+    /// #     store: &mut ParamStore<f64, Cpu>,
+    /// # ) -> flowppl::Result<()> {
+    /// #     let graph = Graph::new(store.device());
+    /// #     let p = store.var(&graph, "p")?;
+    /// #     let mut grads = (&p - 1.0).square().sum().backward()?;
+    /// #     opt.step(store, &mut grads)
+    /// # }
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let mut store = ParamStore::<f64, Cpu>::new(&Cpu::default());
+    /// // `step` takes one optimizer step on the loss (p - 1)^2, whose gradient is 2 (p - 1).
+    /// store.insert("p", 1, 1, &[0.0])?;
+    /// let mut sgd = Sgd::<f64, Cpu>::new(0.1)?.with_momentum(0.9, false)?;
+    /// step(&mut sgd, &mut store)?; // g = -2: b = -2, p = 0.2
+    /// step(&mut sgd, &mut store)?; // g = -1.6: b = 0.9 (-2) - 1.6 = -3.4, p = 0.2 + 0.34
+    /// assert!((store.values("p")?[0] - 0.54).abs() < 1e-12);
+    /// assert!(Sgd::<f64, Cpu>::new(0.1)?.with_momentum(1.0, false).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn with_momentum(mut self, momentum: f64, nesterov: bool) -> Result<Self> {
         if !(0.0..1.0).contains(&momentum) {
             return Err(Error::InvalidConfig {
@@ -66,6 +125,30 @@ impl<E: Real, D: Backend<E>> Sgd<E, D> {
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] for an invalid threshold.
+    ///
+    /// # Examples
+    /// ```
+    /// # use flowppl::prelude::*;
+    /// # fn step(
+    /// #     opt: &mut impl Optimizer<f64, Cpu>,
+    /// #     store: &mut ParamStore<f64, Cpu>,
+    /// # ) -> flowppl::Result<()> {
+    /// #     let graph = Graph::new(store.device());
+    /// #     let p = store.var(&graph, "p")?;
+    /// #     let mut grads = (&p - 1.0).square().sum().backward()?;
+    /// #     opt.step(store, &mut grads)
+    /// # }
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let mut store = ParamStore::<f64, Cpu>::new(&Cpu::default());
+    /// // `step` takes one optimizer step on the loss (p - 1)^2, whose gradient is 2 (p - 1).
+    /// store.insert("p", 1, 1, &[0.0])?;
+    /// let mut sgd = Sgd::<f64, Cpu>::new(0.1)?.with_clipping(GradientClipping::Value(0.5))?;
+    /// step(&mut sgd, &mut store)?; // gradient -2, clipped to -0.5
+    /// assert!((store.values("p")?[0] - 0.05).abs() < 1e-12);
+    /// assert!(Sgd::<f64, Cpu>::new(0.1)?.with_clipping(GradientClipping::Value(-1.0)).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn with_clipping(mut self, clipping: GradientClipping) -> Result<Self> {
         clipping.validate()?;
         self.clipping = clipping;
@@ -76,6 +159,33 @@ impl<E: Real, D: Backend<E>> Sgd<E, D> {
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] for invalid schedule parameters.
+    ///
+    /// # Examples
+    /// ```
+    /// # use flowppl::prelude::*;
+    /// # fn step(
+    /// #     opt: &mut impl Optimizer<f64, Cpu>,
+    /// #     store: &mut ParamStore<f64, Cpu>,
+    /// # ) -> flowppl::Result<()> {
+    /// #     let graph = Graph::new(store.device());
+    /// #     let p = store.var(&graph, "p")?;
+    /// #     let mut grads = (&p - 1.0).square().sum().backward()?;
+    /// #     opt.step(store, &mut grads)
+    /// # }
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let mut store = ParamStore::<f64, Cpu>::new(&Cpu::default());
+    /// // `step` takes one optimizer step on the loss (p - 1)^2, whose gradient is 2 (p - 1).
+    /// store.insert("p", 1, 1, &[0.0])?;
+    /// let halving = Schedule::Step { every: 1, gamma: 0.5 };
+    /// let mut sgd = Sgd::<f64, Cpu>::new(0.1)?.with_schedule(halving)?;
+    /// step(&mut sgd, &mut store)?; // lr 0.1, g = -2: p = 0.2
+    /// step(&mut sgd, &mut store)?; // lr 0.05, g = -1.6: p = 0.28
+    /// assert!((store.values("p")?[0] - 0.28).abs() < 1e-12);
+    /// let empty = Schedule::Cosine { total: 0, final_fraction: 0.0 };
+    /// assert!(Sgd::<f64, Cpu>::new(0.1)?.with_schedule(empty).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn with_schedule(mut self, schedule: Schedule) -> Result<Self> {
         schedule.validate()?;
         self.schedule = schedule;

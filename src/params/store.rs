@@ -64,6 +64,14 @@ impl<E: Real, D: Backend<E>> Clone for ParamStore<E, D> {
 
 impl<E: Real, D: Backend<E>> ParamStore<E, D> {
     /// An empty store on `device`.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// let store = ParamStore::<f64, Cpu>::new(&Cpu::default());
+    /// assert!(store.is_empty());
+    /// assert_eq!((store.len(), store.num_values()), (0, 0));
+    /// ```
     pub fn new(device: &D) -> Self {
         ParamStore {
             device: device.clone(),
@@ -77,26 +85,89 @@ impl<E: Real, D: Backend<E>> ParamStore<E, D> {
     /// checks that every parameter it needs is present with its shape, without allocating
     /// anything. Loaders freeze the store they restored from a file, so that a file claiming
     /// a huge architecture is refused instead of allocated.
+    ///
+    /// # Examples
+    /// ```
+    /// # use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let mut store = ParamStore::<f64, Cpu>::new(&Cpu::default());
+    /// store.insert("w", 1, 1, &[1.0])?;
+    /// store.freeze(true);
+    /// store.insert("w", 1, 1, &[2.0])?; // present parameters can still change
+    /// assert!(matches!(store.insert("new", 1, 1, &[0.0]), Err(Error::UnknownParameter { .. })));
+    /// store.freeze(false);
+    /// assert!(store.insert("new", 1, 1, &[0.0]).is_ok());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn freeze(&mut self, frozen: bool) {
         self.frozen = frozen;
     }
 
     /// The device parameters live on.
+    ///
+    /// # Examples
+    /// ```
+    /// # use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let mut store = ParamStore::<f64, Cpu>::new(&Cpu::default());
+    /// store.insert("w", 1, 1, &[1.0])?;
+    /// let graph = Graph::new(store.device()); // a graph on the parameters' device
+    /// assert!(store.var(&graph, "w")?.is_recorded());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn device(&self) -> &D {
         &self.device
     }
 
     /// Number of parameters.
+    ///
+    /// # Examples
+    /// ```
+    /// # use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let mut store = ParamStore::<f64, Cpu>::new(&Cpu::default());
+    /// store.insert("w", 2, 3, &[0.0; 6])?;
+    /// store.insert("b", 1, 3, &[0.0; 3])?;
+    /// assert_eq!(store.len(), 2); // parameters, not entries
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn len(&self) -> usize {
         self.entries.len()
     }
 
     /// Whether the store is empty.
+    ///
+    /// # Examples
+    /// ```
+    /// # use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let mut store = ParamStore::<f64, Cpu>::new(&Cpu::default());
+    /// assert!(store.is_empty());
+    /// store.insert("w", 1, 1, &[0.0])?;
+    /// assert!(!store.is_empty());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
 
     /// Total number of scalar entries over all parameters.
+    ///
+    /// # Examples
+    /// ```
+    /// # use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let mut store = ParamStore::<f64, Cpu>::new(&Cpu::default());
+    /// store.insert("w", 2, 3, &[0.0; 6])?;
+    /// store.insert("b", 1, 3, &[0.0; 3])?;
+    /// assert_eq!(store.num_values(), 9);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn num_values(&self) -> usize {
         self.entries
             .iter()
@@ -105,11 +176,35 @@ impl<E: Real, D: Backend<E>> ParamStore<E, D> {
     }
 
     /// Parameter names in insertion order.
+    ///
+    /// # Examples
+    /// ```
+    /// # use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let mut store = ParamStore::<f64, Cpu>::new(&Cpu::default());
+    /// store.insert("w", 1, 1, &[0.0])?;
+    /// store.insert("b", 1, 1, &[0.0])?;
+    /// assert_eq!(store.names().collect::<Vec<_>>(), ["w", "b"]); // insertion order
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.entries.iter().map(|e| e.name.as_str())
     }
 
     /// Whether `name` is present.
+    ///
+    /// # Examples
+    /// ```
+    /// # use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let mut store = ParamStore::<f64, Cpu>::new(&Cpu::default());
+    /// store.insert("w", 1, 1, &[0.0])?;
+    /// assert!(store.contains("w"));
+    /// assert!(!store.contains("b"));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn contains(&self, name: &str) -> bool {
         self.index.contains_key(name)
     }
@@ -118,6 +213,18 @@ impl<E: Real, D: Backend<E>> ParamStore<E, D> {
     ///
     /// # Errors
     /// [`Error::UnknownParameter`] when absent.
+    ///
+    /// # Examples
+    /// ```
+    /// # use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let mut store = ParamStore::<f64, Cpu>::new(&Cpu::default());
+    /// store.insert("w", 2, 3, &[0.0; 6])?;
+    /// assert_eq!(store.shape("w")?, (2, 3));
+    /// assert!(matches!(store.shape("b"), Err(Error::UnknownParameter { .. })));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn shape(&self, name: &str) -> Result<(usize, usize)> {
         Ok(*self.entry(name)?.tensor.shape())
     }
@@ -126,6 +233,23 @@ impl<E: Real, D: Backend<E>> ParamStore<E, D> {
     ///
     /// # Errors
     /// [`Error::ParameterShape`] when it exists with another shape; errors of `init`.
+    ///
+    /// # Examples
+    /// ```
+    /// # use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let mut store = ParamStore::<f64, Cpu>::new(&Cpu::default());
+    /// let mut rng = flowppl::backend::rng::seeded(0);
+    /// store.get_or_init("w", 2, 2, &Init::Constant(3.0), &mut rng)?;
+    /// store.get_or_init("w", 2, 2, &Init::Zeros, &mut rng)?; // present: keeps its values
+    /// assert_eq!(store.values("w")?, vec![3.0; 4]);
+    /// assert!(matches!(
+    ///     store.get_or_init("w", 1, 4, &Init::Zeros, &mut rng),
+    ///     Err(Error::ParameterShape { .. })
+    /// ));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_or_init(
         &mut self,
         name: &str,
@@ -155,6 +279,21 @@ impl<E: Real, D: Backend<E>> ParamStore<E, D> {
     /// # Errors
     /// [`Error::ParameterShape`] when it exists with another shape; [`Error::InvalidShape`] for a
     /// wrong number of values; [`Error::NonFinite`] for NaN or infinite values.
+    ///
+    /// # Examples
+    /// ```
+    /// # use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let mut store = ParamStore::<f64, Cpu>::new(&Cpu::default());
+    /// store.insert("w", 1, 2, &[1.0, 2.0])?;
+    /// store.insert("w", 1, 2, &[3.0, 4.0])?; // overwrites in place
+    /// assert_eq!(store.values("w")?, vec![3.0, 4.0]);
+    /// assert!(matches!(store.insert("w", 2, 1, &[0.0, 0.0]), Err(Error::ParameterShape { .. })));
+    /// assert!(matches!(store.insert("v", 1, 2, &[0.0]), Err(Error::InvalidShape { .. })));
+    /// assert!(matches!(store.insert("v", 1, 1, &[f64::NAN]), Err(Error::NonFinite { .. })));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn insert(
         &mut self,
         name: &str,
@@ -219,6 +358,21 @@ impl<E: Real, D: Backend<E>> ParamStore<E, D> {
     }
 
     /// Removes `name`, returning whether it was present.
+    ///
+    /// # Examples
+    /// ```
+    /// # use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let mut store = ParamStore::<f64, Cpu>::new(&Cpu::default());
+    /// store.insert("w", 1, 1, &[0.0])?;
+    /// store.insert("b", 1, 1, &[1.0])?;
+    /// assert!(store.remove("w"));
+    /// assert!(!store.remove("w")); // already gone
+    /// assert_eq!(store.names().collect::<Vec<_>>(), ["b"]);
+    /// assert_eq!(store.values("b")?, vec![1.0]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn remove(&mut self, name: &str) -> bool {
         let Some(i) = self.index.remove(name) else {
             return false;
@@ -255,6 +409,21 @@ impl<E: Real, D: Backend<E>> ParamStore<E, D> {
     ///
     /// # Errors
     /// [`Error::UnknownParameter`] when absent.
+    ///
+    /// # Examples
+    /// ```
+    /// # use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let mut store = ParamStore::<f64, Cpu>::new(&Cpu::default());
+    /// store.insert("w", 1, 2, &[1.0, -2.0])?;
+    /// let graph = Graph::new(store.device());
+    /// let w = store.var(&graph, "w")?;
+    /// let mut grads = (&w * &w).sum().backward()?;
+    /// assert_eq!(grads.of(&w)?, vec![2.0, -4.0]); // d/dw sum(w^2) = 2w
+    /// assert!(store.var(&graph, "b").is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn var(&self, graph: &Graph<E, D>, name: &str) -> Result<Var<E, D>> {
         let e = self.entry(name)?;
         Ok(graph.leaf(&e.tensor, e.uid))
@@ -264,6 +433,21 @@ impl<E: Real, D: Backend<E>> ParamStore<E, D> {
     ///
     /// # Errors
     /// [`Error::UnknownParameter`] when absent.
+    ///
+    /// # Examples
+    /// ```
+    /// # use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let mut store = ParamStore::<f64, Cpu>::new(&Cpu::default());
+    /// store.insert("w", 1, 1, &[1.5])?;
+    /// let graph = Graph::new(store.device());
+    /// assert!(store.read("w", Some(&graph))?.is_recorded());
+    /// let constant = store.read("w", None)?;
+    /// assert!(!constant.is_recorded());
+    /// assert_eq!(constant.to_vec(), vec![1.5]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn read(&self, name: &str, graph: Option<&Graph<E, D>>) -> Result<Var<E, D>> {
         match graph {
             Some(g) => self.var(g, name),
@@ -276,6 +460,19 @@ impl<E: Real, D: Backend<E>> ParamStore<E, D> {
     ///
     /// # Errors
     /// [`Error::UnknownParameter`] when absent.
+    ///
+    /// # Examples
+    /// ```
+    /// # use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let mut store = ParamStore::<f64, Cpu>::new(&Cpu::default());
+    /// store.insert("w", 1, 2, &[1.0, 2.0])?;
+    /// let w = store.value("w")?;
+    /// assert_eq!(w.to_vec(), vec![1.0, 2.0]);
+    /// assert!(!w.is_recorded()); // a constant: no gradient reaches the parameter
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn value(&self, name: &str) -> Result<Var<E, D>> {
         Ok(Var::constant(self.entry(name)?.tensor.clone() * E::one()))
     }
@@ -284,6 +481,18 @@ impl<E: Real, D: Backend<E>> ParamStore<E, D> {
     ///
     /// # Errors
     /// [`Error::UnknownParameter`] when absent.
+    ///
+    /// # Examples
+    /// ```
+    /// # use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let mut store = ParamStore::<f64, Cpu>::new(&Cpu::default());
+    /// store.insert("w", 2, 2, &[1.0, 2.0, 3.0, 4.0])?;
+    /// assert_eq!(store.values("w")?, vec![1.0, 2.0, 3.0, 4.0]); // row-major
+    /// assert!(store.values("b").is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn values(&self, name: &str) -> Result<Vec<E>> {
         Ok(crate::backend::host_copy(&self.entry(name)?.tensor))
     }
@@ -292,6 +501,22 @@ impl<E: Real, D: Backend<E>> ParamStore<E, D> {
     ///
     /// # Errors
     /// [`Error::UnknownParameter`] when absent.
+    ///
+    /// # Examples
+    /// ```
+    /// # use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let mut store = ParamStore::<f64, Cpu>::new(&Cpu::default());
+    /// store.insert("w", 1, 2, &[1.0, 2.0])?;
+    /// store.insert("unused", 1, 1, &[0.0])?;
+    /// let graph = Graph::new(store.device());
+    /// let loss = store.var(&graph, "w")?.mul_scalar(3.0).sum();
+    /// let mut grads = loss.backward()?;
+    /// assert_eq!(store.gradient(&mut grads, "w")?, vec![3.0, 3.0]);
+    /// assert_eq!(store.gradient(&mut grads, "unused")?, vec![0.0]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn gradient(&self, grads: &mut Gradients<E, D>, name: &str) -> Result<Vec<E>> {
         let e = self.entry(name)?;
         Ok(grads.of_tensor(&e.tensor)?.as_vec())
@@ -353,6 +578,21 @@ impl<E: Real, D: Backend<E>> ParamStore<E, D> {
     }
 
     /// A host copy of every parameter.
+    ///
+    /// # Examples
+    /// ```
+    /// # use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let mut store = ParamStore::<f64, Cpu>::new(&Cpu::default());
+    /// store.insert("w", 1, 2, &[1.0, 2.0])?;
+    /// store.insert("b", 1, 1, &[3.0])?;
+    /// let snapshot = store.snapshot();
+    /// let names: Vec<&str> = snapshot.entries.iter().map(|e| e.name.as_str()).collect();
+    /// assert_eq!(names, ["w", "b"]);
+    /// assert_eq!(snapshot.get("w").unwrap().values, vec![1.0, 2.0]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn snapshot(&self) -> ParamSnapshot {
         ParamSnapshot {
             entries: self
@@ -377,6 +617,24 @@ impl<E: Real, D: Backend<E>> ParamStore<E, D> {
     /// # Errors
     /// [`Error::ParameterShape`] for an entry whose shape disagrees with the store;
     /// [`Error::InvalidShape`] or [`Error::NonFinite`] for malformed values.
+    ///
+    /// # Examples
+    /// ```
+    /// # use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let mut store = ParamStore::<f64, Cpu>::new(&Cpu::default());
+    /// store.insert("w", 1, 2, &[1.0, 2.0])?;
+    /// let mut copy = ParamStore::<f64, Cpu>::new(&Cpu::default());
+    /// copy.restore(&store.snapshot())?;
+    /// assert_eq!(copy.values("w")?, vec![1.0, 2.0]);
+    /// // A snapshot with a wrong shape is refused and changes nothing.
+    /// let mut bad = store.snapshot();
+    /// (bad.entries[0].rows, bad.entries[0].columns) = (2, 1);
+    /// assert!(copy.restore(&bad).is_err());
+    /// assert_eq!(copy.shape("w")?, (1, 2));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn restore(&mut self, snapshot: &ParamSnapshot) -> Result<()> {
         for entry in &snapshot.entries {
             if entry.rows.checked_mul(entry.columns) != Some(entry.values.len()) {

@@ -54,6 +54,17 @@ impl<E: Real, D: Backend<E>> Default for DataCache<E, D> {
 
 impl<E: Real, D: Backend<E>> DataCache<E, D> {
     /// An empty cache.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::constraints::Constraint;
+    /// use flowppl::ppl::DataCache;
+    /// use flowppl::prelude::*;
+    /// let cache = DataCache::<f64, Cpu>::new();
+    /// // An empty cache vouches for no value.
+    /// let x = Var::<f64, Cpu>::scalar(&Cpu::default(), 1.0);
+    /// assert_eq!(cache.in_support(&x, Constraint::Real, false), None);
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
@@ -75,6 +86,20 @@ impl<E: Real, D: Backend<E>> DataCache<E, D> {
     ///
     /// # Errors
     /// Backend errors.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::ppl::DataCache;
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let cache = DataCache::<f64, Cpu>::new();
+    /// let y = vec![1.5, 2.5, 3.5];
+    /// let v = cache.vector(&Cpu::default(), &y)?;
+    /// assert_eq!(v.shape(), (1, 3));
+    /// assert_eq!(v.to_vec(), y);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn vector<T: Real>(&self, device: &D, data: &[T]) -> Result<Var<E, D>> {
         let key = (data.as_ptr() as usize, data.len(), 1, data.len());
         self.get_or_insert(key, || {
@@ -87,6 +112,20 @@ impl<E: Real, D: Backend<E>> DataCache<E, D> {
     ///
     /// # Errors
     /// Backend errors.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::ppl::DataCache;
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let cache = DataCache::<f64, Cpu>::new();
+    /// let x = DataMatrix::from_rows(&[vec![1.0, 2.0], vec![3.0, 4.0], vec![5.0, 6.0]])?;
+    /// let m = cache.matrix(&Cpu::default(), &x)?;
+    /// assert_eq!(m.shape(), (3, 2));
+    /// assert_eq!(m.to_vec(), vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn matrix(&self, device: &D, data: &DataMatrix) -> Result<Var<E, D>> {
         let key = (
             data.values().as_ptr() as usize,
@@ -102,6 +141,23 @@ impl<E: Real, D: Backend<E>> DataCache<E, D> {
 
     /// Whether every entry (or row, `by_row`) of `value` lies in `support`, or `None` when
     /// `value` is not one of this cache's values. The check runs once per value and support.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::constraints::Constraint;
+    /// use flowppl::ppl::DataCache;
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let cache = DataCache::<f64, Cpu>::new();
+    /// let y = vec![0.0, 1.0, 3.0];
+    /// let v = cache.vector(&Cpu::default(), &y)?;
+    /// assert_eq!(cache.in_support(&v, Constraint::NonNegativeInteger, false), Some(true));
+    /// assert_eq!(cache.in_support(&v, Constraint::Boolean, false), Some(false)); // 3
+    /// // By row: the row [0, 1, 3] is one event, and it is increasing.
+    /// assert_eq!(cache.in_support(&v, Constraint::Ordered, true), Some(true));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn in_support(&self, value: &Var<E, D>, support: Constraint, by_row: bool) -> Option<bool> {
         let uid = value.uid;
         if !self.values.borrow().iter().any(|(_, v)| v.uid == uid) {

@@ -7,6 +7,30 @@ use crate::error::Result;
 use std::rc::Rc;
 
 /// What kind of statement produced a site.
+///
+/// # Examples
+/// ```
+/// # use flowppl::handlers::trace;
+/// # use flowppl::ppl::model_fn;
+/// use flowppl::ppl::SiteKind;
+/// # use flowppl::prelude::*;
+/// # fn main() -> flowppl::Result<()> {
+/// # let model = model_fn("m", |ctx: &mut Ctx<'_, f64, Cpu>| {
+/// #     let a = ctx.sample("a", Normal::new(0.0, 1.0)?, None)?;
+/// #     ctx.deterministic("b", a.mul_scalar(2.0))?;
+/// #     let y = Var::scalar(ctx.device(), 0.5);
+/// #     ctx.observe("y", Normal::new(&a, 1.0)?, y, None)?;
+/// #     Ok(())
+/// # });
+/// # let mut rng = flowppl::backend::rng::seeded(0);
+/// // The model: a ~ N(0, 1); b = 2a (deterministic); y ~ N(a, 1) observed at 0.5.
+/// let t = trace(&model, &mut Ctx::new(&Cpu::default(), &mut rng))?;
+/// assert_eq!(t.get("a").unwrap().kind, SiteKind::Sample);
+/// assert_eq!(t.get("b").unwrap().kind, SiteKind::Deterministic);
+/// assert_eq!(t.get("y").unwrap().kind, SiteKind::Sample); // observed, but still a sample site
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SiteKind {
     /// `sample!` or `observe!`: a random variable.
@@ -20,6 +44,13 @@ pub enum SiteKind {
 }
 
 /// The plate a site lives in: its columns are the plate's (possibly subsampled) members.
+///
+/// # Examples
+/// ```
+/// use flowppl::ppl::PlateInfo;
+/// let info = PlateInfo { name: "data".into(), size: 10, indices: vec![1, 4].into() };
+/// assert_eq!(info.scale(), 5.0); // 10 members represented by 2
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlateInfo {
     /// The plate's name.
@@ -33,6 +64,18 @@ pub struct PlateInfo {
 
 impl PlateInfo {
     /// `N / batch`: the factor that makes a subsampled log-likelihood unbiased.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let mut rng = flowppl::backend::rng::seeded(0);
+    /// let mut ctx = Ctx::<f64, Cpu>::new(&Cpu::default(), &mut rng);
+    /// assert_eq!(ctx.plate("all", 8, None)?.info().scale(), 1.0);
+    /// assert_eq!(ctx.plate("quarter", 8, Some(2))?.info().scale(), 4.0);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn scale(&self) -> f64 {
         self.size as f64 / self.indices.len().max(1) as f64
     }
@@ -45,6 +88,22 @@ impl PlateInfo {
 ///
 /// [`Handler::process`]: super::Handler::process
 /// [`Handler::postprocess`]: super::Handler::postprocess
+///
+/// # Examples
+/// ```
+/// use flowppl::ppl::Site;
+/// use flowppl::prelude::*;
+/// use std::rc::Rc;
+/// # fn main() -> flowppl::Result<()> {
+/// let mut site = Site::<f64, Cpu>::sample("x", Rc::new(Normal::new(0.0, 1.0)?), 1);
+/// site.value = Some(Var::scalar(&Cpu::default(), 0.0));
+/// let lp = site.log_density()?.unwrap().item()?;
+/// assert!((lp + 0.5 * (2.0 * std::f64::consts::PI).ln()).abs() < 1e-12);
+/// site.mask = false; // masked: contributes nothing
+/// assert!(site.log_density()?.is_none());
+/// # Ok(())
+/// # }
+/// ```
 pub struct Site<E: Real, D: Backend<E>> {
     /// The site's name, unique within one run.
     pub name: String,
@@ -108,6 +167,19 @@ impl<E: Real, D: Backend<E>> std::fmt::Debug for Site<E, D> {
 
 impl<E: Real, D: Backend<E>> Site<E, D> {
     /// A fresh site of `kind` without distribution or value.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::ppl::{Site, SiteKind};
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let site = Site::<f64, Cpu>::new("loc", SiteKind::Param, 4);
+    /// assert_eq!((site.scale, site.mask, site.particles), (1.0, true, 4));
+    /// assert!(site.value.is_none() && site.distribution.is_none() && !site.is_latent());
+    /// assert!(site.log_density()?.is_none()); // parameters add nothing to the log joint
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn new(name: impl Into<String>, kind: SiteKind, particles: usize) -> Self {
         Site {
             name: name.into(),
@@ -125,6 +197,22 @@ impl<E: Real, D: Backend<E>> Site<E, D> {
     }
 
     /// A fresh sample site.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::ppl::Site;
+    /// use flowppl::prelude::*;
+    /// use std::rc::Rc;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let mut site = Site::<f64, Cpu>::sample("x", Rc::new(Normal::new(0.0, 1.0)?), 1);
+    /// assert!(site.is_latent() && site.value.is_none());
+    /// site.value = Some(Var::scalar(&Cpu::default(), 1.0));
+    /// site.scale = 2.0;
+    /// let want = 2.0 * (-0.5 - 0.5 * (2.0 * std::f64::consts::PI).ln());
+    /// assert!((site.log_density()?.unwrap().item()? - want).abs() < 1e-12);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn sample(
         name: impl Into<String>,
         distribution: Rc<dyn Distribution<E, D>>,
@@ -146,6 +234,22 @@ impl<E: Real, D: Backend<E>> Site<E, D> {
     }
 
     /// Whether the site is a latent random variable (sampled, not observed, not intervened).
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::ppl::Site;
+    /// use flowppl::prelude::*;
+    /// use std::rc::Rc;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let mut site = Site::<f64, Cpu>::sample("x", Rc::new(Normal::new(0.0, 1.0)?), 1);
+    /// assert!(site.is_latent());
+    /// site.observed = true;
+    /// assert!(!site.is_latent());
+    /// (site.observed, site.intervened) = (false, true);
+    /// assert!(!site.is_latent());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn is_latent(&self) -> bool {
         self.kind == SiteKind::Sample && !self.observed && !self.intervened
     }
@@ -157,6 +261,22 @@ impl<E: Real, D: Backend<E>> Site<E, D> {
     ///
     /// # Errors
     /// Shape errors from the distribution, naming the site.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::ppl::Site;
+    /// use flowppl::prelude::*;
+    /// use std::rc::Rc;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let mut site = Site::<f64, Cpu>::sample("y", Rc::new(Exponential::new(1.0)?), 1);
+    /// site.value = Some(Var::scalar(&Cpu::default(), -1.0));
+    /// site.observed = true; // data are checked against the support
+    /// assert_eq!(site.log_density()?.unwrap().item()?, f64::NEG_INFINITY);
+    /// site.value = Some(Var::scalar(&Cpu::default(), 2.0));
+    /// assert!((site.log_density()?.unwrap().item()? + 2.0).abs() < 1e-12); // ln(e^-2)
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn log_density(&self) -> Result<Option<Var<E, D>>> {
         self.log_density_with(None)
     }
@@ -166,6 +286,24 @@ impl<E: Real, D: Backend<E>> Site<E, D> {
     ///
     /// # Errors
     /// Shape errors from the distribution, naming the site.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::ppl::{DataCache, Site};
+    /// use flowppl::prelude::*;
+    /// use std::rc::Rc;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let cache = DataCache::<f64, Cpu>::new();
+    /// let y = vec![0.0, 2.0];
+    /// let mut site = Site::<f64, Cpu>::sample("y", Rc::new(Normal::new(0.0, 1.0)?), 1);
+    /// (site.value, site.observed) = (Some(cache.vector(&Cpu::default(), &y)?), true);
+    /// let lp = site.log_density_with(Some(&cache))?.unwrap().item()?;
+    /// let want = -2.0 - (2.0 * std::f64::consts::PI).ln(); // both entries, summed
+    /// assert!((lp - want).abs() < 1e-12);
+    /// assert_eq!(site.log_density()?.unwrap().item()?, lp);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn log_density_with(&self, cache: Option<&DataCache<E, D>>) -> Result<Option<Var<E, D>>> {
         if self.kind == SiteKind::Factor && self.mask {
             let Some(value) = &self.value else {

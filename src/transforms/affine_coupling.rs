@@ -17,6 +17,29 @@ use crate::params::ParamStore;
 ///
 /// [`AffineCoupling::additive`] is NICE's volume-preserving coupling: `y_b = x_b + t`,
 /// `log |det J| = 0` (the net outputs only `t`).
+///
+/// # Examples
+///
+/// ```
+/// use flowppl::backend::{rng::seeded, Cpu, Var};
+/// use flowppl::flows::FlowLayer;
+/// use flowppl::params::ParamStore;
+/// use flowppl::transforms::AffineCoupling;
+/// # fn main() -> flowppl::Result<()> {
+/// let dev = Cpu::default();
+/// let layer = AffineCoupling::new("coupling", 4, &[16], 0)?;
+/// let mut store = ParamStore::<f64, Cpu>::new(&dev);
+/// layer.initialize(&mut store, &mut seeded(0))?;
+/// let bound = layer.bind(&store, None)?;
+/// let x = Var::from_rows(&dev, &[[0.5, -1.0, 2.0, 0.1]])?;
+/// let (y, log_det) = bound.forward(&x, None)?;
+/// assert_eq!(y.to_vec()[..2], x.to_vec()[..2]); // the first half passes through
+/// let (back, inverse_log_det) = bound.inverse(&y, None)?;
+/// assert!(back.to_vec().iter().zip(x.to_vec()).all(|(a, b)| (a - b).abs() < 1e-9));
+/// assert!((log_det.to_vec()[0] + inverse_log_det.to_vec()[0]).abs() < 1e-12);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct AffineCoupling {
     name: String,
@@ -31,6 +54,27 @@ impl AffineCoupling {
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] for `dimension < 2`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use flowppl::backend::{rng::seeded, Cpu, Var};
+    /// use flowppl::flows::FlowLayer;
+    /// use flowppl::params::ParamStore;
+    /// use flowppl::transforms::AffineCoupling;
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let dev = Cpu::default();
+    /// assert!(AffineCoupling::new("c", 1, &[8], 0).is_err()); // nothing to condition on
+    /// let layer = AffineCoupling::new("c", 3, &[8], 0)?; // keeps 1 coordinate, moves 2
+    /// let mut store = ParamStore::<f64, Cpu>::new(&dev);
+    /// layer.initialize(&mut store, &mut seeded(0))?;
+    /// let x = Var::from_rows(&dev, &[[0.5, -1.0, 2.0]])?;
+    /// let (y, _) = layer.bind(&store, None)?.forward(&x, None)?;
+    /// assert_eq!(y.to_vec()[0], 0.5);
+    /// assert_ne!(y.to_vec()[1..], x.to_vec()[1..]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn new(name: &str, dimension: usize, hidden: &[usize], context: usize) -> Result<Self> {
         Self::build(name, dimension, hidden, context, false)
     }
@@ -39,6 +83,28 @@ impl AffineCoupling {
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] for `dimension < 2`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use flowppl::backend::{rng::seeded, Cpu, Var};
+    /// use flowppl::flows::FlowLayer;
+    /// use flowppl::params::ParamStore;
+    /// use flowppl::transforms::AffineCoupling;
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let dev = Cpu::default();
+    /// let layer = AffineCoupling::additive("nice", 2, &[8], 0)?;
+    /// let mut store = ParamStore::<f64, Cpu>::new(&dev);
+    /// layer.initialize(&mut store, &mut seeded(0))?;
+    /// let bound = layer.bind(&store, None)?;
+    /// let x = Var::from_rows(&dev, &[[0.5, -1.0], [2.0, 3.0]])?;
+    /// let (y, log_det) = bound.forward(&x, None)?;
+    /// assert_eq!(log_det.to_vec(), vec![0.0, 0.0]); // volume preserving
+    /// let (back, _) = bound.inverse(&y, None)?;
+    /// assert!(back.to_vec().iter().zip(x.to_vec()).all(|(a, b)| (a - b).abs() < 1e-12));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn additive(
         name: &str,
         dimension: usize,
@@ -100,6 +166,29 @@ impl<E: Real, D: Backend<E>> FlowLayer<E, D> for AffineCoupling {
 }
 
 /// An [`AffineCoupling`] layer with its parameters for one step.
+///
+/// # Examples
+///
+/// ```
+/// use flowppl::backend::{rng::seeded, Cpu, Var};
+/// use flowppl::flows::FlowLayer;
+/// use flowppl::params::ParamStore;
+/// use flowppl::transforms::AffineCoupling;
+/// # fn main() -> flowppl::Result<()> {
+/// # let dev = Cpu::default();
+/// // With a context of width 1, shared by both rows.
+/// let layer = AffineCoupling::new("c", 2, &[8], 1)?;
+/// let mut store = ParamStore::<f64, Cpu>::new(&dev);
+/// layer.initialize(&mut store, &mut seeded(0))?;
+/// let bound = layer.bind(&store, None)?;
+/// let context = Var::from_rows(&dev, &[[0.7]])?;
+/// let x = Var::from_rows(&dev, &[[0.5, -1.0], [2.0, 3.0]])?;
+/// let (y, _) = bound.forward(&x, Some(&context))?;
+/// let (back, _) = bound.inverse(&y, Some(&context))?;
+/// assert!(back.to_vec().iter().zip(x.to_vec()).all(|(a, b)| (a - b).abs() < 1e-9));
+/// # Ok(())
+/// # }
+/// ```
 pub struct BoundAffineCoupling<E: Real, D: Backend<E>> {
     net: BoundMlp<E, D>,
     dimension: usize,

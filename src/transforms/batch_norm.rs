@@ -24,6 +24,29 @@ type PendingMoments = Rc<RefCell<Option<(Vec<f64>, Vec<f64>)>>>;
 /// `{name}.running_mean` and `{name}.running_var` in the parameter store (read as constants; an
 /// optimizer's weight decay would touch them, but each update overwrites them from their own
 /// previous value).
+///
+/// # Examples
+///
+/// ```
+/// use flowppl::backend::{rng::seeded, Cpu, Var};
+/// use flowppl::flows::FlowLayer;
+/// use flowppl::params::ParamStore;
+/// use flowppl::transforms::BatchNorm;
+/// # fn main() -> flowppl::Result<()> {
+/// let dev = Cpu::default();
+/// let layer = BatchNorm::new("bn", 2);
+/// let mut store = ParamStore::<f64, Cpu>::new(&dev);
+/// layer.initialize(&mut store, &mut seeded(0))?;
+/// // Running moments from the data: means (2, 12), variances (1, 4).
+/// let data = Var::from_rows(&dev, &[[1.0, 10.0], [3.0, 14.0]])?;
+/// layer.initialize_from_data(&mut store, &data)?;
+/// let (y, log_det) = layer.bind(&store, None)?.inverse(&data, None)?;
+/// assert!(y.to_vec().iter().zip([-1.0, -1.0, 1.0, 1.0]).all(|(a, b)| (a - b).abs() < 1e-4));
+/// let expected = -0.5 * ((1.0f64 + 1e-5).ln() + (4.0f64 + 1e-5).ln());
+/// assert!((log_det.to_vec()[0] - expected).abs() < 1e-12);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct BatchNorm {
     name: String,
@@ -36,6 +59,30 @@ pub struct BatchNorm {
 impl BatchNorm {
     /// A batch-norm layer on `R^dimension` with momentum 0.1 and epsilon 1e-5 (PyTorch's and
     /// Pyro's defaults).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use flowppl::backend::{rng::seeded, Cpu, Graph, Var};
+    /// use flowppl::flows::FlowLayer;
+    /// use flowppl::params::ParamStore;
+    /// use flowppl::transforms::BatchNorm;
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let dev = Cpu::default();
+    /// let layer = BatchNorm::new("bn", 2);
+    /// let mut store = ParamStore::<f64, Cpu>::new(&dev);
+    /// layer.initialize(&mut store, &mut seeded(0))?;
+    /// // A training pass (bound on a graph) records the batch means (2, 12) ...
+    /// let graph = Graph::new(&dev);
+    /// let x = Var::from_rows(&dev, &[[1.0, 10.0], [3.0, 14.0]])?;
+    /// layer.bind(&store, Some(&graph))?.inverse(&x, None)?;
+    /// // ... which the update folds in with momentum 0.1, from running means of 0.
+    /// layer.update_state(&mut store)?;
+    /// let mean = store.values("bn.running_mean")?;
+    /// assert!((mean[0] - 0.2).abs() < 1e-12 && (mean[1] - 1.2).abs() < 1e-12);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn new(name: &str, dimension: usize) -> Self {
         BatchNorm {
             name: name.to_string(),
@@ -50,6 +97,28 @@ impl BatchNorm {
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] outside `(0, 1]`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use flowppl::backend::{rng::seeded, Cpu, Graph, Var};
+    /// use flowppl::flows::FlowLayer;
+    /// use flowppl::params::ParamStore;
+    /// use flowppl::transforms::BatchNorm;
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let dev = Cpu::default();
+    /// assert!(BatchNorm::new("bn", 2).with_momentum(0.0).is_err());
+    /// let layer = BatchNorm::new("bn", 2).with_momentum(1.0)?;
+    /// let mut store = ParamStore::<f64, Cpu>::new(&dev);
+    /// layer.initialize(&mut store, &mut seeded(0))?;
+    /// let x = Var::from_rows(&dev, &[[1.0, 10.0], [3.0, 14.0]])?;
+    /// layer.bind(&store, Some(&Graph::new(&dev)))?.inverse(&x, None)?;
+    /// layer.update_state(&mut store)?;
+    /// // Momentum 1 replaces the running moments by the batch's.
+    /// assert_eq!(store.values("bn.running_var")?, vec![1.0, 4.0]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn with_momentum(mut self, momentum: f64) -> Result<Self> {
         if !(momentum > 0.0 && momentum <= 1.0) {
             return Err(Error::InvalidConfig {
@@ -134,6 +203,30 @@ fn column_moments<E: Real, D: Backend<E>>(x: &Var<E, D>) -> (Vec<f64>, Vec<f64>)
 
 /// A [`BatchNorm`] layer with its parameters for one step. `pending` is set when bound for
 /// training: the inverse then uses and records batch statistics.
+///
+/// # Examples
+///
+/// ```
+/// use flowppl::backend::{rng::seeded, Cpu, Var};
+/// use flowppl::flows::FlowLayer;
+/// use flowppl::params::ParamStore;
+/// use flowppl::transforms::BatchNorm;
+/// # fn main() -> flowppl::Result<()> {
+/// # let dev = Cpu::default();
+/// let layer = BatchNorm::new("bn", 2);
+/// let mut store = ParamStore::<f64, Cpu>::new(&dev);
+/// layer.initialize(&mut store, &mut seeded(0))?;
+/// store.insert("bn.log_gamma", 1, 2, &[0.5, -0.25])?;
+/// // Bound without a graph it uses the running moments: an exact bijection per row.
+/// let bound = layer.bind(&store, None)?;
+/// let y = Var::from_rows(&dev, &[[0.3, -2.0]])?;
+/// let (x, log_det) = bound.forward(&y, None)?;
+/// let (back, inverse_log_det) = bound.inverse(&x, None)?;
+/// assert!(back.to_vec().iter().zip(y.to_vec()).all(|(a, b)| (a - b).abs() < 1e-12));
+/// assert!((log_det.to_vec()[0] + inverse_log_det.to_vec()[0]).abs() < 1e-12);
+/// # Ok(())
+/// # }
+/// ```
 pub struct BoundBatchNorm<E: Real, D: Backend<E>> {
     log_gamma: Var<E, D>,
     beta: Var<E, D>,

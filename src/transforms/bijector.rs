@@ -13,6 +13,27 @@ use crate::error::{Error, Result};
 /// Maps that change the number of columns (stick-breaking: `K - 1 -> K`) report the
 /// log-determinant of the map onto the first `input_columns` output coordinates, the
 /// convention of Stan, Pyro and NumPyro for densities on the constrained set.
+///
+/// # Examples
+///
+/// ```
+/// use flowppl::backend::{Cpu, Var};
+/// use flowppl::transforms::{Bijector, Exp, StickBreaking};
+/// # fn main() -> flowppl::Result<()> {
+/// let x = Var::<f64, Cpu>::from_rows(&Cpu::default(), &[[0.5, -1.0]])?;
+/// let exp: Box<dyn Bijector<f64, Cpu>> = Box::new(Exp);
+/// let (y, log_det) = exp.forward(&x, None)?;
+/// let (back, inverse_log_det) = exp.inverse(&y, None)?;
+/// // log |det J| of exp is the sum of the inputs; the inverse's is its negative.
+/// assert!((log_det.to_vec()[0] + 0.5).abs() < 1e-12);
+/// assert!((inverse_log_det.to_vec()[0] - 0.5).abs() < 1e-12);
+/// assert!((back.to_vec()[1] + 1.0).abs() < 1e-12);
+/// assert!(exp.has_inverse());
+/// // Stick-breaking maps K - 1 columns to K.
+/// assert_eq!(Bijector::<f64, Cpu>::output_columns(&StickBreaking, 2)?, 3);
+/// # Ok(())
+/// # }
+/// ```
 pub trait Bijector<E: Real, D: Backend<E>> {
     /// The transform's name, used in messages.
     fn name(&self) -> &'static str;

@@ -11,6 +11,31 @@ use crate::params::{Init, ParamStore};
 /// row `c` (one per input row, or one shared), so each row gets its own planar map
 /// `f(z) = z + u_hat tanh(w . z + b)` with the invertibility constraint applied row by row.
 /// The inverse is numerical, per row, as for the plain planar layer.
+///
+/// # Examples
+///
+/// ```
+/// use flowppl::backend::{rng::seeded, Cpu, Var};
+/// # use flowppl::flows::FlowLayer;
+/// # use flowppl::params::ParamStore;
+/// use flowppl::transforms::ConditionalPlanar;
+/// # fn main() -> flowppl::Result<()> {
+/// let dev = Cpu::default();
+/// let layer = ConditionalPlanar::new("cp", 2, 1)?;
+/// let mut store = ParamStore::<f64, Cpu>::new(&dev);
+/// layer.initialize(&mut store, &mut seeded(0))?;
+/// let bound = layer.bind(&store, None)?;
+/// // One context value per row: each row gets its own planar map.
+/// let context = Var::from_rows(&dev, &[[-1.0], [2.0]])?;
+/// let z = Var::from_rows(&dev, &[[0.3, -1.2], [0.3, -1.2]])?;
+/// let (x, log_det) = bound.forward(&z, Some(&context))?;
+/// assert_ne!(x.to_vec()[..2], x.to_vec()[2..]);
+/// let (back, inverse_log_det) = bound.inverse(&x, Some(&context))?;
+/// assert!(back.to_vec().iter().zip(z.to_vec()).all(|(a, b)| (a - b).abs() < 1e-9));
+/// assert!(log_det.add(&inverse_log_det)?.to_vec().iter().all(|v| v.abs() < 1e-9));
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct ConditionalPlanar {
     name: String,
@@ -23,6 +48,14 @@ impl ConditionalPlanar {
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] for an empty context.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use flowppl::transforms::ConditionalPlanar;
+    /// assert!(ConditionalPlanar::new("cp", 2, 3).is_ok());
+    /// assert!(ConditionalPlanar::new("cp", 2, 0).is_err()); // use Planar without a context
+    /// ```
     pub fn new(name: &str, dimension: usize, context: usize) -> Result<Self> {
         if context == 0 {
             return Err(Error::InvalidConfig {
@@ -78,6 +111,27 @@ impl<E: Real, D: Backend<E>> FlowLayer<E, D> for ConditionalPlanar {
 }
 
 /// A [`ConditionalPlanar`] layer with its parameters for one step.
+///
+/// # Examples
+///
+/// ```
+/// use flowppl::backend::{rng::seeded, Cpu, Var};
+/// use flowppl::flows::FlowLayer;
+/// use flowppl::params::ParamStore;
+/// use flowppl::transforms::ConditionalPlanar;
+/// # fn main() -> flowppl::Result<()> {
+/// # let dev = Cpu::default();
+/// let layer = ConditionalPlanar::new("cp", 2, 1)?;
+/// let mut store = ParamStore::<f64, Cpu>::new(&dev);
+/// layer.initialize(&mut store, &mut seeded(0))?;
+/// let bound = layer.bind(&store, None)?;
+/// let z = Var::from_rows(&dev, &[[0.3, -1.2]])?;
+/// assert!(bound.forward(&z, None).is_err()); // the context is required
+/// let (x, _) = bound.forward(&z, Some(&Var::from_rows(&dev, &[[0.5]])?))?;
+/// assert_eq!(x.shape(), (1, 2));
+/// # Ok(())
+/// # }
+/// ```
 pub struct BoundConditionalPlanar<E: Real, D: Backend<E>> {
     u0: Var<E, D>,
     w0: Var<E, D>,

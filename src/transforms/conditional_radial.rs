@@ -12,6 +12,32 @@ use crate::params::{Init, ParamStore};
 /// its own radial map `f(z) = z + beta h(r) (z - z0)`, `h = 1 / (alpha + r)`, with
 /// `alpha = softplus(alpha_raw)` and `beta = -alpha + softplus(beta_raw)` keeping every row's
 /// map invertible (Rezende & Mohamed 2015, arXiv:1505.05770). No closed-form inverse.
+///
+/// # Examples
+///
+/// ```
+/// # use flowppl::backend::{rng::seeded, Cpu, Var};
+/// # use flowppl::flows::FlowLayer;
+/// # use flowppl::params::ParamStore;
+/// use flowppl::testing::{log_abs_det, numerical_jacobian};
+/// use flowppl::transforms::ConditionalRadial;
+/// # fn main() -> flowppl::Result<()> {
+/// let dev = Cpu::default();
+/// let layer = ConditionalRadial::new("cr", 2, 1)?;
+/// let mut store = ParamStore::<f64, Cpu>::new(&dev);
+/// layer.initialize(&mut store, &mut seeded(0))?;
+/// let bound = layer.bind(&store, None)?;
+/// let context = Var::from_rows(&dev, &[[0.8]])?;
+/// let f = |z: &[f64]| -> Vec<f64> {
+///     let z = Var::from_vec(&dev, z.to_vec(), 1, 2).unwrap();
+///     bound.forward(&z, Some(&context)).unwrap().0.to_vec()
+/// };
+/// let (_, log_det) = bound.forward(&Var::from_rows(&dev, &[[0.4, -0.7]])?, Some(&context))?;
+/// let numerical = log_abs_det(numerical_jacobian(&[0.4, -0.7], 1e-6, f), 2);
+/// assert!((log_det.to_vec()[0] - numerical).abs() < 1e-6);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct ConditionalRadial {
     name: String,
@@ -24,6 +50,14 @@ impl ConditionalRadial {
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] for an empty context.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use flowppl::transforms::ConditionalRadial;
+    /// assert!(ConditionalRadial::new("cr", 2, 3).is_ok());
+    /// assert!(ConditionalRadial::new("cr", 2, 0).is_err()); // use Radial without a context
+    /// ```
     pub fn new(name: &str, dimension: usize, context: usize) -> Result<Self> {
         if context == 0 {
             return Err(Error::InvalidConfig {
@@ -79,6 +113,28 @@ impl<E: Real, D: Backend<E>> FlowLayer<E, D> for ConditionalRadial {
 }
 
 /// A [`ConditionalRadial`] layer with its parameters for one step.
+///
+/// # Examples
+///
+/// ```
+/// use flowppl::backend::{rng::seeded, Cpu, Var};
+/// use flowppl::flows::FlowLayer;
+/// use flowppl::params::ParamStore;
+/// use flowppl::transforms::ConditionalRadial;
+/// # fn main() -> flowppl::Result<()> {
+/// # let dev = Cpu::default();
+/// let layer = ConditionalRadial::new("cr", 2, 1)?;
+/// let mut store = ParamStore::<f64, Cpu>::new(&dev);
+/// layer.initialize(&mut store, &mut seeded(0))?;
+/// let bound = layer.bind(&store, None)?;
+/// let z = Var::from_rows(&dev, &[[0.3, -1.2]])?;
+/// let context = Var::from_rows(&dev, &[[0.5]])?;
+/// assert!(bound.forward(&z, None).is_err()); // the context is required
+/// assert!(!bound.has_inverse());
+/// assert!(bound.inverse(&bound.forward(&z, Some(&context))?.0, Some(&context)).is_err());
+/// # Ok(())
+/// # }
+/// ```
 pub struct BoundConditionalRadial<E: Real, D: Backend<E>> {
     z0: Var<E, D>,
     alpha_raw: Var<E, D>,

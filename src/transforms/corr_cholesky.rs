@@ -15,6 +15,26 @@ use crate::error::{Error, Result};
 ///
 /// Built from column operations, `O(d^2)` recorded operations: meant for the moderate `d` of
 /// hierarchical models.
+///
+/// # Examples
+///
+/// ```
+/// use flowppl::backend::{Cpu, Var};
+/// use flowppl::constraints::Constraint;
+/// use flowppl::transforms::{Bijector, CorrCholesky};
+/// # fn main() -> flowppl::Result<()> {
+/// let x = Var::<f64, Cpu>::from_rows(&Cpu::default(), &[[0.5]])?;
+/// let (l, log_det) = CorrCholesky.forward(&x, None)?;
+/// // d = 2: L = [[1, 0], [tanh x, sqrt(1 - tanh^2 x)]]
+/// let (r, s) = (0.5f64.tanh(), (1.0 - 0.5f64.tanh().powi(2)).sqrt());
+/// assert!(l.to_vec().iter().zip([1.0, 0.0, r, s]).all(|(a, b)| (a - b).abs() < 1e-12));
+/// assert!(Constraint::CorrCholesky.check_row(&l.to_vec()));
+/// assert!((log_det.to_vec()[0] - (1.0 - r * r).ln()).abs() < 1e-12);
+/// assert!((CorrCholesky.inverse(&l, None)?.0.to_vec()[0] - 0.5).abs() < 1e-9);
+/// assert_eq!(Bijector::<f64, Cpu>::output_columns(&CorrCholesky, 3)?, 9);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CorrCholesky;
 

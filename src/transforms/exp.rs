@@ -5,6 +5,23 @@ use crate::backend::{Backend, Real, Var};
 use crate::error::Result;
 
 /// `y = e^x`, `log |det J| = sum_j x_j`. The bijection onto `(0, inf)`.
+///
+/// # Examples
+///
+/// ```
+/// use flowppl::backend::{Cpu, Var};
+/// use flowppl::transforms::{Bijector, Exp};
+/// # fn main() -> flowppl::Result<()> {
+/// let x = Var::<f64, Cpu>::from_rows(&Cpu::default(), &[[0.0, 2f64.ln()]])?;
+/// let (y, log_det) = Exp.forward(&x, None)?;
+/// assert!((y.to_vec()[0] - 1.0).abs() < 1e-12 && (y.to_vec()[1] - 2.0).abs() < 1e-12);
+/// assert!((log_det.to_vec()[0] - 2f64.ln()).abs() < 1e-12);
+/// let (back, inverse_log_det) = Exp.inverse(&y, None)?;
+/// assert!((back.to_vec()[1] - 2f64.ln()).abs() < 1e-12);
+/// assert!((inverse_log_det.to_vec()[0] + 2f64.ln()).abs() < 1e-12);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Exp;
 

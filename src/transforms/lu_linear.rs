@@ -9,6 +9,30 @@ use crate::params::{Init, ParamStore};
 /// `x = z W^T` with `W = L U`: `L` unit lower-triangular, `U` upper-triangular with diagonal
 /// `exp(log_diagonal)`, so `W` is always invertible and `log |det J| = sum log_diagonal`.
 /// The inverse solves the two triangular systems. Starts at the identity.
+///
+/// # Examples
+///
+/// ```
+/// use flowppl::backend::{rng::seeded, Cpu, Var};
+/// # use flowppl::flows::FlowLayer;
+/// use flowppl::params::ParamStore;
+/// use flowppl::transforms::LuLinear;
+/// # fn main() -> flowppl::Result<()> {
+/// let dev = Cpu::default();
+/// let layer = LuLinear::new("lu", 2);
+/// let mut store = ParamStore::<f64, Cpu>::new(&dev);
+/// layer.initialize(&mut store, &mut seeded(0))?;
+/// // L = [[1, 0], [0.5, 1]], U = [[1, 2], [0, 3]], so W = L U = [[1, 2], [0.5, 4]].
+/// store.insert("lu.lower", 2, 2, &[0.0, 0.0, 0.5, 0.0])?;
+/// store.insert("lu.upper", 2, 2, &[0.0, 2.0, 0.0, 0.0])?;
+/// store.insert("lu.log_diagonal", 1, 2, &[0.0, 3f64.ln()])?;
+/// let z = Var::from_rows(&dev, &[[1.0, 1.0]])?;
+/// let (x, log_det) = layer.bind(&store, None)?.forward(&z, None)?;
+/// assert!(x.to_vec().iter().zip([3.0, 4.5]).all(|(a, b)| (a - b).abs() < 1e-12));
+/// assert!((log_det.to_vec()[0] - 3f64.ln()).abs() < 1e-12); // ln det W
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct LuLinear {
     name: String,
@@ -17,6 +41,26 @@ pub struct LuLinear {
 
 impl LuLinear {
     /// An LU-linear layer on `R^dimension` named `name`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use flowppl::backend::{rng::seeded, Cpu, Var};
+    /// use flowppl::flows::FlowLayer;
+    /// use flowppl::params::ParamStore;
+    /// use flowppl::transforms::LuLinear;
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let dev = Cpu::default();
+    /// let layer = LuLinear::new("lu", 3);
+    /// let mut store = ParamStore::<f64, Cpu>::new(&dev);
+    /// layer.initialize(&mut store, &mut seeded(0))?;
+    /// // It starts at the identity.
+    /// let z = Var::from_rows(&dev, &[[0.5, -1.0, 2.0]])?;
+    /// let (x, log_det) = layer.bind(&store, None)?.forward(&z, None)?;
+    /// assert_eq!((x.to_vec(), log_det.to_vec()), (z.to_vec(), vec![0.0]));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn new(name: &str, dimension: usize) -> Self {
         LuLinear {
             name: name.to_string(),
@@ -67,6 +111,31 @@ impl<E: Real, D: Backend<E>> FlowLayer<E, D> for LuLinear {
 }
 
 /// An [`LuLinear`] layer with its parameters for one step.
+///
+/// # Examples
+///
+/// ```
+/// use flowppl::backend::{rng::seeded, Cpu, Var};
+/// # use flowppl::flows::FlowLayer;
+/// use flowppl::params::ParamStore;
+/// use flowppl::transforms::LuLinear;
+/// # fn main() -> flowppl::Result<()> {
+/// # let dev = Cpu::default();
+/// let layer = LuLinear::new("lu", 3);
+/// let mut store = ParamStore::<f64, Cpu>::new(&dev);
+/// layer.initialize(&mut store, &mut seeded(0))?;
+/// store.insert("lu.lower", 3, 3, &[0.0, 0.0, 0.0, 0.3, 0.0, 0.0, -0.7, 1.1, 0.0])?;
+/// store.insert("lu.upper", 3, 3, &[0.0, 0.4, -0.2, 0.0, 0.0, 0.9, 0.0, 0.0, 0.0])?;
+/// store.insert("lu.log_diagonal", 1, 3, &[0.1, -0.5, 0.3])?;
+/// let bound = layer.bind(&store, None)?;
+/// let z = Var::from_rows(&dev, &[[0.5, -1.0, 2.0]])?;
+/// let (x, log_det) = bound.forward(&z, None)?;
+/// assert!((log_det.to_vec()[0] - (-0.1)).abs() < 1e-12); // sum of log_diagonal
+/// let (back, _) = bound.inverse(&x, None)?; // two triangular solves
+/// assert!(back.to_vec().iter().zip(z.to_vec()).all(|(a, b)| (a - b).abs() < 1e-9));
+/// # Ok(())
+/// # }
+/// ```
 pub struct BoundLuLinear<E: Real, D: Backend<E>> {
     lower: Var<E, D>,
     upper: Var<E, D>,

@@ -6,6 +6,25 @@ use crate::error::Result;
 
 /// `y_1 = x_1`, `y_k = y_(k-1) + e^(x_k)`: a strictly increasing vector (Stan's ordered
 /// transform). `log |det J| = sum_{k >= 2} x_k` (the Jacobian is triangular).
+///
+/// # Examples
+///
+/// ```
+/// use flowppl::backend::{Cpu, Var};
+/// use flowppl::constraints::Constraint;
+/// use flowppl::transforms::{Bijector, Ordered};
+/// # fn main() -> flowppl::Result<()> {
+/// let x = Var::<f64, Cpu>::from_rows(&Cpu::default(), &[[1.0, 0.0, 2f64.ln()]])?;
+/// let (y, log_det) = Ordered.forward(&x, None)?; // increments 1, e^0, e^(ln 2)
+/// let y = y.to_vec();
+/// assert!(y.iter().zip([1.0, 2.0, 4.0]).all(|(a, b)| (a - b).abs() < 1e-12));
+/// assert!(Constraint::Ordered.check_row(&y));
+/// assert!((log_det.to_vec()[0] - 2f64.ln()).abs() < 1e-12); // x_2 + x_3
+/// let (back, _) = Ordered.inverse(&Var::from_rows(&Cpu::default(), &[y])?, None)?;
+/// assert!(back.to_vec().iter().zip(x.to_vec()).all(|(a, b)| (a - b).abs() < 1e-12));
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Ordered;
 

@@ -8,6 +8,22 @@ use rand::seq::SliceRandom;
 
 /// `y_i = x_(order[i])`: a fixed permutation (volume-preserving). Use between autoregressive or
 /// coupling layers when reversal is not enough, e.g. in higher dimensions.
+///
+/// # Examples
+///
+/// ```
+/// use flowppl::backend::{Cpu, Var};
+/// use flowppl::transforms::{Bijector, Permute};
+/// # fn main() -> flowppl::Result<()> {
+/// let p = Permute::new(vec![2, 0, 1])?;
+/// let x = Var::<f64, Cpu>::from_rows(&Cpu::default(), &[[10.0, 20.0, 30.0]])?;
+/// let (y, log_det) = p.forward(&x, None)?;
+/// assert_eq!(y.to_vec(), vec![30.0, 10.0, 20.0]);
+/// assert_eq!(log_det.to_vec(), vec![0.0]);
+/// assert_eq!(p.inverse(&y, None)?.0.to_vec(), x.to_vec());
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Permute {
     order: Vec<usize>,
@@ -19,6 +35,21 @@ impl Permute {
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] when `order` is not a permutation.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use flowppl::backend::{Cpu, Var};
+    /// use flowppl::transforms::{Bijector, Permute};
+    /// # fn main() -> flowppl::Result<()> {
+    /// let swap = Permute::new(vec![1, 0])?;
+    /// let x = Var::<f64, Cpu>::from_rows(&Cpu::default(), &[[1.0, 2.0]])?;
+    /// assert_eq!(swap.forward(&x, None)?.0.to_vec(), vec![2.0, 1.0]);
+    /// assert!(Permute::new(vec![0, 0, 1]).is_err()); // repeats an index
+    /// assert!(Permute::new(vec![0, 3]).is_err()); // out of range
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn new(order: Vec<usize>) -> Result<Self> {
         let mut inverse_order = vec![usize::MAX; order.len()];
         for (i, &j) in order.iter().enumerate() {
@@ -37,6 +68,23 @@ impl Permute {
     }
 
     /// A uniformly random permutation of `0..dimension`, fixed by `seed`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use flowppl::backend::{Cpu, Var};
+    /// use flowppl::transforms::{Bijector, Permute};
+    /// # fn main() -> flowppl::Result<()> {
+    /// let p = Permute::random(5, 3);
+    /// assert_eq!(p, Permute::random(5, 3)); // fixed by the seed
+    /// let x = Var::<f64, Cpu>::from_rows(&Cpu::default(), &[[0.0, 1.0, 2.0, 3.0, 4.0]])?;
+    /// let mut moved = p.forward(&x, None)?.0.to_vec();
+    /// assert_eq!(p.inverse(&Var::from_rows(&Cpu::default(), &[moved.clone()])?, None)?.0.to_vec(), x.to_vec());
+    /// moved.sort_by(f64::total_cmp);
+    /// assert_eq!(moved, x.to_vec()); // a rearrangement of the coordinates
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn random(dimension: usize, seed: u64) -> Self {
         let mut order: Vec<usize> = (0..dimension).collect();
         order.shuffle(&mut seeded(seed));

@@ -17,6 +17,29 @@ use crate::params::{Init, ParamStore};
 /// Gradients through the inverse treat the root as a constant.
 ///
 /// Initialisation as Pyro: `u`, `w` uniform in `(-1/sqrt(2), 1/sqrt(2))`, `b = 0`.
+///
+/// # Examples
+///
+/// ```
+/// use flowppl::backend::{rng::seeded, Cpu, Var};
+/// use flowppl::flows::FlowLayer;
+/// use flowppl::params::ParamStore;
+/// use flowppl::transforms::Planar;
+/// # fn main() -> flowppl::Result<()> {
+/// let dev = Cpu::default();
+/// let layer = Planar::new("planar", 2);
+/// let mut store = ParamStore::<f64, Cpu>::new(&dev);
+/// layer.initialize(&mut store, &mut seeded(0))?;
+/// let bound = layer.bind(&store, None)?;
+/// let z = Var::from_rows(&dev, &[[0.3, -1.2], [2.0, 0.5]])?;
+/// let (x, log_det) = bound.forward(&z, None)?;
+/// // The inverse solves for w . z by bisection.
+/// let (back, inverse_log_det) = bound.inverse(&x, None)?;
+/// assert!(back.to_vec().iter().zip(z.to_vec()).all(|(a, b)| (a - b).abs() < 1e-9));
+/// assert!(log_det.add(&inverse_log_det)?.to_vec().iter().all(|v| v.abs() < 1e-9));
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct Planar {
     name: String,
@@ -25,6 +48,31 @@ pub struct Planar {
 
 impl Planar {
     /// A planar layer on `R^dimension` named `name`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use flowppl::backend::{rng::seeded, Cpu, Var};
+    /// # use flowppl::flows::FlowLayer;
+    /// use flowppl::params::ParamStore;
+    /// use flowppl::testing::{log_abs_det, numerical_jacobian};
+    /// use flowppl::transforms::Planar;
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let dev = Cpu::default();
+    /// let layer = Planar::new("planar", 2);
+    /// let mut store = ParamStore::<f64, Cpu>::new(&dev);
+    /// layer.initialize(&mut store, &mut seeded(1))?;
+    /// let bound = layer.bind(&store, None)?;
+    /// let f = |z: &[f64]| -> Vec<f64> {
+    ///     let z = Var::from_vec(&dev, z.to_vec(), 1, 2).unwrap();
+    ///     bound.forward(&z, None).unwrap().0.to_vec()
+    /// };
+    /// let (_, log_det) = bound.forward(&Var::from_rows(&dev, &[[0.4, -0.7]])?, None)?;
+    /// let numerical = log_abs_det(numerical_jacobian(&[0.4, -0.7], 1e-6, f), 2);
+    /// assert!((log_det.to_vec()[0] - numerical).abs() < 1e-6);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn new(name: &str, dimension: usize) -> Self {
         Planar {
             name: name.to_string(),
@@ -106,6 +154,30 @@ pub(crate) fn planar_root(target: f64, c: f64, b: f64) -> f64 {
 }
 
 /// A [`Planar`] layer with its parameters for one step.
+///
+/// # Examples
+///
+/// ```
+/// use flowppl::backend::{Cpu, Var};
+/// use flowppl::flows::FlowLayer;
+/// use flowppl::params::ParamStore;
+/// use flowppl::transforms::Planar;
+/// # fn main() -> flowppl::Result<()> {
+/// # let dev = Cpu::default();
+/// // u = w = (1, 0), b = 0: u_hat = (c, 0) with c = m(w . u) = softplus(1) - 1, so
+/// // f(z) = (z_1 + c tanh z_1, z_2) and log |det J| = ln(1 + c (1 - tanh^2 z_1)).
+/// let mut store = ParamStore::<f64, Cpu>::new(&dev);
+/// store.insert("p.u", 1, 2, &[1.0, 0.0])?;
+/// store.insert("p.w", 1, 2, &[1.0, 0.0])?;
+/// store.insert("p.b", 1, 1, &[0.0])?;
+/// let bound = Planar::new("p", 2).bind(&store, None)?;
+/// let (x, log_det) = bound.forward(&Var::from_rows(&dev, &[[0.5, 3.0]])?, None)?;
+/// let (c, t) = (1f64.exp().ln_1p() - 1.0, 0.5f64.tanh());
+/// assert!(x.to_vec().iter().zip([0.5 + c * t, 3.0]).all(|(a, b)| (a - b).abs() < 1e-12));
+/// assert!((log_det.to_vec()[0] - (1.0 + c * (1.0 - t * t)).ln()).abs() < 1e-12);
+/// # Ok(())
+/// # }
+/// ```
 pub struct BoundPlanar<E: Real, D: Backend<E>> {
     u_hat: Var<E, D>,
     w: Var<E, D>,

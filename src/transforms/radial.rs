@@ -10,6 +10,31 @@ use crate::params::{Init, ParamStore};
 /// `alpha = softplus(alpha_raw) > 0` and `beta = -alpha + softplus(beta_raw) >= -alpha`, which
 /// keeps the map invertible. `log |det J| = (d - 1) ln(1 + beta h) + ln(1 + beta h - beta h^2 r)`.
 /// No closed-form inverse.
+///
+/// # Examples
+///
+/// ```
+/// use flowppl::backend::{rng::seeded, Cpu, Var};
+/// # use flowppl::flows::FlowLayer;
+/// # use flowppl::params::ParamStore;
+/// use flowppl::testing::{log_abs_det, numerical_jacobian};
+/// use flowppl::transforms::Radial;
+/// # fn main() -> flowppl::Result<()> {
+/// let dev = Cpu::default();
+/// let layer = Radial::new("radial", 2);
+/// let mut store = ParamStore::<f64, Cpu>::new(&dev);
+/// layer.initialize(&mut store, &mut seeded(0))?;
+/// let bound = layer.bind(&store, None)?;
+/// let f = |z: &[f64]| -> Vec<f64> {
+///     let z = Var::from_vec(&dev, z.to_vec(), 1, 2).unwrap();
+///     bound.forward(&z, None).unwrap().0.to_vec()
+/// };
+/// let (_, log_det) = bound.forward(&Var::from_rows(&dev, &[[0.4, -0.7]])?, None)?;
+/// let numerical = log_abs_det(numerical_jacobian(&[0.4, -0.7], 1e-6, f), 2);
+/// assert!((log_det.to_vec()[0] - numerical).abs() < 1e-6);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct Radial {
     name: String,
@@ -18,6 +43,27 @@ pub struct Radial {
 
 impl Radial {
     /// A radial layer on `R^dimension` named `name`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use flowppl::backend::{rng::seeded, Cpu, Var};
+    /// use flowppl::error::Error;
+    /// use flowppl::flows::FlowLayer;
+    /// use flowppl::params::ParamStore;
+    /// use flowppl::transforms::Radial;
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let dev = Cpu::default();
+    /// let layer = Radial::new("radial", 3);
+    /// let mut store = ParamStore::<f64, Cpu>::new(&dev);
+    /// layer.initialize(&mut store, &mut seeded(0))?;
+    /// let bound = layer.bind(&store, None)?;
+    /// let (x, log_det) = bound.forward(&Var::zeros(&dev, 4, 3), None)?;
+    /// assert_eq!((x.shape(), log_det.shape()), ((4, 3), (4, 1)));
+    /// assert!(matches!(bound.inverse(&x, None), Err(Error::NoAnalyticInverse { .. })));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn new(name: &str, dimension: usize) -> Self {
         Radial {
             name: name.to_string(),
@@ -93,6 +139,28 @@ impl<E: Real, D: Backend<E>> FlowLayer<E, D> for Radial {
 }
 
 /// A [`Radial`] layer with its parameters for one step.
+///
+/// # Examples
+///
+/// ```
+/// use flowppl::backend::{rng::seeded, Cpu, Var};
+/// use flowppl::flows::FlowLayer;
+/// use flowppl::params::ParamStore;
+/// use flowppl::transforms::Radial;
+/// # fn main() -> flowppl::Result<()> {
+/// # let dev = Cpu::default();
+/// let layer = Radial::new("radial", 2);
+/// let mut store = ParamStore::<f64, Cpu>::new(&dev);
+/// layer.initialize(&mut store, &mut seeded(0))?;
+/// let bound = layer.bind(&store, None)?;
+/// // The centre z0 is a fixed point of f(z) = z + beta h(r) (z - z0).
+/// let centre = Var::from_vec(&dev, store.values("radial.z0")?, 1, 2)?;
+/// let (x, _) = bound.forward(&centre, None)?;
+/// assert!(x.to_vec().iter().zip(centre.to_vec()).all(|(a, b)| (a - b).abs() < 1e-12));
+/// assert!(!bound.has_inverse());
+/// # Ok(())
+/// # }
+/// ```
 pub struct BoundRadial<E: Real, D: Backend<E>> {
     z0: Var<E, D>,
     alpha: Var<E, D>,

@@ -6,6 +6,22 @@ use crate::error::Result;
 
 /// `y_i = x_(d-1-i)`: the permutation placed between autoregressive layers so each layer
 /// conditions in a different order. Volume-preserving (log-determinant 0); its own inverse.
+///
+/// # Examples
+///
+/// ```
+/// use flowppl::backend::{Cpu, Var};
+/// use flowppl::transforms::{Bijector, Reverse};
+/// # fn main() -> flowppl::Result<()> {
+/// let x = Var::<f64, Cpu>::from_rows(&Cpu::default(), &[[1.0, 2.0, 3.0]])?;
+/// let (y, log_det) = Reverse.forward(&x, None)?;
+/// assert_eq!(y.to_vec(), vec![3.0, 2.0, 1.0]);
+/// assert_eq!(log_det.to_vec(), vec![0.0]);
+/// let (back, _) = Reverse.inverse(&y, None)?;
+/// assert_eq!(back.to_vec(), x.to_vec());
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Reverse;
 

@@ -11,6 +11,15 @@ const MIN_DERIVATIVE: f64 = 1e-3;
 
 /// Number of raw parameters per element for `bins` bins: widths, heights and the `bins - 1`
 /// inner derivatives.
+///
+/// # Examples
+///
+/// ```
+/// use flowppl::transforms::spline::spline_parameter_count;
+/// // 8 widths, 8 heights and 7 inner derivatives.
+/// assert_eq!(spline_parameter_count(8), 23);
+/// assert_eq!(spline_parameter_count(1), 2);
+/// ```
 pub fn spline_parameter_count(bins: usize) -> usize {
     3 * bins - 1
 }
@@ -70,6 +79,27 @@ fn knots<E: Real, D: Backend<E>>(raw: &Var<E, D>, bins: usize, bound: f64) -> Re
 ///
 /// # Errors
 /// Shape errors.
+///
+/// # Examples
+///
+/// ```
+/// use flowppl::backend::{Cpu, Var};
+/// use flowppl::transforms::spline::{rational_quadratic, spline_parameter_count};
+/// # fn main() -> flowppl::Result<()> {
+/// let dev = Cpu::default();
+/// let values = Var::<f64, Cpu>::from_rows(&dev, &[[-1.5], [0.2], [5.0]])?;
+/// // One row of raw parameters per value: 4 bins on [-3, 3].
+/// let per = spline_parameter_count(4);
+/// let raw: Vec<f64> = (0..3 * per).map(|i| (i as f64 * 0.7).sin()).collect();
+/// let raw = Var::from_vec(&dev, raw, 3, per)?;
+/// let (y, log_det) = rational_quadratic(&values, &raw, 4, 3.0, false)?;
+/// assert_eq!((y.to_vec()[2], log_det.to_vec()[2]), (5.0, 0.0)); // identity outside
+/// let (back, inverse_log_det) = rational_quadratic(&y, &raw, 4, 3.0, true)?;
+/// assert!(back.to_vec().iter().zip(values.to_vec()).all(|(a, b)| (a - b).abs() < 1e-9));
+/// assert!(log_det.add(&inverse_log_det)?.to_vec().iter().all(|v| v.abs() < 1e-9));
+/// # Ok(())
+/// # }
+/// ```
 pub fn rational_quadratic<E: Real, D: Backend<E>>(
     values: &Var<E, D>,
     raw: &Var<E, D>,

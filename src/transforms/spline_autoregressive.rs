@@ -15,6 +15,28 @@ use crate::params::ParamStore;
 /// before it: `z_i = s_i(x_i; x_<i)`. The density pass (data to noise) is one network
 /// evaluation; sampling (the `forward` direction here, noise to data) takes `d` evaluations.
 /// An optional context enters the MADE unmasked.
+///
+/// # Examples
+///
+/// ```
+/// use flowppl::backend::{rng::seeded, Cpu, Var};
+/// use flowppl::flows::FlowLayer;
+/// use flowppl::params::ParamStore;
+/// use flowppl::transforms::SplineAutoregressive;
+/// # fn main() -> flowppl::Result<()> {
+/// let dev = Cpu::default();
+/// let layer = SplineAutoregressive::new("nsf", 2, &[8], 0, 4, 3.0)?;
+/// let mut store = ParamStore::<f64, Cpu>::new(&dev);
+/// layer.initialize(&mut store, &mut seeded(0))?;
+/// let bound = layer.bind(&store, None)?;
+/// let x = Var::from_rows(&dev, &[[0.5, -1.0], [2.5, 4.0]])?;
+/// let (z, log_det) = bound.inverse(&x, None)?; // density: one pass
+/// let (back, forward_log_det) = bound.forward(&z, None)?; // sampling: d passes
+/// assert!(back.to_vec().iter().zip(x.to_vec()).all(|(a, b)| (a - b).abs() < 1e-9));
+/// assert!(log_det.add(&forward_log_det)?.to_vec().iter().all(|v| v.abs() < 1e-9));
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct SplineAutoregressive {
     name: String,
@@ -28,6 +50,15 @@ impl SplineAutoregressive {
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] for no bins, a non-positive bound or invalid MADE sizes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use flowppl::transforms::SplineAutoregressive;
+    /// assert!(SplineAutoregressive::new("nsf", 3, &[8], 0, 8, 3.0).is_ok());
+    /// assert!(SplineAutoregressive::new("nsf", 3, &[8], 0, 0, 3.0).is_err()); // no bins
+    /// assert!(SplineAutoregressive::new("nsf", 3, &[8], 0, 8, 0.0).is_err()); // empty interval
+    /// ```
     pub fn new(
         name: &str,
         dimension: usize,
@@ -79,6 +110,29 @@ impl<E: Real, D: Backend<E>> FlowLayer<E, D> for SplineAutoregressive {
 }
 
 /// A [`SplineAutoregressive`] layer with its parameters for one step.
+///
+/// # Examples
+///
+/// ```
+/// use flowppl::backend::{rng::seeded, Cpu, Var};
+/// use flowppl::flows::FlowLayer;
+/// use flowppl::params::ParamStore;
+/// use flowppl::transforms::SplineAutoregressive;
+/// # fn main() -> flowppl::Result<()> {
+/// # let dev = Cpu::default();
+/// // With a context of width 1, one value per row.
+/// let layer = SplineAutoregressive::new("nsf", 2, &[8], 1, 4, 3.0)?;
+/// let mut store = ParamStore::<f64, Cpu>::new(&dev);
+/// layer.initialize(&mut store, &mut seeded(0))?;
+/// let bound = layer.bind(&store, None)?;
+/// let context = Var::from_rows(&dev, &[[-1.0], [1.0]])?;
+/// let z = Var::from_rows(&dev, &[[0.5, -1.0], [0.5, -1.0]])?;
+/// let (x, _) = bound.forward(&z, Some(&context))?;
+/// let (back, _) = bound.inverse(&x, Some(&context))?;
+/// assert!(back.to_vec().iter().zip(z.to_vec()).all(|(a, b)| (a - b).abs() < 1e-9));
+/// # Ok(())
+/// # }
+/// ```
 pub struct BoundSplineAutoregressive<E: Real, D: Backend<E>> {
     network: BoundMlp<E, D>,
     dimension: usize,

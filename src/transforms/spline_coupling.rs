@@ -15,6 +15,30 @@ use crate::params::ParamStore;
 /// `[-bound, bound]`, whose widths, heights and derivatives come from `net(x_a [, context])`;
 /// identity outside the interval (linear tails), so any real input is valid. Both directions
 /// are one network evaluation (the inverse solves a quadratic per element).
+///
+/// # Examples
+///
+/// ```
+/// use flowppl::backend::{rng::seeded, Cpu, Var};
+/// # use flowppl::flows::FlowLayer;
+/// use flowppl::params::ParamStore;
+/// use flowppl::transforms::SplineCoupling;
+/// # fn main() -> flowppl::Result<()> {
+/// let dev = Cpu::default();
+/// let layer = SplineCoupling::new("nsf", 4, &[16], 0, 8, 3.0)?;
+/// let mut store = ParamStore::<f64, Cpu>::new(&dev);
+/// layer.initialize(&mut store, &mut seeded(0))?;
+/// let bound = layer.bind(&store, None)?;
+/// let x = Var::from_rows(&dev, &[[0.5, -1.0, 2.0, 7.5]])?;
+/// let (y, log_det) = bound.forward(&x, None)?;
+/// assert_eq!(y.to_vec()[..2], x.to_vec()[..2]); // the first half passes through
+/// assert_eq!(y.to_vec()[3], 7.5); // outside [-3, 3]: the identity
+/// let (back, inverse_log_det) = bound.inverse(&y, None)?;
+/// assert!(back.to_vec().iter().zip(x.to_vec()).all(|(a, b)| (a - b).abs() < 1e-9));
+/// assert!((log_det.to_vec()[0] + inverse_log_det.to_vec()[0]).abs() < 1e-9);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct SplineCoupling {
     name: String,
@@ -30,6 +54,16 @@ impl SplineCoupling {
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] for `dimension < 2`, no bins or a non-positive bound.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use flowppl::transforms::SplineCoupling;
+    /// assert!(SplineCoupling::new("nsf", 2, &[8], 0, 8, 3.0).is_ok());
+    /// assert!(SplineCoupling::new("nsf", 1, &[8], 0, 8, 3.0).is_err()); // nothing to condition on
+    /// assert!(SplineCoupling::new("nsf", 2, &[8], 0, 0, 3.0).is_err()); // no bins
+    /// assert!(SplineCoupling::new("nsf", 2, &[8], 0, 8, -1.0).is_err()); // negative bound
+    /// ```
     pub fn new(
         name: &str,
         dimension: usize,
@@ -89,6 +123,29 @@ impl<E: Real, D: Backend<E>> FlowLayer<E, D> for SplineCoupling {
 }
 
 /// A [`SplineCoupling`] layer with its parameters for one step.
+///
+/// # Examples
+///
+/// ```
+/// use flowppl::backend::{rng::seeded, Cpu, Var};
+/// use flowppl::flows::FlowLayer;
+/// use flowppl::params::ParamStore;
+/// use flowppl::transforms::SplineCoupling;
+/// # fn main() -> flowppl::Result<()> {
+/// # let dev = Cpu::default();
+/// // With a context of width 2, shared by every row.
+/// let layer = SplineCoupling::new("nsf", 2, &[8], 2, 4, 3.0)?;
+/// let mut store = ParamStore::<f64, Cpu>::new(&dev);
+/// layer.initialize(&mut store, &mut seeded(0))?;
+/// let bound = layer.bind(&store, None)?;
+/// let context = Var::from_rows(&dev, &[[0.3, -0.6]])?;
+/// let x = Var::from_rows(&dev, &[[0.5, -1.0], [1.0, 2.0]])?;
+/// let (y, _) = bound.forward(&x, Some(&context))?;
+/// let (back, _) = bound.inverse(&y, Some(&context))?;
+/// assert!(back.to_vec().iter().zip(x.to_vec()).all(|(a, b)| (a - b).abs() < 1e-9));
+/// # Ok(())
+/// # }
+/// ```
 pub struct BoundSplineCoupling<E: Real, D: Backend<E>> {
     net: BoundMlp<E, D>,
     dimension: usize,

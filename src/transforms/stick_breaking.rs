@@ -12,6 +12,26 @@ use crate::error::{Error, Result};
 /// the first `K - 1` coordinates (Stan reference manual, "Unit simplex"; Pyro's
 /// `StickBreakingTransform`). All logarithms are taken through softplus, so large `|x|` stays
 /// finite.
+///
+/// # Examples
+///
+/// ```
+/// use flowppl::backend::{Cpu, Var};
+/// use flowppl::constraints::Constraint;
+/// use flowppl::transforms::{Bijector, StickBreaking};
+/// # fn main() -> flowppl::Result<()> {
+/// let x = Var::<f64, Cpu>::from_rows(&Cpu::default(), &[[0.0, 0.0]])?;
+/// let (y, log_det) = StickBreaking.forward(&x, None)?;
+/// // x = 0 gives the uniform vector on the 3-simplex.
+/// assert!(y.to_vec().iter().all(|p| (p - 1.0 / 3.0).abs() < 1e-12));
+/// assert!(Constraint::Simplex.check_row(&y.to_vec()));
+/// // Jacobian onto (y_1, y_2): triangular with diagonal 2/9 and 1/6, so det = 1/27.
+/// assert!((log_det.to_vec()[0] + 27f64.ln()).abs() < 1e-12);
+/// let (back, _) = StickBreaking.inverse(&y, None)?;
+/// assert!(back.to_vec().iter().all(|v| v.abs() < 1e-9));
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct StickBreaking;
 

@@ -12,6 +12,31 @@ use crate::params::{Init, ParamStore};
 /// By Sylvester's determinant identity
 /// `log |det J| = sum_i ln |1 + R_ii R~_ii tanh'((R~ Q^T z + b)_i)|`.
 /// No closed-form inverse.
+///
+/// # Examples
+///
+/// ```
+/// use flowppl::backend::{rng::seeded, Cpu, Var};
+/// # use flowppl::flows::FlowLayer;
+/// # use flowppl::params::ParamStore;
+/// use flowppl::testing::{log_abs_det, numerical_jacobian};
+/// use flowppl::transforms::Sylvester;
+/// # fn main() -> flowppl::Result<()> {
+/// let dev = Cpu::default();
+/// let layer = Sylvester::new("syl", 3, 2)?;
+/// let mut store = ParamStore::<f64, Cpu>::new(&dev);
+/// layer.initialize(&mut store, &mut seeded(0))?;
+/// let bound = layer.bind(&store, None)?;
+/// let f = |z: &[f64]| -> Vec<f64> {
+///     let z = Var::from_vec(&dev, z.to_vec(), 1, 3).unwrap();
+///     bound.forward(&z, None).unwrap().0.to_vec()
+/// };
+/// let (_, log_det) = bound.forward(&Var::from_rows(&dev, &[[0.4, -0.7, 1.2]])?, None)?;
+/// let numerical = log_abs_det(numerical_jacobian(&[0.4, -0.7, 1.2], 1e-6, f), 3);
+/// assert!((log_det.to_vec()[0] - numerical).abs() < 1e-6);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct Sylvester {
     name: String,
@@ -24,6 +49,15 @@ impl Sylvester {
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] for zero reflections.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use flowppl::transforms::Sylvester;
+    /// assert!(Sylvester::new("syl", 4, 2).is_ok());
+    /// assert!(Sylvester::new("syl", 4, 0).is_err()); // needs a reflection
+    /// assert!(Sylvester::new("syl", 0, 1).is_err());
+    /// ```
     pub fn new(name: &str, dimension: usize, reflections: usize) -> Result<Self> {
         if reflections == 0 || dimension == 0 {
             return Err(Error::InvalidConfig {
@@ -110,6 +144,29 @@ impl<E: Real, D: Backend<E>> FlowLayer<E, D> for Sylvester {
 }
 
 /// A [`Sylvester`] layer with its parameters for one step.
+///
+/// # Examples
+///
+/// ```
+/// use flowppl::backend::{rng::seeded, Cpu, Var};
+/// use flowppl::flows::FlowLayer;
+/// use flowppl::params::ParamStore;
+/// use flowppl::transforms::Sylvester;
+/// # fn main() -> flowppl::Result<()> {
+/// # let dev = Cpu::default();
+/// let layer = Sylvester::new("syl", 2, 1)?;
+/// let mut store = ParamStore::<f64, Cpu>::new(&dev);
+/// layer.initialize(&mut store, &mut seeded(0))?;
+/// let bound = layer.bind(&store, None)?;
+/// // b starts at 0, so z = 0 is fixed and log |det J| = sum ln(1 + tanh(r1_ii) tanh(r2_ii)).
+/// let (x, log_det) = bound.forward(&Var::zeros(&dev, 1, 2), None)?;
+/// assert_eq!(x.to_vec(), vec![0.0, 0.0]);
+/// let (d1, d2) = (store.values("syl.r1_diagonal")?, store.values("syl.r2_diagonal")?);
+/// let expected: f64 = (0..2).map(|i| (1.0 + d1[i].tanh() * d2[i].tanh()).ln()).sum();
+/// assert!((log_det.to_vec()[0] - expected).abs() < 1e-12);
+/// # Ok(())
+/// # }
+/// ```
 pub struct BoundSylvester<E: Real, D: Backend<E>> {
     into: Var<E, D>,
     out_of: Var<E, D>,

@@ -11,6 +11,29 @@ use crate::params::{Init, ParamStore};
 /// and `L` is the Cholesky factor of its covariance, which makes the matrix identifiable (an
 /// LU or dense linear layer fits `L L^T` only up to an orthogonal factor). Starts at the
 /// identity. The inverse is one triangular solve.
+///
+/// # Examples
+///
+/// ```
+/// use flowppl::backend::{rng::seeded, Cpu, Var};
+/// use flowppl::flows::FlowLayer;
+/// use flowppl::params::ParamStore;
+/// use flowppl::transforms::TriangularAffine;
+/// # fn main() -> flowppl::Result<()> {
+/// let dev = Cpu::default();
+/// let layer = TriangularAffine::new("tri", 2);
+/// let mut store = ParamStore::<f64, Cpu>::new(&dev);
+/// layer.initialize(&mut store, &mut seeded(0))?;
+/// // shift = (1, -1), L = [[2, 0], [0.5, 1]]
+/// store.insert("tri.shift", 1, 2, &[1.0, -1.0])?;
+/// store.insert("tri.lower", 2, 2, &[0.0, 0.0, 0.5, 0.0])?;
+/// store.insert("tri.log_diagonal", 1, 2, &[2f64.ln(), 0.0])?;
+/// let (x, log_det) = layer.bind(&store, None)?.forward(&Var::from_rows(&dev, &[[1.0, 2.0]])?, None)?;
+/// assert!(x.to_vec().iter().zip([3.0, 1.5]).all(|(a, b)| (a - b).abs() < 1e-12));
+/// assert!((log_det.to_vec()[0] - 2f64.ln()).abs() < 1e-12);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct TriangularAffine {
     name: String,
@@ -19,6 +42,26 @@ pub struct TriangularAffine {
 
 impl TriangularAffine {
     /// A layer on `R^dimension` named `name`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use flowppl::backend::{rng::seeded, Cpu, Var};
+    /// use flowppl::flows::FlowLayer;
+    /// use flowppl::params::ParamStore;
+    /// use flowppl::transforms::TriangularAffine;
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let dev = Cpu::default();
+    /// let layer = TriangularAffine::new("tri", 2);
+    /// let mut store = ParamStore::<f64, Cpu>::new(&dev);
+    /// layer.initialize(&mut store, &mut seeded(0))?;
+    /// // It starts at the identity: N(0, I) on a standard normal base.
+    /// let z = Var::from_rows(&dev, &[[0.5, -1.0]])?;
+    /// let (x, log_det) = layer.bind(&store, None)?.forward(&z, None)?;
+    /// assert_eq!((x.to_vec(), log_det.to_vec()), (z.to_vec(), vec![0.0]));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn new(name: &str, dimension: usize) -> Self {
         TriangularAffine {
             name: name.to_string(),
@@ -30,6 +73,27 @@ impl TriangularAffine {
     ///
     /// # Errors
     /// Missing parameters.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use flowppl::backend::{rng::seeded, Cpu};
+    /// use flowppl::flows::FlowLayer;
+    /// use flowppl::params::ParamStore;
+    /// use flowppl::transforms::TriangularAffine;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let layer = TriangularAffine::new("tri", 2);
+    /// let mut store = ParamStore::<f64, Cpu>::new(&Cpu::default());
+    /// layer.initialize(&mut store, &mut seeded(0))?;
+    /// store.insert("tri.shift", 1, 2, &[1.0, -1.0])?;
+    /// store.insert("tri.lower", 2, 2, &[9.0, 9.0, 0.5, 9.0])?; // only the strict lower part counts
+    /// store.insert("tri.log_diagonal", 1, 2, &[0.0, 0.0])?;
+    /// let (shift, factor) = layer.shift_and_factor(&store)?;
+    /// assert_eq!(shift, vec![1.0, -1.0]);
+    /// assert_eq!(factor, vec![1.0, 0.0, 0.5, 1.0]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn shift_and_factor<E: Real, D: Backend<E>>(
         &self,
         store: &ParamStore<E, D>,
@@ -93,6 +157,30 @@ impl<E: Real, D: Backend<E>> FlowLayer<E, D> for TriangularAffine {
 }
 
 /// A [`TriangularAffine`] layer with its parameters for one step.
+///
+/// # Examples
+///
+/// ```
+/// use flowppl::backend::{rng::seeded, Cpu, Var};
+/// use flowppl::flows::FlowLayer;
+/// use flowppl::params::ParamStore;
+/// use flowppl::transforms::TriangularAffine;
+/// # fn main() -> flowppl::Result<()> {
+/// # let dev = Cpu::default();
+/// let layer = TriangularAffine::new("tri", 2);
+/// let mut store = ParamStore::<f64, Cpu>::new(&dev);
+/// layer.initialize(&mut store, &mut seeded(0))?;
+/// store.insert("tri.lower", 2, 2, &[0.0, 0.0, -0.8, 0.0])?;
+/// store.insert("tri.log_diagonal", 1, 2, &[0.3, -0.4])?;
+/// let bound = layer.bind(&store, None)?;
+/// let z = Var::from_rows(&dev, &[[0.5, -1.0], [2.0, 0.1]])?;
+/// let (x, log_det) = bound.forward(&z, None)?;
+/// let (back, inverse_log_det) = bound.inverse(&x, None)?; // one triangular solve
+/// assert!(back.to_vec().iter().zip(z.to_vec()).all(|(a, b)| (a - b).abs() < 1e-12));
+/// assert!((log_det.to_vec()[0] + 0.1).abs() < 1e-12 && (inverse_log_det.to_vec()[1] - 0.1).abs() < 1e-12);
+/// # Ok(())
+/// # }
+/// ```
 pub struct BoundTriangularAffine<E: Real, D: Backend<E>> {
     shift: Var<E, D>,
     factor: Var<E, D>,

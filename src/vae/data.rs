@@ -10,6 +10,21 @@ use std::path::Path;
 /// # Errors
 /// [`Error::Io`] naming the file; [`Error::Parse`] naming file, line and column for a ragged
 /// row, a non-number or a value outside `[0, 1]`.
+///
+/// # Examples
+/// ```
+/// use flowppl::vae::read_binary_csv;
+/// # fn main() -> flowppl::Result<()> {
+/// let path = std::env::temp_dir().join(format!("flowppl-doc-binary-csv-{}.csv", std::process::id()));
+/// std::fs::write(&path, "1,0,1\n0,0.5,1\n").unwrap();
+/// assert_eq!(read_binary_csv(&path)?, (2, 3, vec![1.0, 0.0, 1.0, 0.0, 0.5, 1.0]));
+/// std::fs::write(&path, "1,0,1\n0,2,1\n").unwrap();
+/// let error = read_binary_csv(&path).unwrap_err().to_string();
+/// assert!(error.contains("line 2: column 2: 2 is outside [0, 1]"));
+/// std::fs::remove_file(&path).unwrap();
+/// # Ok(())
+/// # }
+/// ```
 pub fn read_binary_csv(path: &Path) -> Result<(usize, usize, Vec<f64>)> {
     let shown = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
@@ -67,6 +82,23 @@ pub fn read_binary_csv(path: &Path) -> Result<(usize, usize, Vec<f64>)> {
 /// # Errors
 /// [`Error::Io`]; [`Error::Parse`] naming the file for a wrong magic number, another element
 /// type, or a size that disagrees with the file's length (truncated files).
+///
+/// # Examples
+/// ```
+/// use flowppl::vae::read_idx;
+/// # fn main() -> flowppl::Result<()> {
+/// let path = std::env::temp_dir().join(format!("flowppl-doc-idx-{}.idx", std::process::id()));
+/// // magic (unsigned bytes, 3 dimensions), sizes 2 x 1 x 2, then 4 pixels
+/// let mut bytes = vec![0, 0, 0x08, 3, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 2];
+/// bytes.extend([0, 255, 51, 102]);
+/// std::fs::write(&path, &bytes).unwrap();
+/// assert_eq!(read_idx(&path)?, (2, 2, vec![0.0, 1.0, 0.2, 0.4]));
+/// std::fs::write(&path, &bytes[..bytes.len() - 1]).unwrap(); // truncated
+/// assert!(matches!(read_idx(&path), Err(flowppl::Error::Parse { .. })));
+/// std::fs::remove_file(&path).unwrap();
+/// # Ok(())
+/// # }
+/// ```
 pub fn read_idx(path: &Path) -> Result<(usize, usize, Vec<f64>)> {
     let shown = path.display().to_string();
     let error = |message: String| Error::Parse {

@@ -49,6 +49,33 @@ fn relu() -> String {
 ///
 /// # Errors
 /// [`Error::InvalidConfig`] when the file exists; [`Error::Io`].
+///
+/// # Examples
+/// ```
+/// use flowppl::backend::{rng::seeded, Cpu, Var};
+/// use flowppl::params::ParamStore;
+/// use flowppl::vae::{load_vae, save_vae, Posterior, Prior, Vae, VaeConfig};
+/// # fn main() -> flowppl::Result<()> {
+/// # let device = Cpu::default();
+/// # let config = VaeConfig {
+/// #     input: 4, latent: 2, hidden: vec![8], context: 4, flow_hidden: vec![4],
+/// #     ..VaeConfig::t5(Posterior::Gaussian, Prior::Normal)
+/// # };
+/// # let vae = Vae::<f64, Cpu>::new(config)?;
+/// # let mut store = ParamStore::new(&device);
+/// # vae.initialize(&mut store, &mut seeded(0))?;
+/// # let pixels: Vec<f64> = (0..32).map(|i| if i * 7 % 5 < 2 { 1.0 } else { 0.0 }).collect();
+/// # let x = Var::from_vec(&device, pixels, 8, 4)?; // 8 binary rows of 4 pixels
+/// let path = std::env::temp_dir().join(format!("flowppl-doc-vae-save-{}.json", std::process::id()));
+/// save_vae(&vae, &store, &path)?;
+/// assert!(save_vae(&vae, &store, &path).is_err()); // never replaces a file
+/// let (loaded, loaded_store) = load_vae::<f64, _>(&device, &path)?;
+/// let same = loaded.reconstruct(&loaded_store, &x)?.to_f64_vec();
+/// assert_eq!(same, vae.reconstruct(&store, &x)?.to_f64_vec());
+/// std::fs::remove_file(&path).unwrap();
+/// # Ok(())
+/// # }
+/// ```
 pub fn save_vae<E: Real, D: Backend<E>>(
     vae: &Vae<E, D>,
     store: &ParamStore<E, D>,
@@ -63,6 +90,32 @@ pub fn save_vae<E: Real, D: Backend<E>>(
 ///
 /// # Errors
 /// [`Error::InvalidConfig`] when the file exists and `replace` is false; [`Error::Io`].
+///
+/// # Examples
+/// ```
+/// use flowppl::backend::{rng::seeded, Cpu};
+/// use flowppl::params::ParamStore;
+/// use flowppl::vae::{load_vae, write_vae_file, Posterior, Prior, Vae, VaeConfig};
+/// # fn main() -> flowppl::Result<()> {
+/// # let device = Cpu::default();
+/// # let config = VaeConfig {
+/// #     input: 4, latent: 2, hidden: vec![8], context: 4, flow_hidden: vec![4],
+/// #     ..VaeConfig::t5(Posterior::Gaussian, Prior::Flow(flowppl::flows::FlowKind::Maf, 1))
+/// # };
+/// # let vae = Vae::<f64, Cpu>::new(config)?;
+/// # let mut store = ParamStore::new(&device);
+/// # vae.initialize(&mut store, &mut seeded(0))?;
+/// let path = std::env::temp_dir().join(format!("flowppl-doc-vae-write-{}.json", std::process::id()));
+/// write_vae_file(vae.config(), &store.snapshot(), &path, None, false)?;
+/// assert!(write_vae_file(vae.config(), &store.snapshot(), &path, None, false).is_err());
+/// write_vae_file(vae.config(), &store.snapshot(), &path, None, true)?; // replacing
+/// let (loaded, loaded_store) = load_vae::<f64, Cpu>(&device, &path)?;
+/// assert_eq!(loaded.config(), vae.config());
+/// assert_eq!(loaded_store.snapshot(), store.snapshot());
+/// std::fs::remove_file(&path).unwrap();
+/// # Ok(())
+/// # }
+/// ```
 pub fn write_vae_file(
     c: &VaeConfig,
     params: &ParamSnapshot,
@@ -97,6 +150,42 @@ pub fn write_vae_file(
 ///
 /// # Errors
 /// As [`load_vae`].
+///
+/// # Examples
+/// ```
+/// use flowppl::checkpoint::{TrainingControl, TrainingRecord};
+/// use flowppl::vae::{read_vae_training, save_vae, train_with, write_vae_file, VaeTrainingOptions};
+/// # use flowppl::backend::{Cpu, Var};
+/// # use flowppl::params::ParamStore;
+/// # use flowppl::vae::{Posterior, Prior, Vae, VaeConfig};
+/// # fn main() -> flowppl::Result<()> {
+/// # let device = Cpu::default();
+/// # let config = VaeConfig {
+/// #     input: 4, latent: 2, hidden: vec![8], context: 4, flow_hidden: vec![4],
+/// #     ..VaeConfig::t5(Posterior::Gaussian, Prior::Normal)
+/// # };
+/// # let vae = Vae::<f64, Cpu>::new(config)?;
+/// # let mut store = ParamStore::new(&device);
+/// # let pixels: Vec<f64> = (0..32).map(|i| if i * 7 % 5 < 2 { 1.0 } else { 0.0 }).collect();
+/// # let x = Var::from_vec(&device, pixels, 8, 4)?; // 8 binary rows of 4 pixels
+/// # let options = VaeTrainingOptions { steps: 3, batch_size: 4, ..VaeTrainingOptions::default() };
+/// let mut control = TrainingControl::new().checkpoint_every(0, |_| Ok(())); // keep the final state
+/// train_with(&vae, &mut store, &x, &options, |_, _| {}, &mut control)?; // 3 steps
+/// let path = std::env::temp_dir().join(format!("flowppl-doc-vae-training-{}.json", std::process::id()));
+/// save_vae(&vae, &store, &path)?;
+/// assert_eq!(read_vae_training(&path)?, None);
+/// let record = TrainingRecord {
+///     settings: serde_json::json!({ "steps": 3 }),
+///     data_fingerprint: flowppl::persist::fingerprint(b"the pixels"),
+///     total_steps: 3,
+///     checkpoint: control.final_checkpoint().unwrap().clone(),
+/// };
+/// write_vae_file(vae.config(), &store.snapshot(), &path, Some(&record), true)?;
+/// assert_eq!(read_vae_training(&path)?, Some(record));
+/// # std::fs::remove_file(&path).unwrap();
+/// # Ok(())
+/// # }
+/// ```
 pub fn read_vae_training(path: &Path) -> Result<Option<TrainingRecord>> {
     let saved: SavedVae = read_versioned_json(path, FORMAT, 1)?;
     Ok(saved.training)
@@ -107,6 +196,35 @@ pub fn read_vae_training(path: &Path) -> Result<Option<TrainingRecord>> {
 /// # Errors
 /// [`Error::Io`]; [`Error::Parse`] naming the file for another format or version, or
 /// parameters that do not fit the architecture.
+///
+/// # Examples
+/// ```
+/// use flowppl::backend::{rng::seeded, Cpu, Var};
+/// use flowppl::params::ParamStore;
+/// use flowppl::vae::{load_vae, save_vae, Posterior, Prior, Vae, VaeConfig};
+/// # fn main() -> flowppl::Result<()> {
+/// # let device = Cpu::default();
+/// # let config = VaeConfig {
+/// #     input: 4, latent: 2, hidden: vec![8], context: 4, flow_hidden: vec![4],
+/// #     ..VaeConfig::t5(Posterior::Planar(1), Prior::Normal)
+/// # };
+/// # let vae = Vae::<f64, Cpu>::new(config)?;
+/// # let mut store = ParamStore::new(&device);
+/// # vae.initialize(&mut store, &mut seeded(0))?;
+/// # let pixels: Vec<f64> = (0..32).map(|i| if i * 7 % 5 < 2 { 1.0 } else { 0.0 }).collect();
+/// # let x = Var::from_vec(&device, pixels, 8, 4)?; // 8 binary rows of 4 pixels
+/// let path = std::env::temp_dir().join(format!("flowppl-doc-vae-load-{}.json", std::process::id()));
+/// save_vae(&vae, &store, &path)?;
+/// let (loaded, loaded_store) = load_vae::<f64, _>(&device, &path)?;
+/// assert_eq!(loaded.config().posterior, Posterior::Planar(1));
+/// let mean = loaded.encode_mean(&loaded_store, &x)?.to_f64_vec();
+/// assert_eq!(mean, vae.encode_mean(&store, &x)?.to_f64_vec());
+/// std::fs::write(&path, r#"{"format": "flowppl-flow", "version": 1}"#).unwrap();
+/// assert!(matches!(load_vae::<f64, Cpu>(&device, &path), Err(flowppl::Error::Parse { .. })));
+/// std::fs::remove_file(&path).unwrap();
+/// # Ok(())
+/// # }
+/// ```
 pub fn load_vae<E: Real, D: Backend<E>>(
     device: &D,
     path: &Path,

@@ -9,6 +9,16 @@ use crate::minibatch::Minibatches;
 use crate::params::{Adam, Optimizer, ParamStore};
 
 /// Settings of [`train`].
+///
+/// # Examples
+/// ```
+/// use flowppl::vae::VaeTrainingOptions;
+/// let defaults = VaeTrainingOptions::default();
+/// assert_eq!((defaults.steps, defaults.batch_size, defaults.learning_rate), (3000, 100, 1e-3));
+/// assert_eq!((defaults.kl_warmup_steps, defaults.free_bits, defaults.patience), (0, 0.0, None));
+/// let quick = VaeTrainingOptions { steps: 5, batch_size: 4, kl_warmup_steps: 2, ..defaults };
+/// assert_eq!(quick.validate_every, 150);
+/// ```
 #[derive(Debug, Clone)]
 pub struct VaeTrainingOptions {
     /// Optimisation steps (minibatches).
@@ -51,6 +61,30 @@ impl Default for VaeTrainingOptions {
 }
 
 /// What a training run did.
+///
+/// # Examples
+/// ```
+/// use flowppl::backend::{Cpu, Var};
+/// use flowppl::params::ParamStore;
+/// use flowppl::vae::{train, VaeTrainingOptions, Posterior, Prior, Vae, VaeConfig};
+/// # fn main() -> flowppl::Result<()> {
+/// # let device = Cpu::default();
+/// # let config = VaeConfig {
+/// #     input: 4, latent: 2, hidden: vec![8], context: 4, flow_hidden: vec![4],
+/// #     ..VaeConfig::t5(Posterior::Gaussian, Prior::Normal)
+/// # };
+/// # let vae = Vae::<f64, Cpu>::new(config)?;
+/// # let mut store = ParamStore::new(&device);
+/// # let pixels: Vec<f64> = (0..32).map(|i| if i * 7 % 5 < 2 { 1.0 } else { 0.0 }).collect();
+/// # let x = Var::from_vec(&device, pixels, 8, 4)?; // 8 binary rows of 4 pixels
+/// let options = VaeTrainingOptions { steps: 4, batch_size: 4, validation_fraction: 0.25, validate_every: 2, ..VaeTrainingOptions::default() };
+/// let report = train(&vae, &mut store, &x, &options)?;
+/// assert_eq!((report.steps, report.elbo.len()), (4, 4));
+/// let at: Vec<usize> = report.validation.iter().map(|&(step, _)| step).collect();
+/// assert_eq!(at, vec![2, 4]); // validated every 2 steps
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct VaeReport {
     /// The mean ELBO per row of each step's minibatch (with the warm-up weight).
@@ -65,6 +99,31 @@ pub struct VaeReport {
 ///
 /// # Errors
 /// Shape errors.
+///
+/// # Examples
+/// ```
+/// use flowppl::backend::{rng::seeded, Cpu, Var};
+/// use flowppl::params::ParamStore;
+/// use flowppl::vae::{mean_elbo, Posterior, Prior, Vae, VaeConfig};
+/// # fn main() -> flowppl::Result<()> {
+/// # let device = Cpu::default();
+/// # let config = VaeConfig {
+/// #     input: 4, latent: 2, hidden: vec![8], context: 4, flow_hidden: vec![4],
+/// #     ..VaeConfig::t5(Posterior::Gaussian, Prior::Normal)
+/// # };
+/// # let vae = Vae::<f64, Cpu>::new(config)?;
+/// # let mut store = ParamStore::new(&device);
+/// # vae.initialize(&mut store, &mut seeded(0))?;
+/// # let pixels: Vec<f64> = (0..32).map(|i| if i * 7 % 5 < 2 { 1.0 } else { 0.0 }).collect();
+/// # let x = Var::from_vec(&device, pixels, 8, 4)?; // 8 binary rows of 4 pixels
+/// let elbo = mean_elbo(&vae, &store, &x, 3)?;
+/// // one draw per row from the seed: the mean of ln p(x|z) + ln p(z) - ln q(z|x)
+/// let (log_likelihood, kl_term) = vae.log_weight_terms(&store, None, &x, &mut seeded(3))?;
+/// let by_hand = log_likelihood.add(&kl_term)?.mean().item()?;
+/// assert!((elbo - by_hand).abs() < 1e-12);
+/// # Ok(())
+/// # }
+/// ```
 pub fn mean_elbo<E: Real, D: Backend<E>>(
     vae: &Vae<E, D>,
     store: &ParamStore<E, D>,
@@ -80,6 +139,31 @@ pub fn mean_elbo<E: Real, D: Backend<E>>(
 ///
 /// # Errors
 /// [`Error::InvalidConfig`] for bad options; [`Error::NonFinite`] naming the step.
+///
+/// # Examples
+/// ```
+/// use flowppl::backend::{Cpu, Var};
+/// use flowppl::params::ParamStore;
+/// use flowppl::vae::{mean_elbo, train, VaeTrainingOptions, Posterior, Prior, Vae, VaeConfig};
+/// # fn main() -> flowppl::Result<()> {
+/// # let device = Cpu::default();
+/// # let config = VaeConfig {
+/// #     input: 4, latent: 2, hidden: vec![8], context: 4, flow_hidden: vec![4],
+/// #     ..VaeConfig::t5(Posterior::Gaussian, Prior::Normal)
+/// # };
+/// # let vae = Vae::<f64, Cpu>::new(config)?;
+/// # let mut store = ParamStore::new(&device);
+/// # let pixels: Vec<f64> = (0..32).map(|i| if i * 7 % 5 < 2 { 1.0 } else { 0.0 }).collect();
+/// # let x = Var::from_vec(&device, pixels, 8, 4)?; // 8 binary rows of 4 pixels
+/// let options = VaeTrainingOptions { steps: 5, batch_size: 4, learning_rate: 1e-2, ..VaeTrainingOptions::default() };
+/// let report = train(&vae, &mut store, &x, &options)?; // creates the parameters
+/// assert_eq!(report.elbo.len(), 5);
+/// assert!(mean_elbo(&vae, &store, &x, 0)?.is_finite());
+/// let bad = VaeTrainingOptions { batch_size: 0, ..options };
+/// assert!(train(&vae, &mut store, &x, &bad).is_err());
+/// # Ok(())
+/// # }
+/// ```
 pub fn train<E: Real, D: Backend<E>>(
     vae: &Vae<E, D>,
     store: &mut ParamStore<E, D>,
@@ -94,6 +178,31 @@ pub fn train<E: Real, D: Backend<E>>(
 ///
 /// # Errors
 /// As [`train`].
+///
+/// # Examples
+/// ```
+/// use flowppl::backend::{Cpu, Var};
+/// use flowppl::params::ParamStore;
+/// use flowppl::vae::{train_with_progress, VaeTrainingOptions, Posterior, Prior, Vae, VaeConfig};
+/// # fn main() -> flowppl::Result<()> {
+/// # let device = Cpu::default();
+/// # let config = VaeConfig {
+/// #     input: 4, latent: 2, hidden: vec![8], context: 4, flow_hidden: vec![4],
+/// #     ..VaeConfig::t5(Posterior::Gaussian, Prior::Normal)
+/// # };
+/// # let vae = Vae::<f64, Cpu>::new(config)?;
+/// # let mut store = ParamStore::new(&device);
+/// # let pixels: Vec<f64> = (0..32).map(|i| if i * 7 % 5 < 2 { 1.0 } else { 0.0 }).collect();
+/// # let x = Var::from_vec(&device, pixels, 8, 4)?; // 8 binary rows of 4 pixels
+/// let options = VaeTrainingOptions { steps: 5, batch_size: 4, ..VaeTrainingOptions::default() };
+/// let mut seen = Vec::new();
+/// let report = train_with_progress(&vae, &mut store, &x, &options, |step, elbo| seen.push((step, elbo)))?;
+/// let steps: Vec<usize> = seen.iter().map(|&(step, _)| step).collect();
+/// assert_eq!(steps, vec![0, 1, 2, 3, 4]);
+/// assert!(seen.iter().zip(&report.elbo).all(|(&(_, a), &b)| a == b));
+/// # Ok(())
+/// # }
+/// ```
 pub fn train_with_progress<E: Real, D: Backend<E>>(
     vae: &Vae<E, D>,
     store: &mut ParamStore<E, D>,
@@ -117,6 +226,34 @@ pub fn train_with_progress<E: Real, D: Backend<E>>(
 ///
 /// # Errors
 /// As [`train`]; [`Error::Interrupted`]; errors of the checkpoint sink.
+///
+/// # Examples
+/// ```
+/// use flowppl::backend::{Cpu, Var};
+/// use flowppl::params::ParamStore;
+/// use flowppl::vae::{train_with, VaeTrainingOptions, Posterior, Prior, Vae, VaeConfig};
+/// use flowppl::checkpoint::TrainingControl;
+/// use std::sync::{atomic::AtomicBool, Arc};
+/// # fn main() -> flowppl::Result<()> {
+/// # let device = Cpu::default();
+/// # let config = VaeConfig {
+/// #     input: 4, latent: 2, hidden: vec![8], context: 4, flow_hidden: vec![4],
+/// #     ..VaeConfig::t5(Posterior::Gaussian, Prior::Normal)
+/// # };
+/// # let vae = Vae::<f64, Cpu>::new(config)?;
+/// # let mut store = ParamStore::new(&device);
+/// # let pixels: Vec<f64> = (0..32).map(|i| if i * 7 % 5 < 2 { 1.0 } else { 0.0 }).collect();
+/// # let x = Var::from_vec(&device, pixels, 8, 4)?; // 8 binary rows of 4 pixels
+/// let options = VaeTrainingOptions { steps: 5, batch_size: 4, ..VaeTrainingOptions::default() };
+/// let flag = Arc::new(AtomicBool::new(true)); // as if Ctrl-C came during the first step
+/// let mut control = TrainingControl::new().checkpoint_every(0, |_| Ok(())).interrupt_on(flag);
+/// let result = train_with(&vae, &mut store, &x, &options, |_, _| {}, &mut control);
+/// assert!(matches!(result, Err(flowppl::Error::Interrupted { step: 1 })));
+/// let mut plain = TrainingControl::new();
+/// assert_eq!(train_with(&vae, &mut store, &x, &options, |_, _| {}, &mut plain)?.steps, 5);
+/// # Ok(())
+/// # }
+/// ```
 pub fn train_with<E: Real, D: Backend<E>>(
     vae: &Vae<E, D>,
     store: &mut ParamStore<E, D>,
@@ -215,6 +352,35 @@ pub fn train_with<E: Real, D: Backend<E>>(
 ///
 /// # Errors
 /// [`Error::InvalidConfig`] for zero samples; shape errors.
+///
+/// # Examples
+/// ```
+/// use flowppl::backend::{rng::seeded, Cpu, Var};
+/// use flowppl::params::ParamStore;
+/// use flowppl::vae::{iwae_bound, Posterior, Prior, Vae, VaeConfig};
+/// # fn main() -> flowppl::Result<()> {
+/// # let device = Cpu::default();
+/// # let config = VaeConfig {
+/// #     input: 4, latent: 2, hidden: vec![8], context: 4, flow_hidden: vec![4],
+/// #     ..VaeConfig::t5(Posterior::Gaussian, Prior::Normal)
+/// # };
+/// # let vae = Vae::<f64, Cpu>::new(config)?;
+/// # let mut store = ParamStore::new(&device);
+/// # vae.initialize(&mut store, &mut seeded(0))?;
+/// # let pixels: Vec<f64> = (0..32).map(|i| if i * 7 % 5 < 2 { 1.0 } else { 0.0 }).collect();
+/// # let x = Var::from_vec(&device, pixels, 8, 4)?; // 8 binary rows of 4 pixels
+/// let bounds = iwae_bound(&vae, &store, &x, 50, 0)?;
+/// assert_eq!(bounds.len(), 8);
+/// assert!(bounds.iter().all(|b| b.is_finite()));
+/// // with K = 1 the bound is one log importance weight
+/// let first = x.gather_rows(&[0])?;
+/// let (log_likelihood, kl_term) = vae.log_weight_terms(&store, None, &first, &mut seeded(4))?;
+/// let k1 = iwae_bound(&vae, &store, &first, 1, 4)?[0];
+/// assert!((k1 - log_likelihood.add(&kl_term)?.item()?).abs() < 1e-9);
+/// assert!(iwae_bound(&vae, &store, &x, 0, 0).is_err()); // zero samples
+/// # Ok(())
+/// # }
+/// ```
 pub fn iwae_bound<E: Real, D: Backend<E>>(
     vae: &Vae<E, D>,
     store: &ParamStore<E, D>,

@@ -28,6 +28,18 @@ use flowppl::{Error, Result};
 /// # Errors
 /// [`Error::InvalidShape`] when the length is not a multiple of
 /// `columns`.
+///
+/// # Examples
+/// ```
+/// use flowppl_models::tasks::rows_to_var;
+/// # fn main() -> flowppl::Result<()> {
+/// let x = rows_to_var(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], 2)?;
+/// assert_eq!(x.shape(), (3, 2));
+/// assert_eq!(x.to_vec(), vec![1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0]);
+/// assert!(rows_to_var(&[1.0, 2.0, 3.0], 2).is_err()); // not whole rows
+/// # Ok(())
+/// # }
+/// ```
 pub fn rows_to_var(values: &[f64], columns: usize) -> Result<flowppl::backend::Var<f32, Cpu>> {
     flowppl::backend::Var::from_vec(
         &Cpu::default(),
@@ -38,9 +50,29 @@ pub fn rows_to_var(values: &[f64], columns: usize) -> Result<flowppl::backend::V
 }
 
 /// The task names [`run_task`] accepts.
+///
+/// # Examples
+/// ```
+/// use flowppl_models::tasks::{run_task, TaskSettings, TASKS};
+/// assert_eq!(TASKS, ["T1", "T2", "T3", "T4", "T5", "T6"]);
+/// // Any other name is refused before anything runs.
+/// assert!(run_task("T7", &TaskSettings::default()).is_err());
+/// ```
 pub const TASKS: [&str; 6] = ["T1", "T2", "T3", "T4", "T5", "T6"];
 
 /// How to run a task.
+///
+/// # Examples
+/// ```
+/// use flowppl_models::tasks::TaskSettings;
+/// # fn main() -> flowppl::Result<()> {
+/// let suite = TaskSettings::default();
+/// assert_eq!((suite.seeds, suite.steps), (vec![0, 1, 2], None));
+/// let smoke = TaskSettings { seeds: vec![0], steps: Some(60) };
+/// assert_eq!(smoke.steps_for(3000)?, 60);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct TaskSettings {
     /// Seeds (the suite uses 0, 1, 2).
@@ -64,6 +96,17 @@ impl TaskSettings {
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] when the override leaves no timed step after the warm-up.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl_models::tasks::{TaskSettings, WARM_UP_STEPS};
+    /// # fn main() -> flowppl::Result<()> {
+    /// assert_eq!(TaskSettings::default().steps_for(5000)?, 5000); // the task's own count
+    /// let too_few = TaskSettings { seeds: vec![0], steps: Some(WARM_UP_STEPS) };
+    /// assert!(too_few.steps_for(5000).is_err()); // nothing left to time
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn steps_for(&self, task_steps: usize) -> Result<usize> {
         let steps = self.steps.unwrap_or(task_steps);
         if steps <= WARM_UP_STEPS {
@@ -83,6 +126,23 @@ impl TaskSettings {
 ///
 /// # Errors
 /// [`Error::InvalidConfig`] for an unknown task or no seeds; errors of the fits.
+///
+/// # Examples
+/// ```
+/// use flowppl_models::tasks::{run_task, TaskSettings};
+/// # fn main() -> flowppl::Result<()> {
+/// // A smoke run of T6: one seed, 51 steps (the warm-up and one timed step).
+/// let reports = run_task("t6", &TaskSettings { seeds: vec![0], steps: Some(51) })?;
+/// let names: Vec<&str> = reports.iter().map(|r| r.task.as_str()).collect();
+/// assert_eq!(names, ["T6-AutoNormal", "T6-AutoIAFNormal"]);
+/// assert!(reports.iter().all(|r| r.runs.len() == 1 && r.median_of("tau_mean") > 0.0));
+/// let no_seeds = TaskSettings { seeds: vec![], steps: None };
+/// assert!(run_task("T1", &no_seeds).is_err());
+/// let error = run_task("t9", &TaskSettings::default()).err().unwrap().to_string();
+/// assert!(error.contains("T9") && error.contains("T1, T2, T3, T4, T5, T6"));
+/// # Ok(())
+/// # }
+/// ```
 pub fn run_task(name: &str, settings: &TaskSettings) -> Result<Vec<TaskReport>> {
     if settings.seeds.is_empty() {
         return Err(Error::InvalidConfig {

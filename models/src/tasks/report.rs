@@ -4,6 +4,15 @@
 use serde_json::{json, Map, Value};
 
 /// One seed's result.
+///
+/// # Examples
+/// ```
+/// use flowppl_models::tasks::{TaskReport, TaskRun};
+/// let run = TaskRun { seed: 0, ms_per_step: 1.5, metrics: vec![("kl_q_p".into(), 0.02)] };
+/// let report = TaskReport { task: "T3-U1".into(), implementation: "planar".into(), runs: vec![run] };
+/// assert_eq!(report.median_of("kl_q_p"), 0.02);
+/// assert_eq!(report.median_of("ms_per_step"), 1.5);
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaskRun {
     /// The seed.
@@ -15,6 +24,18 @@ pub struct TaskRun {
 }
 
 /// All seeds of one task variant.
+///
+/// # Examples
+/// ```
+/// use flowppl_models::tasks::{TaskReport, TaskRun};
+/// let run = |seed, ms, kl| TaskRun { seed, ms_per_step: ms, metrics: vec![("kl_q_p".into(), kl)] };
+/// let report = TaskReport {
+///     task: "T3-U1".into(),
+///     implementation: "32 planar layers".into(),
+///     runs: vec![run(0, 1.0, 0.7), run(1, 3.0, 0.02), run(2, 2.0, 0.69)],
+/// };
+/// assert_eq!((report.median_of("ms_per_step"), report.median_of("kl_q_p")), (2.0, 0.69));
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaskReport {
     /// The variant's name as the peers print it (`T1`, `T3-U1`, `T6-AutoNormal`, ...).
@@ -26,6 +47,14 @@ pub struct TaskReport {
 }
 
 /// The median of `values` (the mean of the middle two for an even count); NaN when empty.
+///
+/// # Examples
+/// ```
+/// use flowppl_models::tasks::median;
+/// assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
+/// assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), 2.5); // mean of the middle two
+/// assert!(median(&[]).is_nan());
+/// ```
 pub fn median(values: &[f64]) -> f64 {
     let mut sorted: Vec<f64> = values.to_vec();
     sorted.sort_by(|a, b| a.total_cmp(b));
@@ -38,6 +67,16 @@ pub fn median(values: &[f64]) -> f64 {
 
 /// The process's peak resident set size in MB (`VmHWM` of `/proc/self/status`), where the
 /// system reports one.
+///
+/// # Examples
+/// ```
+/// use flowppl_models::tasks::peak_resident_megabytes;
+/// if cfg!(target_os = "linux") {
+///     let touched = vec![1u8; 64 << 20]; // 64 MB, written
+///     let peak = peak_resident_megabytes().expect("Linux reports VmHWM");
+///     assert!(peak >= 64.0, "{peak} MB at the peak with {} bytes resident", touched.len());
+/// }
+/// ```
 pub fn peak_resident_megabytes() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
@@ -47,6 +86,17 @@ pub fn peak_resident_megabytes() -> Option<f64> {
 
 impl TaskReport {
     /// The median over seeds of the metric `name` (`ms_per_step` included).
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl_models::tasks::{TaskReport, TaskRun};
+    /// let run = |seed, ms, kl| TaskRun { seed, ms_per_step: ms, metrics: vec![("kl_q_p".into(), kl)] };
+    /// let runs = vec![run(0, 1.0, 0.7), run(1, 3.0, 0.02), run(2, 2.0, 0.69)];
+    /// let report = TaskReport { task: "T3-U1".into(), implementation: "planar".into(), runs };
+    /// assert_eq!(report.median_of("ms_per_step"), 2.0);
+    /// assert_eq!(report.median_of("kl_q_p"), 0.69);
+    /// assert!(report.median_of("elbo_1000").is_nan()); // no run has it
+    /// ```
     pub fn median_of(&self, name: &str) -> f64 {
         let values: Vec<f64> = self
             .runs
@@ -63,6 +113,16 @@ impl TaskReport {
     }
 
     /// The metric names, in the order of the first run.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl_models::tasks::{TaskReport, TaskRun};
+    /// let metrics = vec![("kl_q_p".into(), 0.1), ("both_halves_covered".into(), 1.0)];
+    /// let run = TaskRun { seed: 0, ms_per_step: 1.0, metrics };
+    /// let report = TaskReport { task: "T3-U1".into(), implementation: "planar".into(), runs: vec![run] };
+    /// assert_eq!(report.metric_names(), ["kl_q_p", "both_halves_covered"]);
+    /// assert!(TaskReport { runs: vec![], ..report }.metric_names().is_empty());
+    /// ```
     pub fn metric_names(&self) -> Vec<String> {
         self.runs
             .first()
@@ -71,6 +131,19 @@ impl TaskReport {
     }
 
     /// One JSON line in the peers' format, with `peak_rss_mb` when known.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl_models::tasks::{TaskReport, TaskRun};
+    /// let run = |seed, ms, kl| TaskRun { seed, ms_per_step: ms, metrics: vec![("kl_q_p".into(), kl)] };
+    /// let runs = vec![run(0, 1.0, 0.7), run(1, 3.0, 0.02), run(2, 2.0, 0.69)];
+    /// let report = TaskReport { task: "T3-U1".into(), implementation: "planar".into(), runs };
+    /// let line = report.to_json(2, Some(12.5));
+    /// assert_eq!((line["task"].as_str(), line["framework"].as_str()), (Some("T3-U1"), Some("flowppl")));
+    /// assert_eq!((line["ms_per_step"].as_f64(), line["kl_q_p"].as_f64()), (Some(2.0), Some(0.69)));
+    /// assert_eq!(line["runs"][1]["kl_q_p"].as_f64(), Some(0.02));
+    /// assert_eq!((line["repeats"].as_u64(), line["peak_rss_mb"].as_f64()), (Some(3), Some(12.5)));
+    /// ```
     pub fn to_json(&self, threads: usize, peak_rss_mb: Option<f64>) -> Value {
         let mut line = Map::new();
         line.insert("task".into(), json!(self.task));

@@ -8,6 +8,26 @@ model! {
     /// `gamma_t(k) = logsumexp_j [gamma_(t-1)(j) + ln theta_jk] + ln N(y_t | mu_k, 1)`,
     /// `ln p(y) = logsumexp_k gamma_N(k)`. Rows of the transition matrix `theta1`, `theta2`
     /// are flat on the simplex; `mu` is positive-ordered with `N(3, 1)` and `N(10, 1)` terms.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::handlers::{substitute, trace, values};
+    /// use flowppl::prelude::*;
+    /// use flowppl_models::zoo::hmm::hmm;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let device = Cpu::default();
+    /// let row = |v: &[f64]| Var::<f64, Cpu>::from_vec(&device, v.to_vec(), 1, v.len());
+    /// let (theta1, theta2) = (row(&[0.9, 0.1])?, row(&[0.5, 0.5])?); // transition rows
+    /// let at = values([("theta1", theta1), ("theta2", theta2), ("mu", row(&[1.0, 11.0])?)]);
+    /// # let mut rng = flowppl::backend::rng::seeded(0);
+    /// let t = trace(&substitute(hmm(&[1.0, 11.0]), at), &mut Ctx::new(&device, &mut rng))?;
+    /// // y_1 sits on mu_1 and y_2 on mu_2: the only likely path is 1 -> 2, of probability 0.1,
+    /// // so ln p(y) = ln 0.1 + 2 ln N(0; 0, 1).
+    /// let y = t.get("y").unwrap().log_density()?.unwrap().item()?;
+    /// assert!((y - (0.1f64.ln() - std::f64::consts::TAU.ln())).abs() < 1e-9);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn hmm(y: &[f64]) {
         let theta1 = sample!("theta1", Dirichlet::new(Var::full(&y.device(), 1, 2, 1.0)));
         let theta2 = sample!("theta2", Dirichlet::new(Var::full(&y.device(), 1, 2, 1.0)));
@@ -39,6 +59,27 @@ model! {
 ///
 /// # Errors
 /// Data errors naming the field; `K` other than 2.
+///
+/// # Examples
+/// ```
+/// use flowppl::handlers::{substitute, trace, values};
+/// use flowppl::prelude::*;
+/// use flowppl_models::{stan_data::StanData, zoo::hmm::build};
+/// # fn main() -> flowppl::Result<()> {
+/// let data = StanData::parse("d.json", r#"{"N": 2, "K": 2, "y": [1, 11]}"#)?;
+/// let device = Cpu::default();
+/// let row = |v: &[f32]| Var::<f32, Cpu>::from_vec(&device, v.to_vec(), 1, v.len());
+/// let (theta1, theta2) = (row(&[0.9, 0.1])?, row(&[0.5, 0.5])?); // transition rows
+/// let at = values([("theta1", theta1), ("theta2", theta2), ("mu", row(&[1.0, 11.0])?)]);
+/// # let mut rng = flowppl::backend::rng::seeded(0);
+/// let t = trace(&substitute(build(&data)?, at), &mut Ctx::new(&device, &mut rng))?;
+/// let y = t.get("y").unwrap().log_density()?.unwrap().item()?; // as in `hmm`
+/// assert!((y - (0.1f32.ln() - std::f32::consts::TAU.ln())).abs() < 1e-4);
+/// let three_states = StanData::parse("d.json", r#"{"N": 2, "K": 3, "y": [1, 11]}"#)?;
+/// assert!(build(&three_states).is_err());
+/// # Ok(())
+/// # }
+/// ```
 pub fn build(d: &StanData) -> Result<Box<dyn Model<f32, Cpu>>> {
     let n = d.count("N")?;
     if d.count("K")? != 2 {

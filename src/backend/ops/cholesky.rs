@@ -15,6 +15,21 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
     /// # Errors
     /// [`Error::InvalidShape`] for a non-square value; [`Error::Numerical`] when `A` is not
     /// positive definite (naming the failing pivot).
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// let a = Var::<f64, Cpu>::from_rows(&dev, &[[4.0, 2.0], [2.0, 5.0]])?;
+    /// let l = a.cholesky()?;
+    /// assert_eq!(l.to_vec(), vec![2.0, 0.0, 1.0, 2.0]);
+    /// assert_eq!(l.matmul(&l.transpose())?.to_vec(), a.to_vec());
+    /// let indefinite = Var::<f64, Cpu>::from_rows(&dev, &[[1.0, 2.0], [2.0, 1.0]])?;
+    /// assert!(matches!(indefinite.cholesky(), Err(Error::Numerical { .. })));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn cholesky(&self) -> Result<Self> {
         let (n, c) = self.shape();
         if n != c {

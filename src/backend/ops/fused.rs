@@ -48,6 +48,16 @@ pub fn set_fused_kernels(enabled: bool) {
 }
 
 /// Whether fused kernels are switched on for the current thread (see [`set_fused_kernels`]).
+///
+/// # Examples
+/// ```
+/// use flowppl::backend::{fused_kernels_enabled, set_fused_kernels};
+/// assert!(fused_kernels_enabled()); // on by default
+/// set_fused_kernels(false);
+/// assert!(!fused_kernels_enabled());
+/// set_fused_kernels(true);
+/// assert!(fused_kernels_enabled());
+/// ```
 pub fn fused_kernels_enabled() -> bool {
     ENABLED.with(Cell::get)
 }

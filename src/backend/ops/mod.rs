@@ -19,6 +19,15 @@ pub(crate) use softplus::softplus_and_sigmoid;
 
 /// Cholesky factor (row-major, lower) of a small SPD matrix in `f64` on the host, or the
 /// index of the first non-positive pivot.
+///
+/// # Examples
+/// ```
+/// use flowppl::backend::ops::host_cholesky;
+/// // [[4, 2], [2, 5]] = L L^T with L = [[2, 0], [1, 2]].
+/// assert_eq!(host_cholesky(&[4.0, 2.0, 2.0, 5.0], 2), Ok(vec![2.0, 0.0, 1.0, 2.0]));
+/// // [[1, 2], [2, 1]] is indefinite: pivot 1 is 1 - 4 < 0.
+/// assert_eq!(host_cholesky(&[1.0, 2.0, 2.0, 1.0], 2), Err(1));
+/// ```
 pub fn host_cholesky(a: &[f64], n: usize) -> std::result::Result<Vec<f64>, usize> {
     host_linalg::cholesky(a, n)
 }

@@ -11,6 +11,21 @@ use crate::error::{Error, Result};
 ///
 /// # Errors
 /// [`Error::InvalidShape`] when the shapes disagree or `K < 2`.
+///
+/// # Examples
+/// ```
+/// use flowppl::backend::ops::searchsorted;
+/// use flowppl::prelude::*;
+/// # fn main() -> flowppl::Result<()> {
+/// let dev = Cpu::default();
+/// let knots = Var::<f64, Cpu>::from_rows(&dev, &[[0.0, 1.0, 2.0]; 3])?;
+/// let x = Var::from_vec(&dev, vec![-5.0, 1.5, 9.0], 3, 1)?;
+/// assert_eq!(searchsorted(&knots, &x)?, vec![0, 1, 1]); // outside: clamped
+/// let wrong = Var::from_vec(&dev, vec![0.5], 1, 1)?;
+/// assert!(searchsorted(&knots, &wrong).is_err());
+/// # Ok(())
+/// # }
+/// ```
 pub fn searchsorted<E: Real, D: Backend<E>>(
     knots: &Var<E, D>,
     x: &Var<E, D>,

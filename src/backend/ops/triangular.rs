@@ -9,6 +9,19 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
     ///
     /// # Errors
     /// [`Error::InvalidShape`] for a non-square value.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// let l = Var::<f64, Cpu>::from_rows(&dev, &[[2.0, 0.0], [1.0, -3.0]])?;
+    /// assert!((l.triangular_log_abs_det()?.item()? - 6f64.ln()).abs() < 1e-12);
+    /// let not_square = Var::<f64, Cpu>::zeros(&dev, 2, 3);
+    /// assert!(not_square.triangular_log_abs_det().is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn triangular_log_abs_det(&self) -> Result<Self> {
         Ok(self.diagonal()?.abs().ln().sum())
     }
@@ -23,6 +36,21 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
     /// # Errors
     /// [`Error::ShapeMismatch`] for incompatible shapes; [`Error::Numerical`] for a zero on the
     /// diagonal.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// let l = Var::<f64, Cpu>::from_rows(&dev, &[[2.0, 0.0], [1.0, 1.0]])?;
+    /// let b = Var::<f64, Cpu>::from_rows(&dev, &[[4.0, 5.0], [2.0, 0.0]])?;
+    /// // Row by row: 2 y0 = b0, y0 + y1 = b1.
+    /// assert_eq!(l.solve_lower_triangular(&b)?.to_vec(), vec![2.0, 3.0, 1.0, -1.0]);
+    /// let wrong = Var::<f64, Cpu>::zeros(&dev, 1, 3);
+    /// assert!(matches!(l.solve_lower_triangular(&wrong), Err(Error::ShapeMismatch { .. })));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn solve_lower_triangular(&self, rhs: &Self) -> Result<Self> {
         let (d, c) = self.shape();
         let (n, k) = rhs.shape();

@@ -11,6 +11,18 @@ use dfdx::prelude::{Axes2, Axis, BroadcastTo, ReshapeTo};
 use std::ops::{Add, Div, Mul, Neg, Sub};
 
 /// The broadcast shape of two shapes, NumPy rules in two dimensions.
+///
+/// # Examples
+/// ```
+/// use flowppl::backend::arithmetic_shape;
+/// use flowppl::Error;
+/// assert_eq!(arithmetic_shape("add", (3, 1), (1, 4)).unwrap(), (3, 4));
+/// assert_eq!(arithmetic_shape("add", (2, 5), (1, 1)).unwrap(), (2, 5));
+/// assert!(matches!(
+///     arithmetic_shape("add", (2, 3), (3, 2)),
+///     Err(Error::ShapeMismatch { .. })
+/// ));
+/// ```
 pub fn broadcast_shape(
     operation: &'static str,
     left: (usize, usize),
@@ -49,6 +61,21 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
     ///
     /// # Errors
     /// [`Error::ShapeMismatch`] when the shape cannot broadcast to the target.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// let graph = Graph::new(&dev);
+    /// let row = graph.watch(&Var::<f64, Cpu>::from_vec(&dev, vec![1.0, 2.0], 1, 2)?);
+    /// let tiled = row.broadcast_to(3, 2)?;
+    /// assert_eq!(tiled.to_vec(), vec![1.0, 2.0, 1.0, 2.0, 1.0, 2.0]);
+    /// assert_eq!(tiled.sum().backward()?.of(&row)?, vec![3.0, 3.0]); // summed over copies
+    /// assert!(row.broadcast_to(3, 4).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn broadcast_to(&self, rows: usize, columns: usize) -> Result<Self> {
         let from = self.shape();
         let to = (rows, columns);
@@ -88,6 +115,20 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
     ///
     /// # Errors
     /// [`Error::ShapeMismatch`] when the shapes do not broadcast.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// let x = Var::<f64, Cpu>::from_rows(&dev, &[[1.0, 2.0], [3.0, 4.0]])?;
+    /// let row = Var::from_rows(&dev, &[[10.0, 20.0]])?;
+    /// assert_eq!(x.add(&row)?.to_vec(), vec![11.0, 22.0, 13.0, 24.0]);
+    /// let column = Var::zeros(&dev, 3, 1);
+    /// assert!(matches!(x.add(&column), Err(Error::ShapeMismatch { .. })));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn add(&self, other: &Self) -> Result<Self> {
         Self::binary("add", self, other, |l, r| l + r)
     }
@@ -96,6 +137,19 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
     ///
     /// # Errors
     /// [`Error::ShapeMismatch`] when the shapes do not broadcast.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// let x = Var::<f64, Cpu>::from_rows(&dev, &[[1.0, 2.0], [3.0, 4.0]])?;
+    /// let column = Var::from_vec(&dev, vec![1.0, 3.0], 2, 1)?;
+    /// assert_eq!(x.sub(&column)?.to_vec(), vec![0.0, 1.0, 0.0, 1.0]);
+    /// assert!(x.sub(&Var::zeros(&dev, 1, 3)).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn sub(&self, other: &Self) -> Result<Self> {
         Self::binary("sub", self, other, |l, r| l - r)
     }
@@ -104,6 +158,23 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
     ///
     /// # Errors
     /// [`Error::ShapeMismatch`] when the shapes do not broadcast.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// let graph = Graph::new(&dev);
+    /// let x = graph.watch(&Var::<f64, Cpu>::from_vec(&dev, vec![2.0, 3.0], 1, 2)?);
+    /// let y = graph.watch(&Var::from_vec(&dev, vec![5.0, 7.0], 1, 2)?);
+    /// let product = x.mul(&y)?;
+    /// assert_eq!(product.to_vec(), vec![10.0, 21.0]);
+    /// let mut grads = product.sum().backward()?;
+    /// assert_eq!(grads.of(&x)?, vec![5.0, 7.0]);
+    /// assert_eq!(grads.of(&y)?, vec![2.0, 3.0]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn mul(&self, other: &Self) -> Result<Self> {
         Self::binary("mul", self, other, |l, r| l * r)
     }
@@ -112,6 +183,19 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
     ///
     /// # Errors
     /// [`Error::ShapeMismatch`] when the shapes do not broadcast.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// let x = Var::<f64, Cpu>::from_rows(&dev, &[[1.0, 2.0], [3.0, 4.0]])?;
+    /// let two = Var::scalar(&dev, 2.0);
+    /// assert_eq!(x.div(&two)?.to_vec(), vec![0.5, 1.0, 1.5, 2.0]);
+    /// assert!(x.div(&Var::full(&dev, 1, 3, 1.0)).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn div(&self, other: &Self) -> Result<Self> {
         Self::binary("div", self, other, |l, r| l / r)
     }
@@ -120,6 +204,23 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
     ///
     /// # Errors
     /// [`Error::ShapeMismatch`] when the shapes do not broadcast.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// let graph = Graph::new(&dev);
+    /// let a = graph.watch(&Var::<f64, Cpu>::from_vec(&dev, vec![1.0, 5.0], 1, 2)?);
+    /// let b = graph.watch(&Var::from_vec(&dev, vec![3.0, 2.0], 1, 2)?);
+    /// let larger = a.maximum(&b)?;
+    /// assert_eq!(larger.to_vec(), vec![3.0, 5.0]);
+    /// let mut grads = larger.sum().backward()?;
+    /// assert_eq!(grads.of(&a)?, vec![0.0, 1.0]);
+    /// assert_eq!(grads.of(&b)?, vec![1.0, 0.0]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn maximum(&self, other: &Self) -> Result<Self> {
         Self::binary("maximum", self, other, |l, r| l.maximum(r))
     }
@@ -128,6 +229,22 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
     ///
     /// # Errors
     /// [`Error::ShapeMismatch`] when the shapes do not broadcast.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// let graph = Graph::new(&dev);
+    /// let a = graph.watch(&Var::<f64, Cpu>::from_vec(&dev, vec![1.0, 5.0], 1, 2)?);
+    /// let b = Var::from_vec(&dev, vec![3.0, 2.0], 1, 2)?;
+    /// let smaller = a.minimum(&b)?;
+    /// assert_eq!(smaller.to_vec(), vec![1.0, 2.0]);
+    /// assert_eq!(smaller.sum().backward()?.of(&a)?, vec![1.0, 0.0]);
+    /// assert!(a.minimum(&Var::zeros(&dev, 1, 3)).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn minimum(&self, other: &Self) -> Result<Self> {
         Self::binary("minimum", self, other, |l, r| l.minimum(r))
     }
@@ -137,6 +254,22 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
     ///
     /// # Errors
     /// [`Error::ShapeMismatch`] when the shapes do not broadcast.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// let a = Var::<f64, Cpu>::from_vec(&dev, vec![0.0, 1000.0, 1.0], 1, 3)?;
+    /// let b = Var::from_vec(&dev, vec![0.0, 1000.0, 2.0], 1, 3)?;
+    /// let y = a.log_add_exp(&b)?.to_vec();
+    /// let ln2 = 2f64.ln();
+    /// assert!((y[0] - ln2).abs() < 1e-12);
+    /// assert!((y[1] - (1000.0 + ln2)).abs() < 1e-9); // e^1000 would overflow
+    /// assert!((y[2] - (1f64.exp() + 2f64.exp()).ln()).abs() < 1e-12);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn log_add_exp(&self, other: &Self) -> Result<Self> {
         let larger = self.maximum(other)?;
         let gap = self.sub(other)?.abs();
@@ -144,21 +277,73 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
     }
 
     /// `self + c`.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// let x = Var::<f64, Cpu>::from_vec(&dev, vec![1.0, -2.0], 1, 2)?;
+    /// assert_eq!(x.add_scalar(0.5).to_vec(), vec![1.5, -1.5]);
+    /// assert_eq!((&x + 0.5).to_vec(), x.add_scalar(0.5).to_vec()); // the `+` operator
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn add_scalar(&self, c: f64) -> Self {
         self.record(|t| t + real::<E>(c))
     }
 
     /// `self * c`.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// let graph = Graph::new(&dev);
+    /// let x = graph.watch(&Var::<f64, Cpu>::from_vec(&dev, vec![1.0, -2.0], 1, 2)?);
+    /// let y = x.mul_scalar(3.0);
+    /// assert_eq!(y.to_vec(), vec![3.0, -6.0]);
+    /// assert_eq!(y.sum().backward()?.of(&x)?, vec![3.0, 3.0]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn mul_scalar(&self, c: f64) -> Self {
         self.record(|t| t * real::<E>(c))
     }
 
     /// `c - self`.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// let x = Var::<f64, Cpu>::from_vec(&dev, vec![1.0, -2.0], 1, 2)?;
+    /// assert_eq!(x.rsub_scalar(10.0).to_vec(), vec![9.0, 12.0]); // 10 - x
+    /// assert_eq!((10.0 - &x).to_vec(), vec![9.0, 12.0]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn rsub_scalar(&self, c: f64) -> Self {
         self.record(|t| t.negate() + real::<E>(c))
     }
 
     /// `c / self`.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// let graph = Graph::new(&dev);
+    /// let x = graph.watch(&Var::<f64, Cpu>::from_vec(&dev, vec![2.0, 4.0], 1, 2)?);
+    /// let y = x.rdiv_scalar(8.0); // 8 / x
+    /// assert_eq!(y.to_vec(), vec![4.0, 2.0]);
+    /// assert_eq!(y.sum().backward()?.of(&x)?, vec![-2.0, -0.5]); // -8 / x^2
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn rdiv_scalar(&self, c: f64) -> Self {
         self.record(|t| t.recip() * real::<E>(c))
     }

@@ -13,6 +13,21 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
     ///
     /// # Errors
     /// [`Error::ShapeMismatch`] when the inner dimensions differ.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// let a = Var::<f64, Cpu>::from_rows(&dev, &[[1.0, 2.0], [3.0, 4.0]])?;
+    /// let b = Var::from_rows(&dev, &[[5.0], [6.0]])?;
+    /// let product = a.matmul(&b)?;
+    /// assert_eq!(product.shape(), (2, 1));
+    /// assert_eq!(product.to_vec(), vec![17.0, 39.0]);
+    /// assert!(matches!(b.matmul(&b), Err(Error::ShapeMismatch { .. })));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn matmul(&self, other: &Self) -> Result<Self> {
         if self.columns() != other.rows() {
             return Err(Error::ShapeMismatch {
@@ -32,6 +47,21 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
     ///
     /// # Errors
     /// [`Error::ShapeMismatch`] when the column counts differ.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// let data = Var::<f64, Cpu>::from_rows(&dev, &[[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])?;
+    /// let weights = Var::from_rows(&dev, &[[1.0, 0.0], [1.0, -1.0]])?; // two particles
+    /// let eta = data.dot(&weights)?;
+    /// assert_eq!(eta.shape(), (2, 3));
+    /// assert_eq!(eta.to_vec(), vec![1.0, 3.0, 5.0, -1.0, -1.0, -1.0]);
+    /// assert!(data.dot(&Var::zeros(&dev, 1, 3)).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn dot(&self, weights: &Self) -> Result<Self> {
         if self.columns() != weights.columns() {
             return Err(Error::ShapeMismatch {
@@ -103,11 +133,35 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
     }
 
     /// Keeps entries on and below diagonal `k` (0 = main diagonal), zeroing the rest.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// let a = Var::<f64, Cpu>::from_rows(&dev, &[[1.0, 2.0], [3.0, 4.0]])?;
+    /// assert_eq!(a.lower_triangle(0).to_vec(), vec![1.0, 0.0, 3.0, 4.0]);
+    /// assert_eq!(a.lower_triangle(-1).to_vec(), vec![0.0, 0.0, 3.0, 0.0]); // strictly below
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn lower_triangle(&self, k: isize) -> Self {
         self.record(|t| t.lower_tri(k))
     }
 
     /// Keeps entries on and above diagonal `k` (0 = main diagonal), zeroing the rest.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// let a = Var::<f64, Cpu>::from_rows(&dev, &[[1.0, 2.0], [3.0, 4.0]])?;
+    /// assert_eq!(a.upper_triangle(0).to_vec(), vec![1.0, 2.0, 0.0, 4.0]);
+    /// assert_eq!(a.upper_triangle(1).to_vec(), vec![0.0, 2.0, 0.0, 0.0]); // strictly above
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn upper_triangle(&self, k: isize) -> Self {
         self.record(|t| t.upper_tri(k))
     }
@@ -116,6 +170,19 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
     ///
     /// # Errors
     /// [`Error::InvalidShape`] for a non-square value.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// let a = Var::<f64, Cpu>::from_rows(&dev, &[[1.0, 2.0], [3.0, 4.0]])?;
+    /// let d = a.diagonal()?;
+    /// assert_eq!((d.shape(), d.to_vec()), ((1, 2), vec![1.0, 4.0]));
+    /// assert!(matches!(Var::<f64, Cpu>::zeros(&dev, 2, 3).diagonal(), Err(Error::InvalidShape { .. })));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn diagonal(&self) -> Result<Self> {
         let (r, c) = self.shape();
         if r != c {

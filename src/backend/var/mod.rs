@@ -42,6 +42,18 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 /// The dfdx tensor type behind a [`Var`]: runtime-sized, two-dimensional, no tape.
+///
+/// # Examples
+/// ```
+/// use dfdx::prelude::TensorFromVec;
+/// use flowppl::backend::Matrix;
+/// use flowppl::prelude::*;
+/// let dev = Cpu::default();
+/// let t: Matrix<f32, Cpu> = dev.tensor_from_vec(vec![1.0, 2.0, 3.0], (1, 3));
+/// let v = Var::constant(t);
+/// assert_eq!(v.shape(), (1, 3));
+/// assert_eq!(v.tensor().as_vec(), vec![1.0, 2.0, 3.0]);
+/// ```
 pub type Matrix<E, D> = Tensor<(usize, usize), E, D>;
 /// The same tensor with a tape attached, as handed to recording closures.
 pub(crate) type TapedMatrix<E, D> = Tensor<(usize, usize), E, D, OwnedTape<E, D>>;
@@ -104,6 +116,17 @@ impl<E: Real, D: Backend<E>> std::fmt::Debug for Var<E, D> {
 
 impl<E: Real, D: Backend<E>> Var<E, D> {
     /// Wraps a constant tensor.
+    ///
+    /// # Examples
+    /// ```
+    /// use dfdx::prelude::TensorFromVec;
+    /// use flowppl::prelude::*;
+    /// let dev = Cpu::default();
+    /// let v = Var::constant(dev.tensor_from_vec(vec![1.0f32, 2.0, 3.0, 4.0], (2, 2)));
+    /// assert_eq!(v.shape(), (2, 2));
+    /// assert_eq!(v.to_vec(), vec![1.0, 2.0, 3.0, 4.0]);
+    /// assert!(!v.is_recorded());
+    /// ```
     pub fn constant(value: Matrix<E, D>) -> Self {
         Var {
             value,
@@ -118,6 +141,20 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
     ///
     /// # Errors
     /// [`Error::InvalidShape`] when `data.len() != rows * columns`.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// let v = Var::<f32, Cpu>::from_vec(&dev, vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0], 2, 3)?;
+    /// assert_eq!(v.shape(), (2, 3));
+    /// assert_eq!(v.slice_rows(1, 2)?.to_vec(), vec![4.0, 5.0, 6.0]); // row-major
+    /// let short = Var::<f32, Cpu>::from_vec(&dev, vec![1.0, 2.0], 2, 3);
+    /// assert!(matches!(short, Err(Error::InvalidShape { .. })));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn from_vec(device: &D, data: Vec<E>, rows: usize, columns: usize) -> Result<Self> {
         if data.len() != rows * columns {
             return Err(Error::invalid_shape(
@@ -154,6 +191,20 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
     ///
     /// # Errors
     /// [`Error::InvalidShape`] when the rows differ in length or there are none.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// let v = Var::<f32, Cpu>::from_rows(&dev, &[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])?;
+    /// assert_eq!(v.shape(), (2, 3));
+    /// assert_eq!(v.to_vec(), vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+    /// let ragged: [&[f32]; 2] = [&[1.0, 2.0], &[3.0]];
+    /// assert!(Var::<f32, Cpu>::from_rows(&dev, &ragged).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn from_rows<R: AsRef<[E]>>(device: &D, rows: &[R]) -> Result<Self> {
         let columns = rows.first().map(|r| r.as_ref().len()).unwrap_or(0);
         if rows.is_empty() || rows.iter().any(|r| r.as_ref().len() != columns) {
@@ -170,21 +221,64 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
     }
 
     /// A `(1, 1)` constant.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// let s = Var::<f64, Cpu>::scalar(&dev, 2.5);
+    /// assert_eq!(s.shape(), (1, 1));
+    /// assert_eq!(s.item()?, 2.5);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn scalar(device: &D, value: f64) -> Self {
         Self::constant(device.tensor_from_vec(vec![real(value)], (1, 1)))
     }
 
     /// A constant filled with one value.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// let dev = Cpu::default();
+    /// let v = Var::<f32, Cpu>::full(&dev, 2, 3, 0.5);
+    /// assert_eq!(v.shape(), (2, 3));
+    /// assert_eq!(v.to_vec(), vec![0.5; 6]);
+    /// ```
     pub fn full(device: &D, rows: usize, columns: usize, value: f64) -> Self {
         Self::constant(device.tensor_from_vec(vec![real(value); rows * columns], (rows, columns)))
     }
 
     /// A constant of zeros.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// let dev = Cpu::default();
+    /// let v = Var::<f32, Cpu>::zeros(&dev, 3, 2);
+    /// assert_eq!(v.shape(), (3, 2));
+    /// assert!(v.to_vec().iter().all(|&x| x == 0.0));
+    /// ```
     pub fn zeros(device: &D, rows: usize, columns: usize) -> Self {
         Self::full(device, rows, columns, 0.0)
     }
 
     /// The `n x n` identity matrix.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// let eye = Var::<f64, Cpu>::identity(&dev, 2);
+    /// assert_eq!(eye.to_vec(), vec![1.0, 0.0, 0.0, 1.0]);
+    /// let a = Var::from_rows(&dev, &[[1.0, 2.0], [3.0, 4.0]])?;
+    /// assert_eq!(a.matmul(&eye)?.to_vec(), a.to_vec());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn identity(device: &D, n: usize) -> Self {
         let mut data = vec![E::zero(); n * n];
         for i in 0..n {
@@ -194,41 +288,123 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
     }
 
     /// `(rows, columns)`.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// let v = Var::<f32, Cpu>::zeros(&dev, 4, 3);
+    /// assert_eq!(v.shape(), (4, 3));
+    /// assert_eq!(v.transpose().shape(), (3, 4));
+    /// assert_eq!(v.sum().shape(), (1, 1));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn shape(&self) -> (usize, usize) {
         *self.value.shape()
     }
 
     /// Number of rows.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// let dev = Cpu::default();
+    /// let v = Var::<f32, Cpu>::zeros(&dev, 4, 3);
+    /// assert_eq!(v.rows(), 4);
+    /// assert_eq!(v.sum_rows().rows(), 1);
+    /// ```
     pub fn rows(&self) -> usize {
         self.shape().0
     }
 
     /// Number of columns.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// let dev = Cpu::default();
+    /// let v = Var::<f32, Cpu>::zeros(&dev, 4, 3);
+    /// assert_eq!(v.columns(), 3);
+    /// assert_eq!(v.sum_columns().columns(), 1);
+    /// ```
     pub fn columns(&self) -> usize {
         self.shape().1
     }
 
     /// Number of entries, `rows * columns` (for a `(1, n)` data vector, `n`).
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// let dev = Cpu::default();
+    /// assert_eq!(Var::<f32, Cpu>::zeros(&dev, 4, 3).len(), 12);
+    /// assert_eq!(Var::<f32, Cpu>::zeros(&dev, 1, 5).len(), 5);
+    /// ```
     pub fn len(&self) -> usize {
         self.rows() * self.columns()
     }
 
     /// Whether the value has no entries.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// let dev = Cpu::default();
+    /// assert!(Var::<f32, Cpu>::zeros(&dev, 0, 3).is_empty());
+    /// assert!(!Var::<f32, Cpu>::scalar(&dev, 0.0).is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// Whether this value is recorded on a graph (and so can carry gradients).
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// let dev = Cpu::default();
+    /// let constant = Var::<f32, Cpu>::scalar(&dev, 1.0);
+    /// let graph = Graph::new(&dev);
+    /// let x = graph.watch(&constant);
+    /// assert!(!constant.is_recorded());
+    /// assert!(x.is_recorded() && x.exp().is_recorded()); // descendants are recorded too
+    /// assert!(!x.detach().is_recorded());
+    /// ```
     pub fn is_recorded(&self) -> bool {
         self.tape.is_some()
     }
 
     /// The device the value lives on.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let x = Var::<f64, Cpu>::from_vec(&Cpu::default(), vec![1.0, 2.0], 1, 2)?;
+    /// let ones = Var::full(&x.device(), 1, 2, 1.0); // a value on the same device
+    /// assert_eq!(x.add(&ones)?.to_vec(), vec![2.0, 3.0]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn device(&self) -> D {
         self.value.device().clone()
     }
 
     /// The values, row-major, copied to the host.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// let v = Var::<f32, Cpu>::from_rows(&dev, &[[1.0, 2.0], [3.0, 4.0]])?;
+    /// assert_eq!(v.to_vec(), vec![1.0, 2.0, 3.0, 4.0]);
+    /// assert_eq!(v.transpose().to_vec(), vec![1.0, 3.0, 2.0, 4.0]); // row-major of the result
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn to_vec(&self) -> Vec<E> {
         if let Some(host) = &self.host {
             return host.values.clone();
@@ -237,6 +413,19 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
     }
 
     /// The values widened to `f64`, row-major.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// let v = Var::<f32, Cpu>::from_vec(&dev, vec![0.5, 0.1], 1, 2)?;
+    /// let wide = v.to_f64_vec();
+    /// assert_eq!(wide[0], 0.5);
+    /// assert_eq!(wide[1], 0.1f32 as f64); // the f32 value, widened exactly
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn to_f64_vec(&self) -> Vec<f64> {
         self.to_vec().into_iter().map(Real::to_f64).collect()
     }
@@ -245,6 +434,18 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
     ///
     /// # Errors
     /// [`Error::InvalidShape`] when the value is not `(1, 1)`.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// let v = Var::<f64, Cpu>::from_vec(&dev, vec![1.0, 2.0, 3.0], 1, 3)?;
+    /// assert_eq!(v.sum().item()?, 6.0);
+    /// assert!(matches!(v.item(), Err(Error::InvalidShape { .. }))); // not (1, 1)
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn item(&self) -> Result<E> {
         if self.shape() != (1, 1) {
             return Err(Error::invalid_shape(
@@ -260,6 +461,20 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
     /// The result is a fresh tensor (one device copy): dfdx keys gradients by tensor id and its
     /// binary ops accumulate into *both* operands' ids, so a detached view sharing the original's
     /// id would still leak gradient into it (into a parameter, when detaching one).
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// let graph = Graph::new(&dev);
+    /// let x = graph.watch(&Var::<f64, Cpu>::from_vec(&dev, vec![3.0], 1, 1)?);
+    /// let y = &x * &x.detach(); // the second factor is a constant
+    /// assert_eq!(y.item()?, 9.0);
+    /// assert_eq!(y.backward()?.of(&x)?, vec![3.0]); // not 2x = 6
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn detach(&self) -> Self {
         Var {
             value: self.value.clone() * E::one(),
@@ -275,6 +490,20 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
     ///
     /// # Errors
     /// The first error of the computation that produced this value.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// let a = Var::<f64, Cpu>::zeros(&dev, 2, 3);
+    /// let b = Var::<f64, Cpu>::zeros(&dev, 3, 2);
+    /// assert!(a.check().is_ok());
+    /// let bad = (&a + &b).exp(); // operators never panic; the error travels along
+    /// assert!(matches!(bad.check(), Err(Error::ShapeMismatch { .. })));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn check(&self) -> Result<&Self> {
         match &self.poison {
             None => Ok(self),
@@ -283,6 +512,16 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
     }
 
     /// Whether an earlier operator failed (see [`Var::check`]).
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// let dev = Cpu::default();
+    /// let a = Var::<f64, Cpu>::zeros(&dev, 2, 3);
+    /// let b = Var::<f64, Cpu>::zeros(&dev, 3, 2);
+    /// assert!(!(&a + &a).is_poisoned());
+    /// assert!((&a * &b).sum().is_poisoned());
+    /// ```
     pub fn is_poisoned(&self) -> bool {
         self.poison.is_some()
     }
@@ -296,6 +535,20 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
     }
 
     /// The underlying dfdx tensor (no tape).
+    ///
+    /// # Examples
+    /// ```
+    /// use dfdx::prelude::HasShape;
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// let v = Var::<f32, Cpu>::from_rows(&dev, &[[1.0, 2.0, 3.0]])?;
+    /// let t = v.tensor();
+    /// assert_eq!(*t.shape(), (1, 3));
+    /// assert_eq!(t.as_vec(), vec![1.0, 2.0, 3.0]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn tensor(&self) -> &Matrix<E, D> {
         &self.value
     }

@@ -9,6 +9,19 @@ use dfdx::tensor::Tensor;
 
 impl<E: Real, D: Backend<E>> Var<E, D> {
     /// The transpose.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// let x = Var::<f64, Cpu>::from_rows(&dev, &[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])?;
+    /// let t = x.transpose();
+    /// assert_eq!(t.shape(), (3, 2));
+    /// assert_eq!(t.to_vec(), vec![1.0, 4.0, 2.0, 5.0, 3.0, 6.0]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn transpose(&self) -> Self {
         let (r, c) = self.shape();
         self.record(|t| {
@@ -22,6 +35,20 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
     ///
     /// # Errors
     /// [`Error::InvalidShape`] when the sizes differ.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// let x = Var::<f64, Cpu>::from_rows(&dev, &[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])?;
+    /// let r = x.reshape(3, 2)?;
+    /// assert_eq!(r.shape(), (3, 2));
+    /// assert_eq!(r.to_vec(), x.to_vec()); // same row-major order
+    /// assert!(matches!(x.reshape(4, 2), Err(Error::InvalidShape { .. })));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn reshape(&self, rows: usize, columns: usize) -> Result<Self> {
         let (r, c) = self.shape();
         if r * c != rows * columns {
@@ -37,6 +64,18 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
     ///
     /// # Errors
     /// [`Error::InvalidShape`] when the range is empty or out of bounds.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// let x = Var::<f64, Cpu>::from_rows(&dev, &[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])?;
+    /// assert_eq!(x.slice_columns(1, 3)?.to_vec(), vec![2.0, 3.0, 5.0, 6.0]);
+    /// assert!(x.slice_columns(2, 4).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn slice_columns(&self, start: usize, end: usize) -> Result<Self> {
         let c = self.columns();
         if start >= end || end > c {
@@ -56,6 +95,21 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
     ///
     /// # Errors
     /// [`Error::InvalidShape`] when the range is empty or out of bounds.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// let graph = Graph::new(&dev);
+    /// let x = graph.watch(&Var::<f64, Cpu>::from_rows(&dev, &[[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])?);
+    /// let middle = x.slice_rows(1, 2)?;
+    /// assert_eq!(middle.to_vec(), vec![3.0, 4.0]);
+    /// assert_eq!(middle.sum().backward()?.of(&x)?, vec![0.0, 0.0, 1.0, 1.0, 0.0, 0.0]);
+    /// assert!(x.slice_rows(2, 2).is_err()); // empty range
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn slice_rows(&self, start: usize, end: usize) -> Result<Self> {
         let r = self.rows();
         if start >= end || end > r {
@@ -73,6 +127,20 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
     /// # Errors
     /// [`Error::InvalidShape`] for an empty list or unequal row counts;
     /// [`Error::GraphMismatch`] for values of two graphs.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// let a = Var::<f64, Cpu>::from_rows(&dev, &[[1.0], [2.0]])?;
+    /// let b = Var::<f64, Cpu>::from_rows(&dev, &[[3.0, 4.0], [5.0, 6.0]])?;
+    /// let c = Var::concat_columns(&[&a, &b])?;
+    /// assert_eq!((c.shape(), c.to_vec()), ((2, 3), vec![1.0, 3.0, 4.0, 2.0, 5.0, 6.0]));
+    /// assert!(Var::concat_columns(&[&a, &Var::zeros(&dev, 3, 1)]).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn concat_columns(parts: &[&Self]) -> Result<Self> {
         let first = parts
             .first()
@@ -100,6 +168,20 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
     /// # Errors
     /// [`Error::InvalidShape`] for an empty list or unequal column counts;
     /// [`Error::GraphMismatch`] for values of two graphs.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// let a = Var::<f64, Cpu>::from_rows(&dev, &[[1.0, 2.0]])?;
+    /// let b = Var::<f64, Cpu>::from_rows(&dev, &[[3.0, 4.0], [5.0, 6.0]])?;
+    /// let c = Var::concat_rows(&[&a, &b])?;
+    /// assert_eq!((c.shape(), c.to_vec()), ((3, 2), vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]));
+    /// assert!(Var::<f64, Cpu>::concat_rows(&[]).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn concat_rows(parts: &[&Self]) -> Result<Self> {
         let first = parts
             .first()
@@ -126,6 +208,21 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
     ///
     /// # Errors
     /// [`Error::InvalidShape`] when an index is out of bounds or the list is empty.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// let graph = Graph::new(&dev);
+    /// let x = graph.watch(&Var::<f64, Cpu>::from_rows(&dev, &[[1.0, 2.0], [3.0, 4.0]])?);
+    /// let g = x.gather_rows(&[1, 1, 0])?;
+    /// assert_eq!(g.to_vec(), vec![3.0, 4.0, 3.0, 4.0, 1.0, 2.0]);
+    /// assert_eq!(g.sum().backward()?.of(&x)?, vec![1.0, 1.0, 2.0, 2.0]); // row 1 used twice
+    /// assert!(x.gather_rows(&[2]).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn gather_rows(&self, indices: &[usize]) -> Result<Self> {
         let r = self.rows();
         if indices.is_empty() || indices.iter().any(|&i| i >= r) {
@@ -154,6 +251,19 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
     ///
     /// # Errors
     /// [`Error::InvalidShape`] when an index is out of bounds or the list is empty.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// let x = Var::<f64, Cpu>::from_rows(&dev, &[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])?;
+    /// let g = x.gather_columns(&[2, 0])?;
+    /// assert_eq!((g.shape(), g.to_vec()), ((2, 2), vec![3.0, 1.0, 6.0, 4.0]));
+    /// assert!(x.gather_columns(&[3]).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn gather_columns(&self, indices: &[usize]) -> Result<Self> {
         if let (None, Some(host)) = (&self.tape, &self.host) {
             let (r, c) = self.shape();
@@ -175,6 +285,19 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
     ///
     /// # Errors
     /// [`Error::InvalidShape`] when the lengths differ or an index is out of bounds.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// let x = Var::<f64, Cpu>::from_rows(&dev, &[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])?;
+    /// let picked = x.pick_per_row(&[2, 0])?;
+    /// assert_eq!((picked.shape(), picked.to_vec()), ((2, 1), vec![3.0, 4.0]));
+    /// assert!(x.pick_per_row(&[0]).is_err()); // one index per row
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn pick_per_row(&self, indices: &[usize]) -> Result<Self> {
         let (r, c) = self.shape();
         if indices.len() != r || indices.iter().any(|&i| i >= c) {

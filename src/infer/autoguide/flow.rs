@@ -22,6 +22,31 @@ use std::f64::consts::TAU;
 /// approximation and the learned parameters see a well-conditioned problem even when the
 /// posterior's scales differ by orders of magnitude (uncentred regressions). The affine map
 /// adds the constant `sum ln L_ii` to the log-determinant.
+///
+/// # Examples
+/// ```
+/// use flowppl::flows::FlowKind;
+/// use flowppl::infer::AutoFlow;
+/// use flowppl::prelude::*;
+/// # use flowppl::ppl::model_fn;
+/// # use flowppl::backend::rng::seeded;
+/// # fn main() -> flowppl::Result<()> {
+/// // `model`: theta: two independent N(0, 1) coordinates.
+/// # let model = model_fn("m", |ctx: &mut Ctx<'_, f64, Cpu>| {
+/// #     let plate = ctx.plate("p", 2, None)?;
+/// #     ctx.sample("theta", Normal::new(0.0, 1.0)?, Some(&plate))?;
+/// #     Ok(())
+/// # });
+/// # let (dev, mut rng, mut store) = (Cpu::default(), seeded(0), ParamStore::new(&Cpu::default()));
+/// let mut guide = AutoFlow::new(FlowKind::RealNvp, 2, &[8]);
+/// guide.setup(&model, &mut store, &dev, 0)?;
+/// let draw = guide.draw(&mut Ctx::new(&dev, &mut rng).with_store(&mut store).with_particles(4))?;
+/// assert_eq!(draw.values["theta"].shape(), (4, 2));
+/// assert!(draw.log_q.to_vec().iter().all(|l| l.is_finite()));
+/// assert!(guide.supports_sticking_the_landing());
+/// # Ok(())
+/// # }
+/// ```
 pub struct AutoFlow<E: Real, D: Backend<E>> {
     base: AutoBase<E, D>,
     kind: FlowKind,
@@ -36,6 +61,31 @@ pub struct AutoFlow<E: Real, D: Backend<E>> {
 
 impl<E: Real, D: Backend<E>> AutoFlow<E, D> {
     /// A flow guide of `layers` layers of `kind`, networks with `hidden` units.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::flows::FlowKind;
+    /// use flowppl::infer::AutoFlow;
+    /// use flowppl::prelude::*;
+    /// # use flowppl::ppl::model_fn;
+    /// # fn main() -> flowppl::Result<()> {
+    /// // `model`: theta: two independent N(0, 1) coordinates.
+    /// # let model = model_fn("m", |ctx: &mut Ctx<'_, f64, Cpu>| {
+    /// #     let plate = ctx.plate("p", 2, None)?;
+    /// #     ctx.sample("theta", Normal::new(0.0, 1.0)?, Some(&plate))?;
+    /// #     Ok(())
+    /// # });
+    /// # let (dev, mut store) = (Cpu::default(), ParamStore::new(&Cpu::default()));
+    /// let mut guide = AutoFlow::new(FlowKind::Iaf, 2, &[8]);
+    /// guide.setup(&model, &mut store, &dev, 0)?;
+    /// // The Gaussian base, plus the flow's own parameters.
+    /// assert_eq!(store.shape("auto_flow.log_scale")?, (1, 2));
+    /// assert!(store.len() > 2);
+    /// // Planar layers have no differentiable inverse: no sticking the landing.
+    /// assert!(!AutoFlow::<f64, Cpu>::new(FlowKind::Planar, 2, &[]).supports_sticking_the_landing());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn new(kind: FlowKind, layers: usize, hidden: &[usize]) -> Self {
         AutoFlow {
             base: AutoBase::new("auto_flow"),
@@ -51,12 +101,56 @@ impl<E: Real, D: Backend<E>> AutoFlow<E, D> {
     /// Uses a full-rank Gaussian base `z = loc + L eps` (`L` lower-triangular with a positive
     /// diagonal, stored as `scale_tril_raw` with the log of the diagonal) instead of the
     /// mean-field one: the flow then only has to model what is not Gaussian.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::flows::FlowKind;
+    /// use flowppl::infer::AutoFlow;
+    /// use flowppl::prelude::*;
+    /// use flowppl::ppl::model_fn;
+    /// # fn main() -> flowppl::Result<()> {
+    /// // theta: two independent N(0, 1) coordinates.
+    /// let model = model_fn("m", |ctx: &mut Ctx<'_, f64, Cpu>| {
+    ///     let plate = ctx.plate("p", 2, None)?;
+    ///     ctx.sample("theta", Normal::new(0.0, 1.0)?, Some(&plate))?;
+    ///     Ok(())
+    /// });
+    /// # let (dev, mut store) = (Cpu::default(), ParamStore::new(&Cpu::default()));
+    /// let mut guide = AutoFlow::new(FlowKind::Iaf, 1, &[8]).with_full_rank_base();
+    /// guide.setup(&model, &mut store, &dev, 0)?;
+    /// assert_eq!(store.shape("auto_flow.scale_tril_raw")?, (2, 2));
+    /// assert!(!store.contains("auto_flow.log_scale"));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn with_full_rank_base(mut self) -> Self {
         self.full_rank = true;
         self
     }
 
     /// Sets the initialisation strategy of the base location.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::flows::FlowKind;
+    /// use flowppl::infer::AutoFlow;
+    /// use flowppl::prelude::*;
+    /// use flowppl::ppl::model_fn;
+    /// # fn main() -> flowppl::Result<()> {
+    /// // theta: two independent N(0, 1) coordinates.
+    /// let model = model_fn("m", |ctx: &mut Ctx<'_, f64, Cpu>| {
+    ///     let plate = ctx.plate("p", 2, None)?;
+    ///     ctx.sample("theta", Normal::new(0.0, 1.0)?, Some(&plate))?;
+    ///     Ok(())
+    /// });
+    /// # let (dev, mut store) = (Cpu::default(), ParamStore::new(&Cpu::default()));
+    /// let guide = AutoFlow::new(FlowKind::Iaf, 1, &[8]);
+    /// let mut guide = guide.with_init(InitStrategy::Feasible);
+    /// guide.setup(&model, &mut store, &dev, 0)?;
+    /// assert_eq!(store.values("auto_flow.loc")?, [0.0, 0.0]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn with_init(mut self, init: InitStrategy) -> Self {
         self.base.init = init;
         self

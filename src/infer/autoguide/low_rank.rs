@@ -16,6 +16,30 @@ use crate::ppl::{Ctx, Model};
 ///
 /// Parameters: `auto_low_rank.loc`, `auto_low_rank.factor` `(d, rank)` and
 /// `auto_low_rank.log_diagonal`.
+///
+/// # Examples
+/// ```
+/// use flowppl::prelude::*;
+/// use flowppl::ppl::model_fn;
+/// # use flowppl::backend::rng::seeded;
+/// # fn main() -> flowppl::Result<()> {
+/// // theta: two independent N(0, 1) coordinates.
+/// let model = model_fn("m", |ctx: &mut Ctx<'_, f64, Cpu>| {
+///     let plate = ctx.plate("p", 2, None)?;
+///     ctx.sample("theta", Normal::new(0.0, 1.0)?, Some(&plate))?;
+///     Ok(())
+/// });
+/// # let (dev, mut rng, mut store) = (Cpu::default(), seeded(0), ParamStore::new(&Cpu::default()));
+/// let mut guide = AutoLowRank::new(1)?;
+/// guide.setup(&model, &mut store, &dev, 0)?;
+/// // Covariance W W^T + diag(sigma^2) with W of shape (d, rank) = (2, 1).
+/// assert_eq!(store.shape("auto_low_rank.factor")?, (2, 1));
+/// assert_eq!(store.shape("auto_low_rank.log_diagonal")?, (1, 2));
+/// let draw = guide.draw(&mut Ctx::new(&dev, &mut rng).with_store(&mut store).with_particles(3))?;
+/// assert_eq!((draw.values["theta"].shape(), draw.log_q.shape()), ((3, 2), (3, 1)));
+/// # Ok(())
+/// # }
+/// ```
 pub struct AutoLowRank<E: Real, D: Backend<E>> {
     base: AutoBase<E, D>,
     rank: usize,
@@ -27,6 +51,26 @@ impl<E: Real, D: Backend<E>> AutoLowRank<E, D> {
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] for rank 0.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// use flowppl::ppl::model_fn;
+    /// # fn main() -> flowppl::Result<()> {
+    /// // theta: two independent N(0, 1) coordinates.
+    /// let model = model_fn("m", |ctx: &mut Ctx<'_, f64, Cpu>| {
+    ///     let plate = ctx.plate("p", 2, None)?;
+    ///     ctx.sample("theta", Normal::new(0.0, 1.0)?, Some(&plate))?;
+    ///     Ok(())
+    /// });
+    /// # let (dev, mut store) = (Cpu::default(), ParamStore::new(&Cpu::default()));
+    /// assert!(AutoLowRank::<f64, Cpu>::new(0).is_err());
+    /// let mut guide = AutoLowRank::new(2)?;
+    /// guide.setup(&model, &mut store, &dev, 0)?;
+    /// assert_eq!(store.shape("auto_low_rank.factor")?, (2, 2));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn new(rank: usize) -> Result<Self> {
         if rank == 0 {
             return Err(Error::InvalidConfig {
@@ -42,6 +86,26 @@ impl<E: Real, D: Backend<E>> AutoLowRank<E, D> {
     }
 
     /// Sets the initialisation strategy of the location.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// use flowppl::ppl::model_fn;
+    /// # fn main() -> flowppl::Result<()> {
+    /// // theta: two independent N(0, 1) coordinates.
+    /// let model = model_fn("m", |ctx: &mut Ctx<'_, f64, Cpu>| {
+    ///     let plate = ctx.plate("p", 2, None)?;
+    ///     ctx.sample("theta", Normal::new(0.0, 1.0)?, Some(&plate))?;
+    ///     Ok(())
+    /// });
+    /// # let (dev, mut store) = (Cpu::default(), ParamStore::new(&Cpu::default()));
+    /// let init = InitStrategy::Values([("theta".to_string(), vec![0.5, -0.5])].into());
+    /// let mut guide = AutoLowRank::new(1)?.with_init(init);
+    /// guide.setup(&model, &mut store, &dev, 0)?;
+    /// assert_eq!(store.values("auto_low_rank.loc")?, [0.5, -0.5]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn with_init(mut self, init: InitStrategy) -> Self {
         self.base.init = init;
         self

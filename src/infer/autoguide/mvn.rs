@@ -14,6 +14,33 @@ use std::f64::consts::TAU;
 ///
 /// `ln q(theta) = -|eps|^2 / 2 - sum_i ln L_ii - d ln(2 pi) / 2`. Parameters:
 /// `auto_mvn.loc` `(1, d)` and `auto_mvn.scale_tril_raw` `(d, d)` (initial `L = 0.1 I`).
+///
+/// # Examples
+/// ```
+/// use flowppl::prelude::*;
+/// # use flowppl::ppl::model_fn;
+/// # use flowppl::backend::rng::seeded;
+/// # fn main() -> flowppl::Result<()> {
+/// // `model`: theta: two independent N(0, 1) coordinates.
+/// # let model = model_fn("m", |ctx: &mut Ctx<'_, f64, Cpu>| {
+/// #     let plate = ctx.plate("p", 2, None)?;
+/// #     ctx.sample("theta", Normal::new(0.0, 1.0)?, Some(&plate))?;
+/// #     Ok(())
+/// # });
+/// # let (dev, mut rng, mut store) = (Cpu::default(), seeded(0), ParamStore::new(&Cpu::default()));
+/// let ln_n = |x: f64, m: f64, s: f64| -0.5 * ((x - m) / s).powi(2) - s.ln() - 0.5 * std::f64::consts::TAU.ln();
+/// let init = InitStrategy::Values([("theta".to_string(), vec![0.5, -0.5])].into());
+/// let mut guide = AutoMvn::new().with_init(init);
+/// guide.setup(&model, &mut store, &dev, 0)?;
+/// let draw = guide.draw(&mut Ctx::new(&dev, &mut rng).with_store(&mut store).with_particles(3))?;
+/// // With L = 0.1 I, ln q is a sum of ln N(theta_i; loc_i, 0.1).
+/// let (theta, log_q) = (draw.values["theta"].to_vec(), draw.log_q.to_vec());
+/// for (row, l) in theta.chunks(2).zip(&log_q) {
+///     assert!((l - ln_n(row[0], 0.5, 0.1) - ln_n(row[1], -0.5, 0.1)).abs() < 1e-9);
+/// }
+/// # Ok(())
+/// # }
+/// ```
 pub struct AutoMvn<E: Real, D: Backend<E>> {
     base: AutoBase<E, D>,
     initial_scale: f64,
@@ -27,6 +54,28 @@ impl<E: Real, D: Backend<E>> Default for AutoMvn<E, D> {
 
 impl<E: Real, D: Backend<E>> AutoMvn<E, D> {
     /// A full-rank Gaussian guide starting at the prior median with `L = 0.1 I`.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// use flowppl::ppl::model_fn;
+    /// # fn main() -> flowppl::Result<()> {
+    /// // theta: two independent N(0, 1) coordinates.
+    /// let model = model_fn("m", |ctx: &mut Ctx<'_, f64, Cpu>| {
+    ///     let plate = ctx.plate("p", 2, None)?;
+    ///     ctx.sample("theta", Normal::new(0.0, 1.0)?, Some(&plate))?;
+    ///     Ok(())
+    /// });
+    /// # let (dev, mut store) = (Cpu::default(), ParamStore::new(&Cpu::default()));
+    /// let mut guide = AutoMvn::new();
+    /// guide.setup(&model, &mut store, &dev, 0)?;
+    /// // L = 0.1 I, its diagonal stored as logarithms.
+    /// let raw = store.values("auto_mvn.scale_tril_raw")?;
+    /// let l = 0.1f64.ln();
+    /// assert!(raw.iter().zip([l, 0.0, 0.0, l]).all(|(r, w)| (r - w).abs() < 1e-12));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn new() -> Self {
         AutoMvn {
             base: AutoBase::new("auto_mvn"),
@@ -35,6 +84,25 @@ impl<E: Real, D: Backend<E>> AutoMvn<E, D> {
     }
 
     /// Sets the initialisation strategy of the location.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// use flowppl::ppl::model_fn;
+    /// # fn main() -> flowppl::Result<()> {
+    /// // theta: two independent N(0, 1) coordinates.
+    /// let model = model_fn("m", |ctx: &mut Ctx<'_, f64, Cpu>| {
+    ///     let plate = ctx.plate("p", 2, None)?;
+    ///     ctx.sample("theta", Normal::new(0.0, 1.0)?, Some(&plate))?;
+    ///     Ok(())
+    /// });
+    /// # let (dev, mut store) = (Cpu::default(), ParamStore::new(&Cpu::default()));
+    /// let mut guide = AutoMvn::new().with_init(InitStrategy::Feasible);
+    /// guide.setup(&model, &mut store, &dev, 0)?;
+    /// assert_eq!(store.values("auto_mvn.loc")?, [0.0, 0.0]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn with_init(mut self, init: InitStrategy) -> Self {
         self.base.init = init;
         self

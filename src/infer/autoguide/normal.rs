@@ -16,6 +16,31 @@ use std::f64::consts::TAU;
 /// `ln q(theta) = sum_i [-eps_i^2 / 2 - log_scale_i] - d ln(2 pi) / 2`, written in terms of the
 /// noise so the entropy's gradient is exact. Parameters: `auto_normal.loc` and
 /// `auto_normal.log_scale` (initial scale 0.1, as NumPyro).
+///
+/// # Examples
+/// ```
+/// use flowppl::prelude::*;
+/// # use flowppl::ppl::model_fn;
+/// # use flowppl::backend::rng::seeded;
+/// # fn main() -> flowppl::Result<()> {
+/// // `model`: mu ~ N(0, 1); y ~ N(mu, 1) observed at 2.
+/// # let model = model_fn("m", |ctx: &mut Ctx<'_, f64, Cpu>| {
+/// #     let mu = ctx.sample("mu", Normal::new(0.0, 1.0)?, None)?;
+/// #     ctx.observe("y", Normal::new(&mu, 1.0)?, Var::scalar(ctx.device(), 2.0), None)?;
+/// #     Ok(())
+/// # });
+/// # let (dev, mut rng, mut store) = (Cpu::default(), seeded(0), ParamStore::new(&Cpu::default()));
+/// let ln_n = |x: f64, m: f64, s: f64| -0.5 * ((x - m) / s).powi(2) - s.ln() - 0.5 * std::f64::consts::TAU.ln();
+/// let init = InitStrategy::Values([("mu".to_string(), vec![0.3])].into());
+/// let mut guide = AutoNormal::new().with_init(init);
+/// guide.setup(&model, &mut store, &dev, 0)?;
+/// let draw = guide.draw(&mut Ctx::new(&dev, &mut rng).with_store(&mut store).with_particles(5))?;
+/// // ln q(mu) = ln N(mu; 0.3, 0.1), particle by particle.
+/// let (mu, log_q) = (draw.values["mu"].to_vec(), draw.log_q.to_vec());
+/// assert!(mu.iter().zip(&log_q).all(|(m, l)| (l - ln_n(*m, 0.3, 0.1)).abs() < 1e-9));
+/// # Ok(())
+/// # }
+/// ```
 pub struct AutoNormal<E: Real, D: Backend<E>> {
     base: AutoBase<E, D>,
     initial_scale: f64,
@@ -29,6 +54,27 @@ impl<E: Real, D: Backend<E>> Default for AutoNormal<E, D> {
 
 impl<E: Real, D: Backend<E>> AutoNormal<E, D> {
     /// A mean-field normal guide starting at the prior median with scale 0.1.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// use flowppl::ppl::model_fn;
+    /// # fn main() -> flowppl::Result<()> {
+    /// // mu ~ N(0, 1); y ~ N(mu, 1) observed at 2.
+    /// let model = model_fn("m", |ctx: &mut Ctx<'_, f64, Cpu>| {
+    ///     let mu = ctx.sample("mu", Normal::new(0.0, 1.0)?, None)?;
+    ///     ctx.observe("y", Normal::new(&mu, 1.0)?, Var::scalar(ctx.device(), 2.0), None)?;
+    ///     Ok(())
+    /// });
+    /// # let (dev, mut store) = (Cpu::default(), ParamStore::new(&Cpu::default()));
+    /// let mut guide = AutoNormal::new();
+    /// guide.setup(&model, &mut store, &dev, 0)?;
+    /// assert_eq!(store.shape("auto_normal.loc")?, (1, 1));
+    /// // Initial scale 0.1.
+    /// assert!((store.values("auto_normal.log_scale")?[0] - 0.1f64.ln()).abs() < 1e-12);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn new() -> Self {
         AutoNormal {
             base: AutoBase::new("auto_normal"),
@@ -37,12 +83,51 @@ impl<E: Real, D: Backend<E>> AutoNormal<E, D> {
     }
 
     /// Sets the initialisation strategy of the location.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// use flowppl::ppl::model_fn;
+    /// # fn main() -> flowppl::Result<()> {
+    /// // mu ~ N(0, 1); y ~ N(mu, 1) observed at 2.
+    /// let model = model_fn("m", |ctx: &mut Ctx<'_, f64, Cpu>| {
+    ///     let mu = ctx.sample("mu", Normal::new(0.0, 1.0)?, None)?;
+    ///     ctx.observe("y", Normal::new(&mu, 1.0)?, Var::scalar(ctx.device(), 2.0), None)?;
+    ///     Ok(())
+    /// });
+    /// # let (dev, mut store) = (Cpu::default(), ParamStore::new(&Cpu::default()));
+    /// let init = InitStrategy::Values([("mu".to_string(), vec![1.5])].into());
+    /// let mut guide = AutoNormal::new().with_init(init);
+    /// guide.setup(&model, &mut store, &dev, 0)?;
+    /// assert_eq!(store.values("auto_normal.loc")?, [1.5]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn with_init(mut self, init: InitStrategy) -> Self {
         self.base.init = init;
         self
     }
 
     /// Sets the initial standard deviation of every coordinate.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// use flowppl::ppl::model_fn;
+    /// # fn main() -> flowppl::Result<()> {
+    /// // mu ~ N(0, 1); y ~ N(mu, 1) observed at 2.
+    /// let model = model_fn("m", |ctx: &mut Ctx<'_, f64, Cpu>| {
+    ///     let mu = ctx.sample("mu", Normal::new(0.0, 1.0)?, None)?;
+    ///     ctx.observe("y", Normal::new(&mu, 1.0)?, Var::scalar(ctx.device(), 2.0), None)?;
+    ///     Ok(())
+    /// });
+    /// # let (dev, mut store) = (Cpu::default(), ParamStore::new(&Cpu::default()));
+    /// let mut guide = AutoNormal::new().with_initial_scale(0.5);
+    /// guide.setup(&model, &mut store, &dev, 0)?;
+    /// assert!((store.values("auto_normal.log_scale")?[0] - 0.5f64.ln()).abs() < 1e-12);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn with_initial_scale(mut self, scale: f64) -> Self {
         self.initial_scale = scale;
         self

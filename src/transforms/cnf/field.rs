@@ -8,6 +8,14 @@ use crate::params::{Init, ParamStore};
 /// The smooth nonlinearity between the field's layers. A continuous flow needs `g` to be
 /// differentiable in `z` (the trace of its Jacobian is part of the density), so ReLU is not
 /// offered.
+///
+/// # Examples
+///
+/// ```
+/// use flowppl::transforms::cnf::SmoothActivation;
+/// assert_eq!(SmoothActivation::default(), SmoothActivation::Tanh);
+/// assert_eq!(SmoothActivation::parse("softplus").ok(), Some(SmoothActivation::Softplus));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SmoothActivation {
     /// `tanh(x)`, with `tanh' = 1 - tanh^2` (FFJORD's toy-data choice).
@@ -22,6 +30,14 @@ impl SmoothActivation {
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] naming the text.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use flowppl::transforms::cnf::SmoothActivation;
+    /// assert_eq!(SmoothActivation::parse("tanh").ok(), Some(SmoothActivation::Tanh));
+    /// assert!(SmoothActivation::parse("relu").is_err()); // not differentiable at 0
+    /// ```
     pub fn parse(text: &str) -> Result<Self> {
         match text {
             "tanh" => Ok(SmoothActivation::Tanh),
@@ -57,6 +73,30 @@ impl SmoothActivation {
 /// `J v` is one pass of `v` through the same layers without biases, shifts or activations, each
 /// scaled by its gate and activation slope: for `g = W_2 s(W_1 z + b_1) + b_2` this is the
 /// closed form `e^T J e = ((e^T W_2) * s'(h)) . (W_1 e)` (no second-order autodiff needed).
+///
+/// # Examples
+///
+/// ```
+/// use flowppl::backend::{rng::seeded, Cpu, Var};
+/// # use flowppl::params::ParamStore;
+/// use flowppl::testing::numerical_jacobian;
+/// use flowppl::transforms::cnf::VectorField;
+/// # fn main() -> flowppl::Result<()> {
+/// let dev = Cpu::default();
+/// let field = VectorField::new("g", 2, &[8], 0)?;
+/// let mut store = ParamStore::<f64, Cpu>::new(&dev);
+/// field.initialize(&mut store, &mut seeded(0))?;
+/// let g = field.bind(&store, None)?;
+/// let at = |z: &[f64]| g.evaluate(&Var::from_vec(&dev, z.to_vec(), 1, 2).unwrap(), 0.3, None, &[]).unwrap().0.to_vec();
+/// // The closed-form J v matches finite differences (J is row-major, (2, 2)).
+/// let v = Var::from_rows(&dev, &[[1.0, -2.0]])?;
+/// let (_, jv) = g.evaluate(&Var::from_rows(&dev, &[[0.5, -0.4]])?, 0.3, None, &[v])?;
+/// let j = numerical_jacobian(&[0.5, -0.4], 1e-6, at);
+/// let expected = [j[0] - 2.0 * j[1], j[2] - 2.0 * j[3]];
+/// assert!(jv[0].to_vec().iter().zip(expected).all(|(a, b)| (a - b).abs() < 1e-7));
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct VectorField {
     name: String,
@@ -71,6 +111,25 @@ impl VectorField {
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] for a zero dimension or a zero-width hidden layer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use flowppl::backend::{rng::seeded, Cpu};
+    /// use flowppl::params::ParamStore;
+    /// use flowppl::transforms::cnf::VectorField;
+    /// # fn main() -> flowppl::Result<()> {
+    /// assert!(VectorField::new("g", 0, &[8], 0).is_err());
+    /// assert!(VectorField::new("g", 2, &[8, 0], 0).is_err());
+    /// // Two concat-squash layers, 5 parameters each, plus a context gate per layer.
+    /// let field = VectorField::new("g", 2, &[8], 3)?;
+    /// let mut store = ParamStore::<f64, Cpu>::new(&Cpu::default());
+    /// field.initialize(&mut store, &mut seeded(0))?;
+    /// assert_eq!(store.len(), 12);
+    /// assert_eq!(store.shape("g.0.gate_context")?, (3, 8));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn new(name: &str, dimension: usize, hidden: &[usize], context: usize) -> Result<Self> {
         if dimension == 0 || hidden.contains(&0) {
             return Err(Error::InvalidConfig {
@@ -92,12 +151,43 @@ impl VectorField {
     }
 
     /// The same field with another activation.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use flowppl::backend::{rng::seeded, Cpu, Var};
+    /// use flowppl::params::ParamStore;
+    /// use flowppl::transforms::cnf::{SmoothActivation, VectorField};
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let dev = Cpu::default();
+    /// let tanh = VectorField::new("g", 2, &[8], 0)?;
+    /// let softplus = tanh.clone().with_activation(SmoothActivation::Softplus);
+    /// let mut store = ParamStore::<f64, Cpu>::new(&dev);
+    /// tanh.initialize(&mut store, &mut seeded(0))?; // same parameter names: shared
+    /// let z = Var::from_rows(&dev, &[[0.5, -0.4]])?;
+    /// let a = tanh.bind(&store, None)?.evaluate(&z, 0.0, None, &[])?.0;
+    /// let b = softplus.bind(&store, None)?.evaluate(&z, 0.0, None, &[])?.0;
+    /// assert_ne!(a.to_vec(), b.to_vec());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn with_activation(mut self, activation: SmoothActivation) -> Self {
         self.activation = activation;
         self
     }
 
     /// The context width (0 for none).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use flowppl::transforms::cnf::VectorField;
+    /// # fn main() -> flowppl::Result<()> {
+    /// assert_eq!(VectorField::new("g", 2, &[8], 3)?.context_width(), 3);
+    /// assert_eq!(VectorField::new("g", 2, &[8], 0)?.context_width(), 0);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn context_width(&self) -> usize {
         self.context
     }
@@ -112,6 +202,24 @@ impl VectorField {
     ///
     /// # Errors
     /// Shape conflicts with existing parameters.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use flowppl::backend::{rng::seeded, Cpu};
+    /// use flowppl::params::ParamStore;
+    /// use flowppl::transforms::cnf::VectorField;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let field = VectorField::new("g", 2, &[8], 0)?;
+    /// let mut store = ParamStore::<f64, Cpu>::new(&Cpu::default());
+    /// field.initialize(&mut store, &mut seeded(0))?;
+    /// assert_eq!(store.shape("g.0.weight")?, (2, 8));
+    /// assert_eq!(store.shape("g.1.weight")?, (8, 2));
+    /// // Fan-in uniform biases: |b| <= 1 / sqrt(2) in the first layer.
+    /// assert!(store.values("g.0.bias")?.iter().all(|b| b.abs() <= 0.5f64.sqrt()));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn initialize<E: Real, D: Backend<E>>(
         &self,
         store: &mut ParamStore<E, D>,
@@ -169,6 +277,24 @@ impl VectorField {
     ///
     /// # Errors
     /// Shape conflicts with existing parameters.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use flowppl::backend::{rng::seeded, Cpu, Var};
+    /// use flowppl::params::ParamStore;
+    /// use flowppl::transforms::cnf::VectorField;
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let dev = Cpu::default();
+    /// let field = VectorField::new("g", 2, &[8], 0)?;
+    /// let mut store = ParamStore::<f64, Cpu>::new(&dev);
+    /// field.initialize_near_identity(&mut store, &mut seeded(0))?;
+    /// let z = Var::from_rows(&dev, &[[1.0, -2.0], [0.3, 0.4]])?;
+    /// let (g, _) = field.bind(&store, None)?.evaluate(&z, 0.5, None, &[])?;
+    /// assert_eq!(g.to_vec(), vec![0.0; 4]); // a zero field: the flow starts at the identity
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn initialize_near_identity<E: Real, D: Backend<E>>(
         &self,
         store: &mut ParamStore<E, D>,
@@ -189,6 +315,25 @@ impl VectorField {
     ///
     /// # Errors
     /// Missing parameters.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use flowppl::backend::{rng::seeded, Cpu, Var};
+    /// use flowppl::params::ParamStore;
+    /// use flowppl::transforms::cnf::VectorField;
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let dev = Cpu::default();
+    /// let field = VectorField::new("g", 2, &[8], 0)?;
+    /// let mut store = ParamStore::<f64, Cpu>::new(&dev);
+    /// assert!(field.bind(&store, None).is_err()); // no parameters yet
+    /// field.initialize(&mut store, &mut seeded(0))?;
+    /// let g = field.bind(&store, None)?;
+    /// let (value, _) = g.evaluate(&Var::zeros(&dev, 3, 2), 0.0, None, &[])?;
+    /// assert_eq!(value.shape(), (3, 2));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn bind<E: Real, D: Backend<E>>(
         &self,
         store: &ParamStore<E, D>,
@@ -241,9 +386,52 @@ impl<E: Real, D: Backend<E>> BoundSquash<E, D> {
 }
 
 /// `(g(z, t), [J v for each direction v])`.
+///
+/// # Examples
+///
+/// ```
+/// use flowppl::backend::{rng::seeded, Cpu, Var};
+/// use flowppl::params::ParamStore;
+/// use flowppl::transforms::cnf::{FieldValue, VectorField};
+/// # fn main() -> flowppl::Result<()> {
+/// # let dev = Cpu::default();
+/// # let field = VectorField::new("g", 3, &[8], 0)?;
+/// # let mut store = ParamStore::<f64, Cpu>::new(&dev);
+/// # field.initialize(&mut store, &mut seeded(0))?;
+/// let g = field.bind(&store, None)?;
+/// let directions = [Var::from_rows(&dev, &[[1.0, 0.0, 0.0]])?, Var::from_rows(&dev, &[[0.0, 1.0, 0.0]])?];
+/// let (value, products): FieldValue<f64, Cpu> = g.evaluate(&Var::zeros(&dev, 4, 3), 0.0, None, &directions)?;
+/// assert_eq!(value.shape(), (4, 3));
+/// assert_eq!(products.len(), 2); // one J v per direction
+/// assert_eq!(products[1].shape(), (4, 3));
+/// # Ok(())
+/// # }
+/// ```
 pub type FieldValue<E, D> = (Var<E, D>, Vec<Var<E, D>>);
 
 /// A [`VectorField`] bound to one step's parameters.
+///
+/// # Examples
+///
+/// ```
+/// use flowppl::backend::{rng::seeded, Cpu, Var};
+/// use flowppl::params::ParamStore;
+/// use flowppl::transforms::cnf::VectorField;
+/// # fn main() -> flowppl::Result<()> {
+/// # let dev = Cpu::default();
+/// let field = VectorField::new("g", 2, &[8], 1)?;
+/// let mut store = ParamStore::<f64, Cpu>::new(&dev);
+/// field.initialize(&mut store, &mut seeded(0))?;
+/// let g = field.bind(&store, None)?;
+/// let z = Var::from_rows(&dev, &[[0.5, -0.4]])?;
+/// assert!(g.evaluate(&z, 0.0, None, &[]).is_err()); // the context is required
+/// let at = |c: f64| -> flowppl::Result<Vec<f64>> {
+///     Ok(g.evaluate(&z, 0.0, Some(&Var::from_rows(&dev, &[[c]])?), &[])?.0.to_vec())
+/// };
+/// assert_ne!(at(-1.0)?, at(1.0)?); // the context changes the gates
+/// # Ok(())
+/// # }
+/// ```
 pub struct BoundField<E: Real, D: Backend<E>> {
     layers: Vec<BoundSquash<E, D>>,
     activation: SmoothActivation,
@@ -253,6 +441,21 @@ pub struct BoundField<E: Real, D: Backend<E>> {
 
 impl<E: Real, D: Backend<E>> BoundField<E, D> {
     /// The dimension of `z`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use flowppl::backend::{rng::seeded, Cpu};
+    /// use flowppl::params::ParamStore;
+    /// use flowppl::transforms::cnf::VectorField;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let field = VectorField::new("g", 3, &[8, 8], 0)?;
+    /// let mut store = ParamStore::<f64, Cpu>::new(&Cpu::default());
+    /// field.initialize(&mut store, &mut seeded(0))?;
+    /// assert_eq!(field.bind(&store, None)?.dimension(), 3);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn dimension(&self) -> usize {
         self.dimension
     }
@@ -262,6 +465,29 @@ impl<E: Real, D: Backend<E>> BoundField<E, D> {
     ///
     /// # Errors
     /// [`Error::InvalidShape`] for a wrong width of `z`, a direction or the context.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use flowppl::backend::{rng::seeded, Cpu, Var};
+    /// use flowppl::params::ParamStore;
+    /// use flowppl::transforms::cnf::VectorField;
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let dev = Cpu::default();
+    /// let field = VectorField::new("g", 2, &[8], 0)?;
+    /// let mut store = ParamStore::<f64, Cpu>::new(&dev);
+    /// field.initialize(&mut store, &mut seeded(0))?;
+    /// let g = field.bind(&store, None)?;
+    /// let z = Var::from_rows(&dev, &[[0.5, -0.4], [1.0, 2.0]])?;
+    /// // J v is linear in v: J (e_1 + e_2) = J e_1 + J e_2.
+    /// let (e1, e2, sum) = (Var::from_rows(&dev, &[[1.0, 0.0]])?, Var::from_rows(&dev, &[[0.0, 1.0]])?, Var::full(&dev, 1, 2, 1.0));
+    /// let (_, jv) = g.evaluate(&z, 0.7, None, &[e1, e2, sum])?;
+    /// let separate = jv[0].add(&jv[1])?.to_vec();
+    /// assert!(separate.iter().zip(jv[2].to_vec()).all(|(a, b)| (a - b).abs() < 1e-12));
+    /// assert!(g.evaluate(&Var::zeros(&dev, 1, 3), 0.0, None, &[]).is_err()); // wrong width
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn evaluate(
         &self,
         z: &Var<E, D>,

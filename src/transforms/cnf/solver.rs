@@ -4,15 +4,67 @@ use crate::backend::{Backend, Real, Var};
 use crate::error::{Error, Result};
 
 /// `(dz/dt, dL/dt)`: one evaluation of the augmented dynamics.
+///
+/// # Examples
+///
+/// ```
+/// use flowppl::backend::{Cpu, Var};
+/// use flowppl::transforms::cnf::Stage;
+/// use flowppl::transforms::OdeSolver;
+/// # fn main() -> flowppl::Result<()> {
+/// // dz/dt = -z, and dL/dt = z accumulates the integral of z.
+/// fn decay(_t: f64, z: &Var<f64, Cpu>) -> flowppl::Result<Stage<f64, Cpu>> {
+///     Ok((z.mul_scalar(-1.0), z.clone()))
+/// }
+/// let z = Var::from_rows(&Cpu::default(), &[[1.0]])?;
+/// let end = OdeSolver::Rk4 { steps: 20 }.integrate(&mut decay, &z, 0.0, 1.0)?;
+/// assert!((end.integral.to_vec()[0] - (1.0 - (-1f64).exp())).abs() < 1e-6);
+/// # Ok(())
+/// # }
+/// ```
 pub type Stage<E, D> = (Var<E, D>, Var<E, D>);
 
 /// The augmented dynamics `(t, z) -> (dz/dt, dL/dt)`.
+///
+/// # Examples
+///
+/// ```
+/// use flowppl::backend::{Cpu, Var};
+/// use flowppl::transforms::cnf::Dynamics;
+/// use flowppl::transforms::OdeSolver;
+/// # fn main() -> flowppl::Result<()> {
+/// // dz/dt = t, so z(2) = z(0) + 2 and the integral of dL/dt = 1 is 2.
+/// let mut ramp = |t: f64, z: &Var<f64, Cpu>| Ok((Var::full(&z.device(), z.rows(), 1, t), Var::full(&z.device(), z.rows(), 1, 1.0)));
+/// let dynamics: &mut Dynamics<'_, f64, Cpu> = &mut ramp;
+/// let z = Var::from_rows(&Cpu::default(), &[[1.0], [3.0]])?;
+/// let end = OdeSolver::Rk4 { steps: 2 }.integrate(dynamics, &z, 0.0, 2.0)?;
+/// assert!(end.state.to_vec().iter().zip([3.0, 5.0]).all(|(a, b)| (a - b).abs() < 1e-12));
+/// assert!(end.integral.to_vec().iter().all(|l| (l - 2.0).abs() < 1e-12));
+/// # Ok(())
+/// # }
+/// ```
 pub type Dynamics<'a, E, D> = dyn FnMut(f64, &Var<E, D>) -> Result<Stage<E, D>> + 'a;
 
 /// How a continuous flow integrates `dz/dt = g(z, t)` together with `dL/dt = tr(dg/dz)`.
 ///
 /// Gradients flow back through every operation of the accepted steps ("discretise, then
 /// optimise"); the step sizes of the adaptive solver are chosen on values and held constant.
+///
+/// # Examples
+///
+/// ```
+/// use flowppl::backend::{Cpu, Var};
+/// use flowppl::transforms::OdeSolver;
+/// # fn main() -> flowppl::Result<()> {
+/// let z = Var::<f64, Cpu>::from_rows(&Cpu::default(), &[[1.0]])?;
+/// let mut decay = |_t: f64, z: &Var<f64, Cpu>| Ok((z.mul_scalar(-1.0), z.clone()));
+/// for solver in [OdeSolver::Rk4 { steps: 20 }, OdeSolver::parse("dopri5:1e-8")?] {
+///     let end = solver.integrate(&mut decay, &z, 0.0, 1.0)?; // z(1) = e^-1
+///     assert!((end.state.to_vec()[0] - (-1f64).exp()).abs() < 1e-6, "{solver:?}");
+/// }
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum OdeSolver {
     /// Classical fourth-order Runge-Kutta with `steps` equal steps (4 evaluations each).
@@ -46,6 +98,20 @@ impl OdeSolver {
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] naming the text.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use flowppl::transforms::OdeSolver;
+    /// # fn main() -> flowppl::Result<()> {
+    /// assert_eq!(OdeSolver::parse("rk4:8")?, OdeSolver::Rk4 { steps: 8 });
+    /// let adaptive = OdeSolver::DormandPrince { relative: 1e-5, absolute: 1e-5, max_steps: 1000 };
+    /// assert_eq!(OdeSolver::parse("dopri5:1e-5")?, adaptive);
+    /// assert!(OdeSolver::parse("rk4:0").is_err());
+    /// assert!(OdeSolver::parse("euler:3").is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn parse(text: &str) -> Result<Self> {
         let invalid = || Error::InvalidConfig {
             what: format!("ODE solver `{text}`"),
@@ -75,6 +141,16 @@ impl OdeSolver {
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] for zero steps or non-positive tolerances.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use flowppl::transforms::OdeSolver;
+    /// assert!(OdeSolver::default().validate().is_ok());
+    /// assert!(OdeSolver::Rk4 { steps: 0 }.validate().is_err());
+    /// let no_tolerance = OdeSolver::DormandPrince { relative: 0.0, absolute: 1e-6, max_steps: 100 };
+    /// assert!(no_tolerance.validate().is_err());
+    /// ```
     pub fn validate(&self) -> Result<()> {
         let valid = match *self {
             OdeSolver::Rk4 { steps } => steps > 0,
@@ -100,6 +176,25 @@ impl OdeSolver {
     /// # Errors
     /// Errors of `dynamics`; [`Error::Numerical`] when the adaptive solver exceeds its steps or
     /// meets a non-finite value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use flowppl::backend::{Cpu, Var};
+    /// use flowppl::transforms::OdeSolver;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let solver = OdeSolver::DormandPrince { relative: 1e-9, absolute: 1e-9, max_steps: 1000 };
+    /// let mut decay = |t: f64, z: &Var<f64, Cpu>| Ok((z.mul_scalar(-t), z.clone()));
+    /// let z = Var::from_rows(&Cpu::default(), &[[0.8]])?;
+    /// let forward = solver.integrate(&mut decay, &z, 0.0, 1.0)?; // z(t) = z(0) exp(-t^2 / 2)
+    /// assert!((forward.state.to_vec()[0] - 0.8 * (-0.5f64).exp()).abs() < 1e-8);
+    /// let back = solver.integrate(&mut decay, &forward.state, 1.0, 0.0)?; // either direction
+    /// assert!((back.state.to_vec()[0] - 0.8).abs() < 1e-8);
+    /// let tight = OdeSolver::DormandPrince { relative: 1e-12, absolute: 1e-12, max_steps: 2 };
+    /// assert!(tight.integrate(&mut decay, &z, 0.0, 3.0).is_err()); // too few steps
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn integrate<E: Real, D: Backend<E>>(
         &self,
         dynamics: &mut Dynamics<'_, E, D>,
@@ -120,6 +215,23 @@ impl OdeSolver {
 }
 
 /// The end of an integration.
+///
+/// # Examples
+///
+/// ```
+/// use flowppl::backend::{Cpu, Var};
+/// use flowppl::transforms::cnf::Solution;
+/// use flowppl::transforms::OdeSolver;
+/// # fn main() -> flowppl::Result<()> {
+/// let mut constant = |_t: f64, z: &Var<f64, Cpu>| Ok((Var::full(&z.device(), z.rows(), 1, 2.0), z.clone()));
+/// let z = Var::from_rows(&Cpu::default(), &[[0.0]])?;
+/// let end: Solution<f64, Cpu> = OdeSolver::Rk4 { steps: 5 }.integrate(&mut constant, &z, 0.0, 1.0)?;
+/// assert!((end.state.to_vec()[0] - 2.0).abs() < 1e-12); // z = 2t
+/// assert!((end.integral.to_vec()[0] - 1.0).abs() < 1e-12); // the integral of 2t over [0, 1]
+/// assert_eq!(end.evaluations, 20);
+/// # Ok(())
+/// # }
+/// ```
 pub struct Solution<E: Real, D: Backend<E>> {
     /// `z` at the end time.
     pub state: Var<E, D>,

@@ -6,6 +6,21 @@ use crate::error::{Error, Result};
 use rand::Rng as _;
 
 /// The distribution of Hutchinson's probe vectors (both have `E[e e^T] = I`).
+///
+/// # Examples
+///
+/// ```
+/// use flowppl::backend::{rng::seeded, Cpu, Var};
+/// use flowppl::transforms::cnf::Probe;
+/// use flowppl::transforms::TraceEstimator;
+/// # fn main() -> flowppl::Result<()> {
+/// let rademacher = TraceEstimator::Hutchinson(Probe::Rademacher);
+/// let probes: Vec<Var<f64, Cpu>> = rademacher.directions(&Cpu::default(), 50, 3, &mut seeded(0))?;
+/// assert_eq!(probes[0].shape(), (50, 3)); // one probe per row
+/// assert!(probes[0].to_vec().iter().all(|e| e.abs() == 1.0));
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Probe {
     /// Standard normal entries.
@@ -17,6 +32,22 @@ pub enum Probe {
 
 /// The trace of the field's Jacobian, `tr(dg/dz)`, which drives the log-density:
 /// `d ln p(z(t)) / dt = -tr(dg/dz)` (Chen et al. 2018, arXiv:1806.07366).
+///
+/// # Examples
+///
+/// ```
+/// use flowppl::backend::{Cpu, Var};
+/// use flowppl::transforms::TraceEstimator;
+/// # fn main() -> flowppl::Result<()> {
+/// // J = [[2, 7], [5, 3]]: the products J e_1 = (2, 5) and J e_2 = (7, 3).
+/// let dev = Cpu::default();
+/// let basis: Vec<Var<f64, Cpu>> = TraceEstimator::Exact.directions(&dev, 1, 2, &mut flowppl::backend::rng::seeded(0))?;
+/// let products = [Var::from_rows(&dev, &[[2.0, 5.0]])?, Var::from_rows(&dev, &[[7.0, 3.0]])?];
+/// assert_eq!(TraceEstimator::Exact.combine(&basis, &products)?.to_vec(), vec![5.0]);
+/// assert_eq!(TraceEstimator::default(), TraceEstimator::Exact);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum TraceEstimator {
     /// `sum_i e_i^T J e_i` over the `d` basis vectors: exact, `d` Jacobian-vector products
@@ -34,6 +65,20 @@ impl TraceEstimator {
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] naming the text.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use flowppl::transforms::cnf::Probe;
+    /// use flowppl::transforms::TraceEstimator;
+    /// # fn main() -> flowppl::Result<()> {
+    /// assert_eq!(TraceEstimator::parse("exact")?, TraceEstimator::Exact);
+    /// assert_eq!(TraceEstimator::parse("hutchinson")?, TraceEstimator::Hutchinson(Probe::Rademacher));
+    /// assert_eq!(TraceEstimator::parse("hutchinson-gaussian")?, TraceEstimator::Hutchinson(Probe::Gaussian));
+    /// assert!(TraceEstimator::parse("trace").is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn parse(text: &str) -> Result<Self> {
         match text {
             "exact" => Ok(TraceEstimator::Exact),
@@ -53,6 +98,20 @@ impl TraceEstimator {
     ///
     /// # Errors
     /// Backend errors.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use flowppl::backend::{rng::seeded, Cpu, Var};
+    /// use flowppl::transforms::TraceEstimator;
+    /// # fn main() -> flowppl::Result<()> {
+    /// // Exact: the d basis vectors, each a (1, d) row shared by every point.
+    /// let basis: Vec<Var<f64, Cpu>> = TraceEstimator::Exact.directions(&Cpu::default(), 5, 3, &mut seeded(0))?;
+    /// assert_eq!(basis.len(), 3);
+    /// assert_eq!(basis[1].to_vec(), vec![0.0, 1.0, 0.0]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn directions<E: Real, D: Backend<E>>(
         &self,
         device: &D,
@@ -92,6 +151,23 @@ impl TraceEstimator {
     ///
     /// # Errors
     /// Shape errors.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use flowppl::backend::{Cpu, Var};
+    /// use flowppl::transforms::cnf::Probe;
+    /// use flowppl::transforms::TraceEstimator;
+    /// # fn main() -> flowppl::Result<()> {
+    /// // Hutchinson: e . (J e) per row; J = [[2, 7], [5, 3]] and e = (1, -1) give 2 - 7 - 5 + 3.
+    /// let dev = Cpu::default();
+    /// let e = Var::<f64, Cpu>::from_rows(&dev, &[[1.0, -1.0]])?;
+    /// let je = Var::from_rows(&dev, &[[2.0 - 7.0, 5.0 - 3.0]])?;
+    /// let estimate = TraceEstimator::Hutchinson(Probe::Rademacher).combine(&[e], &[je])?;
+    /// assert_eq!(estimate.to_vec(), vec![-7.0]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn combine<E: Real, D: Backend<E>>(
         &self,
         directions: &[Var<E, D>],
