@@ -10,6 +10,19 @@ use crate::error::Result;
 pub use crate::backend::TestDevice;
 
 /// The outcome of a [`gradient_check`].
+///
+/// # Examples
+/// ```
+/// use flowppl::testing::{gradient_check, GradientReport};
+/// # fn main() -> flowppl::Result<()> {
+/// let inputs = [(1, 2, vec![0.3, -0.7])];
+/// let report: GradientReport = gradient_check(&inputs, 1e-6, |v| Ok(v[0].tanh()))?;
+/// assert!(report.max_error < 1e-6, "{report:?}");
+/// let (input, entry, analytic, numeric) = report.worst;
+/// assert!(input == 0 && entry < 2 && (analytic - numeric).abs() < 1e-6);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct GradientReport {
     /// Largest `|analytic - numeric| / (1 + |numeric|)` over all entries.
@@ -22,10 +35,30 @@ pub struct GradientReport {
 /// the [`TestDevice`].
 ///
 /// The scalar that is differentiated is `sum(w * f(inputs))` with fixed pseudo-random weights
-/// `w`, so every output entry matters. Finite differences are central with step `step`.
+/// `w` in `[0.5, 1.5)`, so every output entry matters. Finite differences are central with step
+/// `step`. The reported error is that of the weighted sum's gradient, so a wrong derivative of
+/// one output entry shows scaled by its weight (with a single output the weight is 0.5: a
+/// slope of 1 where 0 is right reads as 0.5).
 ///
 /// # Errors
 /// Whatever `f` returns.
+///
+/// # Examples
+/// ```
+/// use flowppl::testing::gradient_check;
+/// # fn main() -> flowppl::Result<()> {
+/// // d/da, d/db of exp(a * b), broadcasting a (1, 2) against b (2, 1).
+/// let inputs = [(1, 2, vec![0.5, -1.0]), (2, 1, vec![0.2, 0.3])];
+/// let report = gradient_check(&inputs, 1e-6, |v| Ok(v[0].mul(&v[1])?.exp()))?;
+/// assert!(report.max_error < 1e-6);
+/// // A deliberately wrong gradient is caught: straight-through clamping has slope 1, not 0.
+/// let wrong = gradient_check(&[(1, 1, vec![2.0])], 1e-6, |v| {
+///     Ok(v[0].clamp_straight_through(0.0, 1.0))
+/// })?;
+/// assert!(wrong.max_error > 0.1, "{wrong:?}");
+/// # Ok(())
+/// # }
+/// ```
 pub fn gradient_check<F>(
     inputs: &[(usize, usize, Vec<f64>)],
     step: f64,
@@ -42,6 +75,21 @@ where
 ///
 /// # Errors
 /// Whatever `f` returns.
+///
+/// # Examples
+/// ```
+/// use flowppl::prelude::*;
+/// use flowppl::testing::gradient_check_on;
+/// # fn main() -> flowppl::Result<()> {
+/// let dev = Cpu::default();
+/// // In f32 the step must be larger and the tolerance looser than in f64.
+/// let report = gradient_check_on::<f32, Cpu, _>(&dev, &[(1, 3, vec![0.5, 1.0, 2.0])], 1e-2, |v| {
+///     Ok(v[0].square().sum())
+/// })?;
+/// assert!(report.max_error < 1e-3, "{report:?}");
+/// # Ok(())
+/// # }
+/// ```
 pub fn gradient_check_on<E: Real, D: Backend<E>, F>(
     device: &D,
     inputs: &[(usize, usize, Vec<f64>)],
@@ -113,12 +161,33 @@ where
 ///
 /// # Panics
 /// When the device cannot be opened: this is for tests only.
+///
+/// # Examples
+/// ```
+/// use flowppl::backend::Var;
+/// use flowppl::testing::{test_device, TestDevice};
+/// # fn main() -> flowppl::Result<()> {
+/// let dev = test_device();
+/// let v = Var::<f32, TestDevice>::from_vec(&dev, vec![1.0, 2.0], 1, 2)?;
+/// assert_eq!(v.sum().item()?, 3.0);
+/// # Ok(())
+/// # }
+/// ```
 pub fn test_device() -> TestDevice {
     <TestDevice as Backend<f32>>::open().expect("the test device (CPU, or CUDA GPU 0) must open")
 }
 
 /// `ln |det A|` of a row-major `n x n` matrix by Gaussian elimination with partial pivoting
 /// (for checking log-determinants of bijections against a numerical Jacobian).
+///
+/// # Examples
+/// ```
+/// use flowppl::testing::log_abs_det;
+/// // det [[2, 1], [1, 3]] = 5.
+/// assert!((log_abs_det(vec![2.0, 1.0, 1.0, 3.0], 2) - 5f64.ln()).abs() < 1e-12);
+/// // A zero leading entry needs a row swap: det [[0, 2], [3, 1]] = -6.
+/// assert!((log_abs_det(vec![0.0, 2.0, 3.0, 1.0], 2) - 6f64.ln()).abs() < 1e-12);
+/// ```
 pub fn log_abs_det(mut a: Vec<f64>, n: usize) -> f64 {
     let mut total = 0.0;
     for col in 0..n {
@@ -142,6 +211,15 @@ pub fn log_abs_det(mut a: Vec<f64>, n: usize) -> f64 {
 
 /// The central finite-difference Jacobian `(m, n)` of `f: R^n -> R^m` at `x` with step `h`,
 /// row-major.
+///
+/// # Examples
+/// ```
+/// use flowppl::testing::numerical_jacobian;
+/// // f(x, y) = (x y, x + 3 y) has Jacobian [[y, x], [1, 3]].
+/// let j = numerical_jacobian(&[1.0, 2.0], 1e-6, |v| vec![v[0] * v[1], v[0] + 3.0 * v[1]]);
+/// let want = [2.0, 1.0, 1.0, 3.0];
+/// assert!(j.iter().zip(want).all(|(a, b)| (a - b).abs() < 1e-6));
+/// ```
 pub fn numerical_jacobian(x: &[f64], h: f64, f: impl Fn(&[f64]) -> Vec<f64>) -> Vec<f64> {
     let n = x.len();
     let mut columns = Vec::with_capacity(n);

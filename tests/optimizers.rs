@@ -159,6 +159,7 @@ fn adam_host_loop_matches_the_tensor_form() {
             Adam::new(0.05)
                 .unwrap()
                 .with_weight_decay(0.01)
+                .unwrap()
                 .with_clipping(GradientClipping::GlobalNorm(4.0))
                 .unwrap()
         };

@@ -202,7 +202,11 @@ pub fn run(options: &Flow2dOptions) -> Result<()> {
         }
         report
     } else {
-        let energy = Energy::parse(&options.target)?;
+        // The CLI also takes `moons` (handled above), so it names it in the error.
+        let energy = Energy::parse(&options.target).map_err(|_| Error::InvalidConfig {
+            what: format!("--target `{}`", options.target),
+            message: "expected u1, u2, u3, u4 or moons".into(),
+        })?;
         let settings = EnergyOptions {
             steps: options.steps,
             batch_size: options.batch.unwrap_or(256),

@@ -14,6 +14,20 @@ use flowppl::backend::{Backend, Real, Var};
 use flowppl::{Error, Result};
 
 /// One of U1..U4.
+///
+/// # Examples
+/// ```
+/// use flowppl::backend::{Cpu, Var};
+/// use flowppl_models::energies::Energy;
+/// # fn main() -> flowppl::Result<()> {
+/// let energy = Energy::parse("U1")?;
+/// // The bottom of the ring's right half at (2, 0), and its mirror image.
+/// let z = Var::<f64, Cpu>::from_vec(&Cpu::default(), vec![2.0, 0.0, -2.0, 0.0], 2, 2)?;
+/// let u = energy.evaluate(&z)?.to_vec();
+/// assert!(u[0].abs() < 1e-9 && (u[0] - u[1]).abs() < 1e-12);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Energy {
     /// The ring with two halves (bimodal).
@@ -31,6 +45,17 @@ impl Energy {
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] for other names.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl_models::energies::Energy;
+    /// # fn main() -> flowppl::Result<()> {
+    /// assert_eq!(Energy::parse("u3")?, Energy::U3);
+    /// assert_eq!(Energy::parse("U4")?, Energy::U4);
+    /// assert!(Energy::parse("u5").is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn parse(name: &str) -> Result<Self> {
         match name.to_ascii_lowercase().as_str() {
             "u1" => Ok(Energy::U1),
@@ -39,13 +64,29 @@ impl Energy {
             "u4" => Ok(Energy::U4),
             other => Err(Error::InvalidConfig {
                 what: format!("target `{other}`"),
-                message: "expected u1, u2, u3, u4 or moons".into(),
+                message: "expected u1, u2, u3 or u4".into(),
             }),
         }
     }
 
     /// `ln Z = ln integral exp(-U)`, by a 1000 x 1000 Riemann sum on `[-6, 6]^2` in f64 (from the
     /// task suite's `planar_logZ.json`).
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::backend::{Cpu, Var};
+    /// use flowppl_models::energies::Energy;
+    /// # fn main() -> flowppl::Result<()> {
+    /// // A midpoint sum of exp(-U2) on a 60 x 60 grid over [-6, 6]^2.
+    /// let (n, h) = (60, 0.2);
+    /// let centre = |i: usize| -6.0 + h * (i as f64 + 0.5);
+    /// let grid: Vec<f64> = (0..n * n).flat_map(|k| [centre(k / n), centre(k % n)]).collect();
+    /// let z = Var::<f64, Cpu>::from_vec(&Cpu::default(), grid, n * n, 2)?;
+    /// let sum: f64 = Energy::U2.evaluate(&z)?.to_vec().iter().map(|u| (-u).exp()).sum();
+    /// assert!(((sum * h * h).ln() - Energy::U2.log_normaliser()).abs() < 1e-4);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn log_normaliser(&self) -> f64 {
         match self {
             Energy::U1 => 1.877502,
@@ -59,6 +100,23 @@ impl Energy {
     ///
     /// # Errors
     /// [`Error::InvalidShape`] unless the points have 2 columns.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::backend::{Cpu, Var};
+    /// use flowppl_models::energies::Energy;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let device = Cpu::default();
+    /// // (1, 1) lies on the sine z2 = sin(pi z1 / 2); (1, 0) is 1 below it.
+    /// let z = Var::<f64, Cpu>::from_vec(&device, vec![1.0, 1.0, 1.0, 0.0], 2, 2)?;
+    /// let u = Energy::U2.evaluate(&z)?.to_vec();
+    /// let envelope = 0.25f64.powi(8) / 2.0;
+    /// assert!((u[0] - envelope).abs() < 1e-12);
+    /// assert!((u[1] - (0.5 / 0.16 + envelope)).abs() < 1e-12);
+    /// assert!(Energy::U2.evaluate(&Var::<f64, Cpu>::zeros(&device, 4, 3)).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn evaluate<E: Real, D: Backend<E>>(&self, z: &Var<E, D>) -> Result<Var<E, D>> {
         if z.columns() != 2 {
             return Err(Error::invalid_shape(
@@ -101,6 +159,18 @@ impl Energy {
 ///
 /// # Errors
 /// Parse errors of the bundled files.
+///
+/// # Examples
+/// ```
+/// # fn main() -> flowppl::Result<()> {
+/// let (train, test) = flowppl_models::energies::two_moons()?;
+/// assert_eq!((train.len(), test.len()), (2 * 10_000, 2 * 5_000));
+/// // Standardised with the training moments: each training column has mean 0.
+/// let mean = train.iter().step_by(2).sum::<f64>() / 10_000.0;
+/// assert!(mean.abs() < 1e-6);
+/// # Ok(())
+/// # }
+/// ```
 pub fn two_moons() -> Result<(Vec<f64>, Vec<f64>)> {
     let parse = |name: &str, text: &str| -> Result<Vec<f64>> {
         Ok(crate::zoo::logistic::parse_csv(name, text)?

@@ -5,6 +5,17 @@
 /// Elementwise constraints apply to each entry; the *row* constraints ([`Constraint::Simplex`],
 /// [`Constraint::Ordered`], [`Constraint::CorrCholesky`], [`Constraint::RealVector`]) apply to
 /// each row as one event.
+///
+/// # Examples
+///
+/// ```
+/// use flowppl::constraints::Constraint;
+/// assert!(Constraint::Positive.check_value(0.5));
+/// assert!(!Constraint::Positive.check_value(0.0));
+/// assert!(Constraint::Simplex.check_row(&[0.25, 0.75]));
+/// assert!(!Constraint::Simplex.check_row(&[0.25, 0.5]));
+/// assert!(!Constraint::Interval(0.0, 1.0).check_value(1.5));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[non_exhaustive]
 pub enum Constraint {
@@ -42,17 +53,37 @@ pub enum Constraint {
 
 impl Constraint {
     /// Whether the constraint applies to whole rows rather than single entries.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use flowppl::constraints::Constraint;
+    /// assert!(Constraint::Simplex.is_row_constraint());
+    /// assert!(Constraint::CorrCholesky.is_row_constraint());
+    /// assert!(Constraint::PositiveOrdered.is_row_constraint());
+    /// assert!(!Constraint::Positive.is_row_constraint());
+    /// ```
     pub fn is_row_constraint(&self) -> bool {
         matches!(
             self,
             Constraint::RealVector
                 | Constraint::Simplex
                 | Constraint::Ordered
+                | Constraint::PositiveOrdered
                 | Constraint::CorrCholesky
         )
     }
 
     /// Whether values are integers (a discrete support).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use flowppl::constraints::Constraint;
+    /// assert!(Constraint::Boolean.is_discrete());
+    /// assert!(Constraint::IntegerInterval(0, 5).is_discrete());
+    /// assert!(!Constraint::UnitInterval.is_discrete());
+    /// ```
     pub fn is_discrete(&self) -> bool {
         matches!(
             self,
@@ -61,6 +92,16 @@ impl Constraint {
     }
 
     /// Whether one entry satisfies an elementwise constraint (row constraints: finite).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use flowppl::constraints::Constraint;
+    /// assert!(Constraint::Interval(0.0, 1.0).check_value(1.0)); // the boundary is accepted
+    /// assert!(!Constraint::GreaterThan(2.0).check_value(2.0));
+    /// assert!(!Constraint::NonNegativeInteger.check_value(2.5));
+    /// assert!(!Constraint::Real.check_value(f64::NAN));
+    /// ```
     pub fn check_value(&self, x: f64) -> bool {
         let integer = x == x.floor();
         match *self {
@@ -81,6 +122,16 @@ impl Constraint {
     }
 
     /// Whether one row satisfies the constraint (for elementwise constraints: every entry does).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use flowppl::constraints::Constraint;
+    /// assert!(Constraint::Ordered.check_row(&[-1.0, 0.0, 3.0]));
+    /// assert!(!Constraint::Ordered.check_row(&[0.0, 0.0]));
+    /// assert!(Constraint::CorrCholesky.check_row(&[1.0, 0.0, 0.0, 1.0]));
+    /// assert!(!Constraint::Positive.check_row(&[1.0, -1.0]));
+    /// ```
     pub fn check_row(&self, row: &[f64]) -> bool {
         if !row.iter().all(|&x| self.check_value(x)) {
             return false;
@@ -110,6 +161,14 @@ impl Constraint {
     }
 
     /// A short human-readable description, used in error messages.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use flowppl::constraints::Constraint;
+    /// assert_eq!(Constraint::Interval(0.0, 1.5).describe(), "in [0, 1.5]");
+    /// assert_eq!(Constraint::GreaterThan(2.5).describe(), "greater than 2.5");
+    /// ```
     pub fn describe(&self) -> String {
         match self {
             Constraint::Real => "real".into(),
@@ -145,5 +204,30 @@ mod tests {
         assert!(CorrCholesky.check_row(&[1.0, 0.0, s, s]));
         assert!(!CorrCholesky.check_row(&[1.0, 0.1, s, s]));
         assert!(!Real.check_value(f64::NAN));
+    }
+
+    #[test]
+    fn row_constraints_are_exactly_those_checked_by_row() {
+        // A constraint whose `check_row` looks across entries must be applied by row, or a
+        // density masks single entries and misses an unordered row (PositiveOrdered did).
+        for c in [RealVector, Simplex, Ordered, PositiveOrdered, CorrCholesky] {
+            assert!(c.is_row_constraint(), "{c:?}");
+        }
+        for c in [Real, Positive, UnitInterval, Boolean, NonNegativeInteger] {
+            assert!(!c.is_row_constraint(), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn an_unordered_positive_row_is_outside_the_support() {
+        use crate::backend::Cpu;
+        use crate::dist::{Distribution, ImproperUniform};
+        let device = Cpu::default();
+        let d = ImproperUniform::<f64, Cpu>::new(PositiveOrdered, 1, 2).unwrap();
+        assert_eq!(d.event_dim(), 1);
+        let bad = crate::backend::Var::from_vec(&device, vec![2.0, 1.0], 1, 2).unwrap();
+        let good = crate::backend::Var::from_vec(&device, vec![1.0, 2.0], 1, 2).unwrap();
+        assert_eq!(d.log_prob(&bad).unwrap().to_vec(), vec![f64::NEG_INFINITY]);
+        assert_eq!(d.log_prob(&good).unwrap().to_vec(), vec![0.0]);
     }
 }

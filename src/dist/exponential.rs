@@ -7,9 +7,23 @@ use crate::backend::{Backend, Cpu, Real, Rng, Var};
 use crate::constraints::Constraint;
 use crate::error::Result;
 
-/// `Exponential(rate)`: density `rate e^(-rate x)` on `x >= 0`.
+/// `Exponential(rate)`: density `rate e^(-rate x)` on `x > 0`.
 ///
 /// Reparameterised: `x = -ln(u) / rate`.
+///
+/// # Examples
+/// ```
+/// use flowppl::prelude::*;
+/// # fn main() -> flowppl::Result<()> {
+/// let dev = Cpu::default();
+/// let d = Exponential::<f64, Cpu>::new(2.0)?;
+/// assert!((d.mean()?.item()? - 0.5).abs() < 1e-12);
+/// assert_eq!(d.log_prob(&Var::scalar(&dev, -1.0))?.item()?, f64::NEG_INFINITY);
+/// let mut rng = flowppl::backend::rng::seeded(0);
+/// assert!(d.expand(1, 6)?.sample(&mut rng)?.to_f64_vec().iter().all(|&x| x > 0.0));
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct Exponential<E: Real = f32, D: Backend<E> = Cpu> {
     rate: Param<E, D>,
@@ -21,6 +35,20 @@ impl<E: Real, D: Backend<E>> Exponential<E, D> {
     ///
     /// # Errors
     /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) for a bad rate.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// // ln p(1) = ln 2 - 2 for rate 2.
+    /// let d = Exponential::<f64, Cpu>::new(2.0)?;
+    /// let lp = d.log_prob(&Var::scalar(&dev, 1.0))?.item()?;
+    /// assert!((lp - (2f64.ln() - 2.0)).abs() < 1e-12);
+    /// assert!(Exponential::<f64, Cpu>::new(0.0).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn new(rate: impl Into<Param<E, D>>) -> Result<Self> {
         let rate = rate.into();
         rate.validate(

@@ -10,10 +10,24 @@ use crate::error::Result;
 use std::f64::consts::PI;
 
 /// `HalfCauchy(scale)`: `|y|` for `y ~ Cauchy(0, scale)`; density
-/// `2 / (pi scale (1 + (x / scale)^2))` on `x >= 0`. The usual prior for scale parameters
+/// `2 / (pi scale (1 + (x / scale)^2))` on `x > 0`. The usual prior for scale parameters
 /// (Gelman 2006). Mean and variance are infinite.
 ///
 /// Reparameterised: `x = scale * |tan(pi (u - 1/2))|`.
+///
+/// # Examples
+/// ```
+/// use flowppl::prelude::*;
+/// # fn main() -> flowppl::Result<()> {
+/// let dev = Cpu::default();
+/// // At x = scale = 2 the density is 2 / (pi 2 2) = 1 / (2 pi); negatives are impossible.
+/// let d = HalfCauchy::<f64, Cpu>::new(2.0)?;
+/// let lp = d.log_prob(&Var::scalar(&dev, 2.0))?.item()?;
+/// assert!((lp + (2.0 * std::f64::consts::PI).ln()).abs() < 1e-12);
+/// assert_eq!(d.log_prob(&Var::scalar(&dev, -1.0))?.item()?, f64::NEG_INFINITY);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct HalfCauchy<E: Real = f32, D: Backend<E> = Cpu> {
     scale: Param<E, D>,
@@ -25,6 +39,20 @@ impl<E: Real, D: Backend<E>> HalfCauchy<E, D> {
     ///
     /// # Errors
     /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) for a bad scale.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// // At x = scale: 2 / (pi scale 2) = 1 / pi.
+    /// let d = HalfCauchy::<f64, Cpu>::new(1.0)?;
+    /// let lp = d.log_prob(&Var::scalar(&dev, 1.0))?.item()?;
+    /// assert!((lp + std::f64::consts::PI.ln()).abs() < 1e-12);
+    /// assert!(HalfCauchy::<f64, Cpu>::new(0.0).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn new(scale: impl Into<Param<E, D>>) -> Result<Self> {
         let scale = scale.into();
         scale.validate(

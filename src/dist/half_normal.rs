@@ -9,9 +9,25 @@ use crate::error::Result;
 use std::f64::consts::{PI, TAU};
 
 /// `HalfNormal(scale)`: `|y|` for `y ~ Normal(0, scale)`; density
-/// `sqrt(2 / pi) / scale * exp(-x^2 / (2 scale^2))` on `x >= 0`.
+/// `sqrt(2 / pi) / scale * exp(-x^2 / (2 scale^2))` on `x > 0`.
 ///
 /// Reparameterised: `x = scale * |eps|`.
+///
+/// # Examples
+/// ```
+/// use flowppl::prelude::*;
+/// # fn main() -> flowppl::Result<()> {
+/// let dev = Cpu::default();
+/// let d = HalfNormal::<f64, Cpu>::new(1.0)?;
+/// // At x = 1: sqrt(2 / pi) e^(-1/2).
+/// let lp = d.log_prob(&Var::scalar(&dev, 1.0))?.item()?;
+/// assert!((lp - (0.5 * (2.0 / std::f64::consts::PI).ln() - 0.5)).abs() < 1e-12);
+/// // Mean scale sqrt(2 / pi).
+/// assert!((d.mean()?.item()? - (2.0 / std::f64::consts::PI).sqrt()).abs() < 1e-12);
+/// assert_eq!(d.log_prob(&Var::scalar(&dev, -0.5))?.item()?, f64::NEG_INFINITY);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct HalfNormal<E: Real = f32, D: Backend<E> = Cpu> {
     scale: Param<E, D>,
@@ -23,6 +39,20 @@ impl<E: Real, D: Backend<E>> HalfNormal<E, D> {
     ///
     /// # Errors
     /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) for a bad scale.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let dev = Cpu::default();
+    /// // scale 2 at x = 2: sqrt(2 / pi) / 2 * e^(-1/2).
+    /// let d = HalfNormal::<f64, Cpu>::new(2.0)?;
+    /// let lp = d.log_prob(&Var::scalar(&dev, 2.0))?.item()?;
+    /// assert!((lp - (0.5 * (2.0 / std::f64::consts::PI).ln() - 2f64.ln() - 0.5)).abs() < 1e-12);
+    /// assert!(HalfNormal::<f64, Cpu>::new(-1.0).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn new(scale: impl Into<Param<E, D>>) -> Result<Self> {
         let scale = scale.into();
         scale.validate(

@@ -9,6 +9,25 @@ use crate::transforms::Bijector;
 /// `initialize` creates its parameters in a store, `bind` reads them (onto a graph when
 /// training) and returns the [`Bijector`] for this step. Parameter-free bijectors are layers too
 /// (see [`Fixed`]).
+///
+/// # Examples
+/// ```
+/// use flowppl::backend::{rng::seeded, Cpu, Var};
+/// use flowppl::flows::FlowLayer;
+/// use flowppl::params::ParamStore;
+/// use flowppl::transforms::Radial;
+/// # fn main() -> flowppl::Result<()> {
+/// let dev = Cpu::default();
+/// let layer: &dyn FlowLayer<f64, Cpu> = &Radial::new("radial", 2);
+/// let mut store = ParamStore::new(&dev);
+/// layer.initialize(&mut store, &mut seeded(0))?;
+/// assert!(store.contains("radial.z0")); // parameters are prefixed by the layer's name
+/// let x = Var::from_rows(&dev, &[[0.5, -1.0], [2.0, 0.0]])?;
+/// let (y, log_det) = layer.bind(&store, None)?.forward(&x, None)?;
+/// assert_eq!((y.shape(), log_det.shape()), ((2, 2), (2, 1)));
+/// # Ok(())
+/// # }
+/// ```
 pub trait FlowLayer<E: Real, D: Backend<E>> {
     /// The layer's name (also the prefix of its parameters).
     fn name(&self) -> &str;
@@ -21,9 +40,10 @@ pub trait FlowLayer<E: Real, D: Backend<E>> {
 
     /// Creates the parameters so that the layer starts at, or near, the identity (flow guides
     /// use it so early steps behave like their Gaussian base). The default is
-    /// [`initialize`](Self::initialize): right for layers that already start there (coupling,
-    /// IAF) and for planar, whose invertibility constraint has no identity point among small
-    /// parameters.
+    /// [`initialize`](Self::initialize): right for layers that start near the identity by
+    /// construction (coupling and IAF layers scale their output networks down, so they move
+    /// points only a little) and for planar, whose invertibility constraint has no identity
+    /// point among small parameters.
     ///
     /// # Errors
     /// Shape conflicts with existing parameters.
@@ -69,6 +89,25 @@ pub trait FlowLayer<E: Real, D: Backend<E>> {
 }
 
 /// A parameter-free bijector used as a flow layer.
+///
+/// # Examples
+/// ```
+/// use flowppl::backend::{rng::seeded, Cpu, Var};
+/// use flowppl::flows::{Fixed, Flow};
+/// use flowppl::params::ParamStore;
+/// use flowppl::transforms::Affine;
+/// # fn main() -> flowppl::Result<()> {
+/// let dev = Cpu::default();
+/// // x = 1 + 2 z: the flow is N(1, 2^2), and the layer has no parameters.
+/// let flow = Flow::<f64, Cpu>::new(1).layer(Fixed::new("affine", Affine::new(1.0, 2.0)?));
+/// let mut store = ParamStore::new(&dev);
+/// flow.initialize(&mut store, &mut seeded(0))?;
+/// assert!(store.is_empty());
+/// let lp = flow.bind(&store, None)?.log_prob(&Var::from_rows(&dev, &[[3.0]])?, None)?;
+/// assert!((lp.item()? - (-0.5 - 2f64.ln() - 0.5 * (2.0 * std::f64::consts::PI).ln())).abs() < 1e-12);
+/// # Ok(())
+/// # }
+/// ```
 pub struct Fixed<B> {
     name: String,
     bijector: B,
@@ -76,6 +115,18 @@ pub struct Fixed<B> {
 
 impl<B> Fixed<B> {
     /// Wraps `bijector` under `name`.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::backend::Cpu;
+    /// use flowppl::flows::{Fixed, FlowLayer};
+    /// use flowppl::transforms::Reverse;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let layer = Fixed::new("flip", Reverse);
+    /// assert_eq!(FlowLayer::<f64, Cpu>::name(&layer), "flip");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn new(name: &str, bijector: B) -> Self {
         Fixed {
             name: name.to_string(),

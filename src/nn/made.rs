@@ -18,12 +18,34 @@ use crate::params::ParamStore;
 ///   output `i` depends on exactly `parents(i)` (the causal module needs this).
 ///
 /// An optional context (conditional flows) enters the first hidden layer unmasked.
+///
+/// # Examples
+/// ```
+/// use flowppl::nn::Made;
+/// # use flowppl::backend::{rng::seeded, Cpu, Var};
+/// # use flowppl::params::ParamStore;
+/// # fn main() -> flowppl::Result<()> {
+/// # let device = Cpu::default();
+/// # let mut store = ParamStore::<f64, Cpu>::new(&device);
+/// let made = Made::autoregressive("made", 3, &[8], 2, 0)?;
+/// made.initialize(&mut store, &mut seeded(0), 1.0)?;
+/// let net = made.bind(&store, None)?;
+/// let run = |x: [f64; 3]| Made::apply(&net, &Var::from_rows(&device, &[x])?, None);
+/// let (a, b) = (run([0.1, 0.2, 0.3])?.to_f64_vec(), run([0.1, 0.2, -4.0])?.to_f64_vec());
+/// assert_eq!(a.len(), 6); // two blocks of three outputs
+/// // no output depends on the last input
+/// assert!(a.iter().zip(&b).all(|(a, b)| (a - b).abs() < 1e-12));
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct Made {
     inputs: usize,
     context: usize,
     multiplier: usize,
     layers: Vec<Linear>,
+    /// The inputs in an order where every input comes after its parents.
+    order: Vec<usize>,
 }
 
 impl Made {
@@ -31,6 +53,26 @@ impl Made {
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] for no hidden layer or zero sizes.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::nn::Made;
+    /// # use flowppl::backend::{rng::seeded, Cpu, Var};
+    /// # use flowppl::params::ParamStore;
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let device = Cpu::default();
+    /// # let mut store = ParamStore::<f64, Cpu>::new(&device);
+    /// let made = Made::autoregressive("made", 3, &[8], 1, 0)?;
+    /// made.initialize(&mut store, &mut seeded(0), 1.0)?;
+    /// let net = made.bind(&store, None)?;
+    /// let run = |x: [f64; 3]| Made::apply(&net, &Var::from_rows(&device, &[x])?, None);
+    /// let (a, b) = (run([0.1, 0.2, 0.3])?.to_f64_vec(), run([2.0, 0.2, 0.3])?.to_f64_vec());
+    /// assert!((a[0] - b[0]).abs() < 1e-12); // output 0 sees no input
+    /// assert!((a[1] - b[1]).abs() > 1e-6); // output 1 sees input 0
+    /// assert!(Made::autoregressive("bad", 3, &[], 1, 0).is_err()); // no hidden layer
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn autoregressive(
         name: &str,
         inputs: usize,
@@ -55,7 +97,29 @@ impl Made {
     /// MADE for a DAG: `adjacency[i][j]` is true when input `j` is a parent of output `i`.
     ///
     /// # Errors
-    /// [`Error::InvalidConfig`] for a non-square adjacency, a cycle-free check is the caller's.
+    /// [`Error::InvalidConfig`] for a non-square adjacency, a cycle (a self-loop included), no
+    /// hidden layer or zero sizes.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::nn::Made;
+    /// # use flowppl::backend::{rng::seeded, Cpu, Var};
+    /// # use flowppl::params::ParamStore;
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let device = Cpu::default();
+    /// # let mut store = ParamStore::<f64, Cpu>::new(&device);
+    /// // DAG 0 -> 1, 0 -> 2: input 1 is not a parent of output 2
+    /// let adjacency = vec![vec![false; 3], vec![true, false, false], vec![true, false, false]];
+    /// let made = Made::with_adjacency("made", &adjacency, &[6], 1, 0)?;
+    /// made.initialize(&mut store, &mut seeded(0), 1.0)?;
+    /// let net = made.bind(&store, None)?;
+    /// let run = |x: [f64; 3]| Made::apply(&net, &Var::from_rows(&device, &[x])?, None);
+    /// let (a, b) = (run([0.1, 0.2, 0.3])?.to_f64_vec(), run([0.1, 5.0, 0.3])?.to_f64_vec());
+    /// assert!((a[2] - b[2]).abs() < 1e-12);
+    /// assert!(Made::with_adjacency("bad", &[vec![false, false]], &[4], 1, 0).is_err()); // not square
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn with_adjacency(
         name: &str,
         adjacency: &[Vec<bool>],
@@ -167,6 +231,7 @@ impl Made {
             context,
             multiplier,
             layers,
+            order: topological_order(name, adjacency)?,
         })
     }
 
@@ -175,6 +240,23 @@ impl Made {
     ///
     /// # Errors
     /// Shape conflicts.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::nn::Made;
+    /// # use flowppl::backend::{rng::seeded, Cpu, Var};
+    /// # use flowppl::params::ParamStore;
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let device = Cpu::default();
+    /// # let mut store = ParamStore::<f64, Cpu>::new(&device);
+    /// let made = Made::autoregressive("made", 2, &[4], 2, 0)?;
+    /// made.initialize(&mut store, &mut seeded(0), 0.0)?; // output layer scaled to zero
+    /// let net = made.bind(&store, None)?;
+    /// let y = Made::apply(&net, &Var::from_rows(&device, &[[1.0, -2.0]])?, None)?;
+    /// assert_eq!(y.to_f64_vec(), vec![0.0; 4]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn initialize<E: Real, D: Backend<E>>(
         &self,
         store: &mut ParamStore<E, D>,
@@ -199,22 +281,94 @@ impl Made {
     }
 
     /// The same network with every layer initialised as `init` says.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::nn::{LinearInit, Made};
+    /// # use flowppl::backend::{rng::seeded, Cpu};
+    /// # use flowppl::params::ParamStore;
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let mut store = ParamStore::<f64, Cpu>::new(&Cpu::default());
+    /// let made = Made::autoregressive("made", 3, &[6], 1, 0)?.with_init(LinearInit::Glorot);
+    /// made.initialize(&mut store, &mut seeded(0), 1.0)?;
+    /// assert_eq!(store.values("made.0.bias")?, vec![0.0; 6]); // Glorot: zero biases
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn with_init(mut self, init: LinearInit) -> Self {
         self.layers = self.layers.into_iter().map(|l| l.with_init(init)).collect();
         self
     }
 
+    /// The inputs in an order where every input comes after its parents (`0..d` for
+    /// [`Made::autoregressive`]; a topological order of the DAG for [`Made::with_adjacency`]).
+    /// Inverting an autoregressive flow fills its coordinates in this order.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::nn::Made;
+    /// # fn main() -> flowppl::Result<()> {
+    /// // x1 -> x0 -> x2: input 1 has no parent, 0 depends on 1, 2 on 0.
+    /// let adjacency = vec![
+    ///     vec![false, true, false],
+    ///     vec![false, false, false],
+    ///     vec![true, false, false],
+    /// ];
+    /// let made = Made::with_adjacency("m", &adjacency, &[6], 2, 0)?;
+    /// assert_eq!(made.order(), &[1, 0, 2]);
+    /// assert_eq!(Made::autoregressive("a", 3, &[6], 2, 0)?.order(), &[0, 1, 2]);
+    /// // A cycle has no such order.
+    /// let cycle = vec![vec![false, true], vec![true, false]];
+    /// assert!(Made::with_adjacency("c", &cycle, &[4], 2, 0).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn order(&self) -> &[usize] {
+        &self.order
+    }
+
     /// Number of inputs.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::nn::Made;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let made = Made::autoregressive("made", 4, &[8], 3, 2)?;
+    /// assert_eq!(made.inputs(), 4);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn inputs(&self) -> usize {
         self.inputs
     }
 
     /// Width of the context.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::nn::Made;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let made = Made::autoregressive("made", 4, &[8], 3, 2)?;
+    /// assert_eq!(made.context_width(), 2);
+    /// assert_eq!(Made::autoregressive("plain", 4, &[8], 3, 0)?.context_width(), 0);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn context_width(&self) -> usize {
         self.context
     }
 
     /// Outputs per input.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::nn::Made;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let made = Made::autoregressive("made", 4, &[8], 3, 2)?;
+    /// assert_eq!(made.multiplier(), 3); // three outputs per input, 12 in all
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn multiplier(&self) -> usize {
         self.multiplier
     }
@@ -223,6 +377,23 @@ impl Made {
     ///
     /// # Errors
     /// Missing parameters.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::nn::Made;
+    /// # use flowppl::backend::{rng::seeded, Cpu, Var};
+    /// # use flowppl::params::ParamStore;
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let device = Cpu::default();
+    /// # let mut store = ParamStore::<f64, Cpu>::new(&device);
+    /// let made = Made::autoregressive("made", 3, &[8, 8], 2, 0)?;
+    /// assert!(made.bind(&store, None).is_err()); // parameters not created yet
+    /// made.initialize(&mut store, &mut seeded(0), 1.0)?;
+    /// let y = made.bind(&store, None)?.forward(&Var::zeros(&device, 5, 3))?;
+    /// assert_eq!(y.shape(), (5, 6));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn bind<E: Real, D: Backend<E>>(
         &self,
         store: &ParamStore<E, D>,
@@ -241,6 +412,25 @@ impl Made {
     ///
     /// # Errors
     /// Shape errors; a missing context.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::nn::Made;
+    /// # use flowppl::backend::{rng::seeded, Cpu, Var};
+    /// # use flowppl::params::ParamStore;
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let device = Cpu::default();
+    /// # let mut store = ParamStore::<f64, Cpu>::new(&device);
+    /// let made = Made::autoregressive("made", 3, &[8], 2, 1)?; // one context column
+    /// made.initialize(&mut store, &mut seeded(0), 1.0)?;
+    /// let net = made.bind(&store, None)?;
+    /// let x = Var::zeros(&device, 4, 3);
+    /// let context = Var::from_rows(&device, &[[0.7]])?; // one row, broadcast over x's rows
+    /// assert_eq!(Made::apply(&net, &x, Some(&context))?.shape(), (4, 6));
+    /// assert!(Made::apply(&net, &x, None).is_err()); // the context is missing
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn apply<E: Real, D: Backend<E>>(
         network: &BoundMlp<E, D>,
         x: &Var<E, D>,
@@ -260,4 +450,36 @@ impl Made {
 enum Masks {
     Degrees,
     Groups,
+}
+
+/// A topological order of `adjacency` (`adjacency[i][j]`: `j` is a parent of `i`), by Kahn's
+/// algorithm taking the smallest ready index first (so a DAG already in index order keeps it).
+///
+/// # Errors
+/// [`Error::InvalidConfig`] naming the MADE when the graph has a cycle; a self-loop is one
+/// (output `i` may not depend on input `i`).
+fn topological_order(name: &str, adjacency: &[Vec<bool>]) -> Result<Vec<usize>> {
+    let d = adjacency.len();
+    let mut missing_parents: Vec<usize> = adjacency
+        .iter()
+        .map(|row| row.iter().filter(|&&p| p).count())
+        .collect();
+    let mut placed = vec![false; d];
+    let mut order = Vec::with_capacity(d);
+    while order.len() < d {
+        let Some(next) = (0..d).find(|&i| !placed[i] && missing_parents[i] == 0) else {
+            return Err(Error::InvalidConfig {
+                what: format!("MADE `{name}`"),
+                message: "the adjacency has a cycle, so no autoregressive order exists".into(),
+            });
+        };
+        placed[next] = true;
+        order.push(next);
+        for (i, row) in adjacency.iter().enumerate() {
+            if row[next] && !placed[i] {
+                missing_parents[i] -= 1;
+            }
+        }
+    }
+    Ok(order)
 }

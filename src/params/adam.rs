@@ -22,6 +22,23 @@ type Moments<E, D> = (Matrix<E, D>, Matrix<E, D>);
 /// `p -= lr_t * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)`, `lr_t = lr * schedule(t - 1)`.
 ///
 /// Pyro's `ClippedAdam(lr, clip_norm, lrd)` is [`Adam::clipped`].
+///
+/// # Examples
+/// ```
+/// use flowppl::prelude::*;
+/// # fn main() -> flowppl::Result<()> {
+/// let mut store = ParamStore::<f64, Cpu>::new(&Cpu::default());
+/// store.insert("p", 1, 1, &[0.0])?;
+/// let mut adam = Adam::<f64, Cpu>::new(0.1)?;
+/// let graph = Graph::new(store.device());
+/// let p = store.var(&graph, "p")?;
+/// let mut grads = (&p - 1.0).square().sum().backward()?;
+/// adam.step(&mut store, &mut grads)?;
+/// // Adam's first step moves each entry by lr against the sign of its gradient.
+/// assert!((store.values("p")?[0] - 0.1).abs() < 1e-6);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct Adam<E: Real, D: Backend<E>> {
     learning_rate: f64,
@@ -43,6 +60,18 @@ impl<E: Real, D: Backend<E>> Adam<E, D> {
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] for a non-positive or non-finite learning rate.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let adam = Adam::<f64, Cpu>::new(0.05)?;
+    /// assert_eq!(adam.learning_rate(), 0.05);
+    /// assert!(matches!(Adam::<f64, Cpu>::new(0.0), Err(Error::InvalidConfig { .. })));
+    /// assert!(Adam::<f64, Cpu>::new(f64::NAN).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn new(lr: f64) -> Result<Self> {
         if !(lr > 0.0 && lr.is_finite()) {
             return Err(Error::InvalidConfig {
@@ -69,6 +98,31 @@ impl<E: Real, D: Backend<E>> Adam<E, D> {
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] for invalid values.
+    ///
+    /// # Examples
+    /// ```
+    /// # use flowppl::prelude::*;
+    /// # fn step(
+    /// #     opt: &mut impl Optimizer<f64, Cpu>,
+    /// #     store: &mut ParamStore<f64, Cpu>,
+    /// # ) -> flowppl::Result<()> {
+    /// #     let graph = Graph::new(store.device());
+    /// #     let p = store.var(&graph, "p")?;
+    /// #     let mut grads = (&p - 1.0).square().sum().backward()?;
+    /// #     opt.step(store, &mut grads)
+    /// # }
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let mut store = ParamStore::<f64, Cpu>::new(&Cpu::default());
+    /// // `step` takes one optimizer step on the loss (p - 1)^2, whose gradient is 2 (p - 1).
+    /// store.insert("p", 1, 1, &[0.0])?;
+    /// let mut adam = Adam::<f64, Cpu>::clipped(0.1, 1.0, 0.9)?;
+    /// step(&mut adam, &mut store)?;
+    /// assert!((adam.learning_rate() - 0.09).abs() < 1e-12); // decayed by `lrd` once
+    /// assert!(Adam::<f64, Cpu>::clipped(0.1, 0.0, 0.9).is_err()); // the clip must be positive
+    /// assert!(Adam::<f64, Cpu>::clipped(0.1, 1.0, 1.5).is_err()); // `lrd` must be in (0, 1]
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn clipped(lr: f64, clip: f64, lrd: f64) -> Result<Self> {
         Self::new(lr)?
             .with_clipping(GradientClipping::Value(clip))?
@@ -79,6 +133,32 @@ impl<E: Real, D: Backend<E>> Adam<E, D> {
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] unless both are in `[0, 1)`.
+    ///
+    /// # Examples
+    /// ```
+    /// # use flowppl::prelude::*;
+    /// # fn step(
+    /// #     opt: &mut impl Optimizer<f64, Cpu>,
+    /// #     store: &mut ParamStore<f64, Cpu>,
+    /// # ) -> flowppl::Result<()> {
+    /// #     let graph = Graph::new(store.device());
+    /// #     let p = store.var(&graph, "p")?;
+    /// #     let mut grads = (&p - 1.0).square().sum().backward()?;
+    /// #     opt.step(store, &mut grads)
+    /// # }
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let mut store = ParamStore::<f64, Cpu>::new(&Cpu::default());
+    /// // `step` takes one optimizer step on the loss (p - 1)^2, whose gradient is 2 (p - 1).
+    /// store.insert("p", 1, 1, &[0.0])?;
+    /// let mut adam = Adam::<f64, Cpu>::new(0.1)?.with_betas(0.5, 0.9)?;
+    /// step(&mut adam, &mut store)?; // gradient -2
+    /// let state = adam.state()?; // buffers `p/m`, `p/v`
+    /// assert!((state.buffers[0].values[0] + 1.0).abs() < 1e-12); // m = (1 - beta1) g
+    /// assert!((state.buffers[1].values[0] - 0.4).abs() < 1e-12); // v = (1 - beta2) g^2
+    /// assert!(Adam::<f64, Cpu>::new(0.1)?.with_betas(1.0, 0.9).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn with_betas(mut self, beta1: f64, beta2: f64) -> Result<Self> {
         if !((0.0..1.0).contains(&beta1) && (0.0..1.0).contains(&beta2)) {
             return Err(Error::InvalidConfig {
@@ -92,21 +172,113 @@ impl<E: Real, D: Backend<E>> Adam<E, D> {
     }
 
     /// Sets epsilon (default 1e-8).
-    pub fn with_epsilon(mut self, epsilon: f64) -> Self {
-        self.epsilon = epsilon.abs();
-        self
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] unless positive and finite.
+    ///
+    /// # Examples
+    /// ```
+    /// # use flowppl::prelude::*;
+    /// # fn step(
+    /// #     opt: &mut impl Optimizer<f64, Cpu>,
+    /// #     store: &mut ParamStore<f64, Cpu>,
+    /// # ) -> flowppl::Result<()> {
+    /// #     let graph = Graph::new(store.device());
+    /// #     let p = store.var(&graph, "p")?;
+    /// #     let mut grads = (&p - 1.0).square().sum().backward()?;
+    /// #     opt.step(store, &mut grads)
+    /// # }
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let mut store = ParamStore::<f64, Cpu>::new(&Cpu::default());
+    /// // `step` takes one optimizer step on the loss (p - 1)^2, whose gradient is 2 (p - 1).
+    /// store.insert("p", 1, 1, &[0.0])?;
+    /// let mut adam = Adam::<f64, Cpu>::new(0.1)?.with_epsilon(2.0)?;
+    /// assert!(Adam::<f64, Cpu>::new(0.1)?.with_epsilon(-1.0).is_err());
+    /// step(&mut adam, &mut store)?; // gradient -2: the update is -2 / (2 + eps) = -0.5
+    /// assert!((store.values("p")?[0] - 0.05).abs() < 1e-12);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn with_epsilon(mut self, epsilon: f64) -> Result<Self> {
+        if !(epsilon.is_finite() && epsilon > 0.0) {
+            return Err(Error::InvalidConfig {
+                what: "Adam epsilon".into(),
+                message: format!("must be positive and finite, got {epsilon}"),
+            });
+        }
+        self.epsilon = epsilon;
+        Ok(self)
     }
 
     /// Adds `decay * p` to every gradient (classic L2 regularisation).
-    pub fn with_weight_decay(mut self, decay: f64) -> Self {
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] unless non-negative and finite.
+    ///
+    /// # Examples
+    /// ```
+    /// # use flowppl::prelude::*;
+    /// # fn step(
+    /// #     opt: &mut impl Optimizer<f64, Cpu>,
+    /// #     store: &mut ParamStore<f64, Cpu>,
+    /// # ) -> flowppl::Result<()> {
+    /// #     let graph = Graph::new(store.device());
+    /// #     let p = store.var(&graph, "p")?;
+    /// #     let mut grads = (&p - 1.0).square().sum().backward()?;
+    /// #     opt.step(store, &mut grads)
+    /// # }
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let mut store = ParamStore::<f64, Cpu>::new(&Cpu::default());
+    /// // `step` takes one optimizer step on the loss (p - 1)^2, whose gradient is 2 (p - 1).
+    /// store.insert("p", 1, 1, &[1.0])?; // at the minimum: the loss gradient is 0
+    /// let mut adam = Adam::<f64, Cpu>::new(0.1)?.with_weight_decay(0.5)?;
+    /// assert!(Adam::<f64, Cpu>::new(0.1)?.with_weight_decay(f64::NAN).is_err());
+    /// step(&mut adam, &mut store)?; // the decay term 0.5 p pulls p towards 0
+    /// assert!((store.values("p")?[0] - 0.9).abs() < 1e-6);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn with_weight_decay(mut self, decay: f64) -> Result<Self> {
+        if !(decay.is_finite() && decay >= 0.0) {
+            return Err(Error::InvalidConfig {
+                what: "Adam weight decay".into(),
+                message: format!("must be non-negative and finite, got {decay}"),
+            });
+        }
         self.weight_decay = decay;
-        self
+        Ok(self)
     }
 
     /// Sets gradient clipping.
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] for an invalid threshold.
+    ///
+    /// # Examples
+    /// ```
+    /// # use flowppl::prelude::*;
+    /// # fn step(
+    /// #     opt: &mut impl Optimizer<f64, Cpu>,
+    /// #     store: &mut ParamStore<f64, Cpu>,
+    /// # ) -> flowppl::Result<()> {
+    /// #     let graph = Graph::new(store.device());
+    /// #     let p = store.var(&graph, "p")?;
+    /// #     let mut grads = (&p - 1.0).square().sum().backward()?;
+    /// #     opt.step(store, &mut grads)
+    /// # }
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let mut store = ParamStore::<f64, Cpu>::new(&Cpu::default());
+    /// // `step` takes one optimizer step on the loss (p - 1)^2, whose gradient is 2 (p - 1).
+    /// store.insert("p", 1, 1, &[0.0])?;
+    /// let mut adam = Adam::<f64, Cpu>::new(0.1)?.with_clipping(GradientClipping::Value(0.5))?;
+    /// step(&mut adam, &mut store)?; // gradient -2, clipped to -0.5
+    /// let m = adam.state()?.buffers[0].values[0]; // `p/m` = (1 - beta1) g
+    /// assert!((m + 0.05).abs() < 1e-12);
+    /// let zero_norm = GradientClipping::GlobalNorm(0.0);
+    /// assert!(Adam::<f64, Cpu>::new(0.1)?.with_clipping(zero_norm).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn with_clipping(mut self, clipping: GradientClipping) -> Result<Self> {
         clipping.validate()?;
         self.clipping = clipping;
@@ -117,6 +289,33 @@ impl<E: Real, D: Backend<E>> Adam<E, D> {
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] for invalid schedule parameters.
+    ///
+    /// # Examples
+    /// ```
+    /// # use flowppl::prelude::*;
+    /// # fn step(
+    /// #     opt: &mut impl Optimizer<f64, Cpu>,
+    /// #     store: &mut ParamStore<f64, Cpu>,
+    /// # ) -> flowppl::Result<()> {
+    /// #     let graph = Graph::new(store.device());
+    /// #     let p = store.var(&graph, "p")?;
+    /// #     let mut grads = (&p - 1.0).square().sum().backward()?;
+    /// #     opt.step(store, &mut grads)
+    /// # }
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let mut store = ParamStore::<f64, Cpu>::new(&Cpu::default());
+    /// // `step` takes one optimizer step on the loss (p - 1)^2, whose gradient is 2 (p - 1).
+    /// store.insert("p", 1, 1, &[0.0])?;
+    /// let halving = Schedule::Step { every: 1, gamma: 0.5 };
+    /// let mut adam = Adam::<f64, Cpu>::new(0.1)?.with_schedule(halving)?;
+    /// assert_eq!(adam.learning_rate(), 0.1);
+    /// step(&mut adam, &mut store)?;
+    /// assert_eq!(adam.learning_rate(), 0.05);
+    /// let growing = Schedule::Exponential { gamma: 2.0 };
+    /// assert!(Adam::<f64, Cpu>::new(0.1)?.with_schedule(growing).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn with_schedule(mut self, schedule: Schedule) -> Result<Self> {
         schedule.validate()?;
         self.schedule = schedule;

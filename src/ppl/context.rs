@@ -14,6 +14,18 @@ use std::rc::Rc;
 /// The runtime of one model execution: the device, the random number generator, the number of
 /// particles every latent value carries (its rows), optionally a [`Graph`] to record gradients
 /// and a [`ParamStore`] for `param` sites, and the stack of effect handlers.
+///
+/// # Examples
+/// ```
+/// use flowppl::prelude::*;
+/// # fn main() -> flowppl::Result<()> {
+/// let mut rng = flowppl::backend::rng::seeded(0);
+/// let mut ctx = Ctx::<f64, Cpu>::new(&Cpu::default(), &mut rng).with_particles(4);
+/// let x = ctx.sample("x", Normal::new(0.0, 1.0)?, None)?;
+/// assert_eq!(x.shape(), (4, 1)); // one row per particle
+/// # Ok(())
+/// # }
+/// ```
 pub struct Ctx<'a, E: Real, D: Backend<E>> {
     device: D,
     graph: Option<&'a Graph<E, D>>,
@@ -27,6 +39,15 @@ pub struct Ctx<'a, E: Real, D: Backend<E>> {
 
 impl<'a, E: Real, D: Backend<E>> Ctx<'a, E, D> {
     /// A context with one particle, no graph and no parameter store.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// let mut rng = flowppl::backend::rng::seeded(0);
+    /// let mut ctx = Ctx::<f64, Cpu>::new(&Cpu::default(), &mut rng);
+    /// assert_eq!(ctx.particles(), 1);
+    /// assert!(ctx.graph().is_none() && ctx.store().is_none());
+    /// ```
     pub fn new(device: &D, rng: &'a mut Rng) -> Self {
         Ctx {
             device: device.clone(),
@@ -41,29 +62,107 @@ impl<'a, E: Real, D: Backend<E>> Ctx<'a, E, D> {
     }
 
     /// Takes the model's data from `cache` (converted once per run; see [`DataCache`]).
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::constraints::Constraint;
+    /// use flowppl::ppl::{dsl, DataCache};
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let cache = DataCache::<f64, Cpu>::new();
+    /// let mut rng = flowppl::backend::rng::seeded(0);
+    /// let ctx = Ctx::new(&Cpu::default(), &mut rng).with_data_cache(&cache);
+    /// let y = vec![1.0, 2.0];
+    /// let value = dsl::cached_vector(&ctx, &y)?;
+    /// // The value was made by the cache, so the cache can vouch for it.
+    /// assert_eq!(cache.in_support(&value, Constraint::Positive, false), Some(true));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn with_data_cache(mut self, cache: &'a DataCache<E, D>) -> Self {
         self.data_cache = Some(cache);
         self
     }
 
     /// The data cache of this run, if any.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::ppl::DataCache;
+    /// use flowppl::prelude::*;
+    /// let cache = DataCache::<f64, Cpu>::new();
+    /// let mut rng = flowppl::backend::rng::seeded(0);
+    /// let ctx = Ctx::new(&Cpu::default(), &mut rng);
+    /// assert!(ctx.data_cache().is_none());
+    /// let ctx = ctx.with_data_cache(&cache);
+    /// assert!(ctx.data_cache().is_some());
+    /// ```
     pub fn data_cache(&self) -> Option<&'a DataCache<E, D>> {
         self.data_cache
     }
 
     /// Records values on `graph` (parameters become differentiable).
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::constraints::Constraint;
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let device = Cpu::default();
+    /// let (mut store, graph) = (ParamStore::<f64, Cpu>::new(&device), Graph::new(&device));
+    /// let mut rng = flowppl::backend::rng::seeded(0);
+    /// let mut ctx = Ctx::new(&device, &mut rng).with_store(&mut store).with_graph(&graph);
+    /// let w = ctx.param("w", 1, 1, &Init::Constant(0.5), Constraint::Real)?;
+    /// assert!(w.is_recorded()); // differentiable: gradients reach the store
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn with_graph(mut self, graph: &'a Graph<E, D>) -> Self {
         self.graph = Some(graph);
         self
     }
 
     /// Reads and creates `param` sites in `store`.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::constraints::Constraint;
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let device = Cpu::default();
+    /// let mut store = ParamStore::<f64, Cpu>::new(&device);
+    /// let mut rng = flowppl::backend::rng::seeded(0);
+    /// let mut ctx = Ctx::new(&device, &mut rng).with_store(&mut store);
+    /// ctx.param("scale", 1, 2, &Init::Constant(2.0), Constraint::Positive)?;
+    /// drop(ctx);
+    /// // Stored unconstrained: ln 2, the inverse of the positive constraint's `exp`.
+    /// assert_eq!(store.shape("scale")?, (1, 2));
+    /// assert!((store.values("scale")?[0] - 2f64.ln()).abs() < 1e-12);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn with_store(mut self, store: &'a mut ParamStore<E, D>) -> Self {
         self.store = Some(store);
         self
     }
 
-    /// Every latent value carries `particles` rows (vectorised Monte Carlo).
+    /// Every latent value carries `particles` rows (vectorised Monte Carlo); 0 is taken as 1.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::backend::rng::seeded;
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let mut rng = seeded(0);
+    /// let mut ctx = Ctx::<f64, Cpu>::new(&Cpu::default(), &mut rng).with_particles(8);
+    /// assert_eq!(ctx.sample("x", Normal::new(0.0, 1.0)?, None)?.shape(), (8, 1));
+    /// // At least one particle.
+    /// let mut other_rng = seeded(1);
+    /// let ctx = Ctx::<f64, Cpu>::new(&Cpu::default(), &mut other_rng).with_particles(0);
+    /// assert_eq!(ctx.particles(), 1);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn with_particles(mut self, particles: usize) -> Self {
         self.particles = particles.max(1);
         self
@@ -72,6 +171,15 @@ impl<'a, E: Real, D: Backend<E>> Ctx<'a, E, D> {
     /// Asks guides to report `ln q(z)` with their parameters held constant (the draw `z` still
     /// depends on them): the sticking-the-landing estimator (Roeder et al. 2017,
     /// arXiv:1703.09194), which drops the score term whose expectation is zero.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// let mut rng = flowppl::backend::rng::seeded(0);
+    /// let ctx = Ctx::<f64, Cpu>::new(&Cpu::default(), &mut rng);
+    /// assert!(!ctx.stops_guide_parameters()); // off by default
+    /// assert!(ctx.with_stopped_guide_parameters(true).stops_guide_parameters());
+    /// ```
     pub fn with_stopped_guide_parameters(mut self, stop: bool) -> Self {
         self.stop_guide_parameters = stop;
         self
@@ -79,31 +187,96 @@ impl<'a, E: Real, D: Backend<E>> Ctx<'a, E, D> {
 
     /// Whether guides should score their draws with constant parameters (see
     /// [`with_stopped_guide_parameters`](Self::with_stopped_guide_parameters)).
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// let mut rng = flowppl::backend::rng::seeded(0);
+    /// let ctx = Ctx::<f64, Cpu>::new(&Cpu::default(), &mut rng);
+    /// let ctx = ctx.with_stopped_guide_parameters(true);
+    /// assert!(ctx.stops_guide_parameters());
+    /// assert!(!ctx.with_stopped_guide_parameters(false).stops_guide_parameters());
+    /// ```
     pub fn stops_guide_parameters(&self) -> bool {
         self.stop_guide_parameters
     }
 
     /// The number of particles (rows of latent values).
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// let mut rng = flowppl::backend::rng::seeded(0);
+    /// let ctx = Ctx::<f64, Cpu>::new(&Cpu::default(), &mut rng);
+    /// assert_eq!(ctx.particles(), 1);
+    /// assert_eq!(ctx.with_particles(16).particles(), 16);
+    /// ```
     pub fn particles(&self) -> usize {
         self.particles
     }
 
     /// The device.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// let mut rng = flowppl::backend::rng::seeded(0);
+    /// let ctx = Ctx::<f64, Cpu>::new(&Cpu::default(), &mut rng);
+    /// // Model code makes its constants on the context's device.
+    /// let ones = Var::<f64, Cpu>::full(ctx.device(), 2, 3, 1.0);
+    /// assert_eq!(ones.to_vec(), vec![1.0; 6]);
+    /// ```
     pub fn device(&self) -> &D {
         &self.device
     }
 
     /// The random number generator.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::backend::rng::{seeded, standard_normals};
+    /// use flowppl::prelude::*;
+    /// let mut rng = seeded(7);
+    /// let mut ctx = Ctx::<f64, Cpu>::new(&Cpu::default(), &mut rng);
+    /// // The context draws from the generator it was given.
+    /// assert_eq!(standard_normals(ctx.rng(), 3), standard_normals(&mut seeded(7), 3));
+    /// ```
     pub fn rng(&mut self) -> &mut Rng {
         self.rng
     }
 
     /// The graph values are recorded on, if any.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// let device = Cpu::default();
+    /// let graph = Graph::<f64, Cpu>::new(&device);
+    /// let mut rng = flowppl::backend::rng::seeded(0);
+    /// let ctx = Ctx::new(&device, &mut rng);
+    /// assert!(ctx.graph().is_none());
+    /// assert!(ctx.with_graph(&graph).graph().is_some());
+    /// ```
     pub fn graph(&self) -> Option<&'a Graph<E, D>> {
         self.graph
     }
 
     /// The parameter store, if any.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::constraints::Constraint;
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let device = Cpu::default();
+    /// let mut store = ParamStore::<f64, Cpu>::new(&device);
+    /// let mut rng = flowppl::backend::rng::seeded(0);
+    /// let mut ctx = Ctx::new(&device, &mut rng).with_store(&mut store);
+    /// ctx.param("w", 2, 3, &Init::Zeros, Constraint::Real)?;
+    /// assert_eq!(ctx.store().unwrap().num_values(), 6);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn store(&mut self) -> Option<&mut ParamStore<E, D>> {
         self.store.as_deref_mut()
     }
@@ -113,6 +286,30 @@ impl<'a, E: Real, D: Backend<E>> Ctx<'a, E, D> {
     ///
     /// # Errors
     /// Whatever `body` returns.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::ppl::{Handler, Site};
+    /// # use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// struct Three; // sets every site to 3
+    /// impl Handler<f64, Cpu> for Three {
+    ///     fn process(&mut self, site: &mut Site<f64, Cpu>) -> flowppl::Result<()> {
+    ///         site.value = Some(Var::scalar(&Cpu::default(), 3.0));
+    ///         Ok(())
+    ///     }
+    /// }
+    /// # let mut rng = flowppl::backend::rng::seeded(0);
+    /// let mut ctx = Ctx::<f64, Cpu>::new(&Cpu::default(), &mut rng);
+    /// let x = ctx.with_handler(Box::new(Three), |ctx| {
+    ///     ctx.sample("x", Normal::new(0.0, 1.0)?, None)
+    /// })?;
+    /// assert_eq!(x.to_vec(), vec![3.0]);
+    /// let y = ctx.sample("y", Normal::new(0.0, 1.0)?, None)?; // the handler is gone
+    /// assert_ne!(y.to_vec(), vec![3.0]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn with_handler<T>(
         &mut self,
         handler: Box<dyn Handler<E, D> + 'a>,
@@ -198,6 +395,21 @@ impl<'a, E: Real, D: Backend<E>> Ctx<'a, E, D> {
     ///
     /// # Errors
     /// Errors of the distribution or of a handler, naming the site.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let mut rng = flowppl::backend::rng::seeded(0);
+    /// let mut ctx = Ctx::<f64, Cpu>::new(&Cpu::default(), &mut rng).with_particles(3);
+    /// let mu = ctx.sample("mu", Normal::new(0.0, 1.0)?, None)?;
+    /// assert_eq!(mu.shape(), (3, 1));
+    /// let data = ctx.plate("data", 5, None)?;
+    /// let z = ctx.sample("z", Normal::new(&mu, 1.0)?, Some(&data))?;
+    /// assert_eq!(z.shape(), (3, 5)); // (particles, plate members)
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn sample(
         &mut self,
         name: &str,
@@ -217,7 +429,31 @@ impl<'a, E: Real, D: Backend<E>> Ctx<'a, E, D> {
     /// An observed random variable with its data; returns the data.
     ///
     /// # Errors
-    /// [`Error::Site`] when the data's shape does not fit the distribution; handler errors.
+    /// The error of a poisoned value; handler errors. A shape that does not fit the
+    /// distribution is reported, naming the site, when the log-density is evaluated
+    /// ([`Site::log_density`](crate::ppl::Site::log_density),
+    /// [`Trace::log_joint`](crate::ppl::Trace::log_joint)).
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::handlers::trace;
+    /// use flowppl::ppl::model_fn;
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let model = model_fn("m", |ctx: &mut Ctx<'_, f64, Cpu>| {
+    ///     let y = Var::scalar(ctx.device(), 0.5);
+    ///     let returned = ctx.observe("y", Normal::new(0.0, 1.0)?, y, None)?;
+    ///     assert_eq!(returned.to_vec(), vec![0.5]); // the data
+    ///     Ok(())
+    /// });
+    /// let mut rng = flowppl::backend::rng::seeded(0);
+    /// let t = trace(&model, &mut Ctx::new(&Cpu::default(), &mut rng))?;
+    /// let want = -0.5 * 0.5f64.powi(2) - 0.5 * (2.0 * std::f64::consts::PI).ln();
+    /// assert!(t.get("y").unwrap().observed);
+    /// assert!((t.log_joint()?.item()? - want).abs() < 1e-12);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn observe(
         &mut self,
         name: &str,
@@ -245,6 +481,20 @@ impl<'a, E: Real, D: Backend<E>> Ctx<'a, E, D> {
     ///
     /// # Errors
     /// The error of a poisoned value, naming the site.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let mut rng = flowppl::backend::rng::seeded(0);
+    /// let mut ctx = Ctx::<f64, Cpu>::new(&Cpu::default(), &mut rng).with_particles(2);
+    /// let x = ctx.sample("x", Normal::new(0.0, 1.0)?, None)?;
+    /// let doubled = ctx.deterministic("doubled", x.mul_scalar(2.0))?;
+    /// let want: Vec<f64> = x.to_vec().iter().map(|v| 2.0 * v).collect();
+    /// assert_eq!(doubled.to_vec(), want);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn deterministic(&mut self, name: &str, value: Var<E, D>) -> Result<Var<E, D>> {
         value.check().map_err(|e| Error::Site {
             site: name.to_string(),
@@ -261,6 +511,24 @@ impl<'a, E: Real, D: Backend<E>> Ctx<'a, E, D> {
     ///
     /// # Errors
     /// The error of a poisoned value, naming the site.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::handlers::trace;
+    /// use flowppl::ppl::model_fn;
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let model = model_fn("soft", |ctx: &mut Ctx<'_, f64, Cpu>| {
+    ///     let terms = Var::from_vec(ctx.device(), vec![-1.0, -0.5], 1, 2)?;
+    ///     ctx.factor("penalty", terms)?;
+    ///     Ok(())
+    /// });
+    /// let mut rng = flowppl::backend::rng::seeded(0);
+    /// let t = trace(&model, &mut Ctx::new(&Cpu::default(), &mut rng))?;
+    /// assert_eq!(t.log_joint()?.item()?, -1.5); // a row of terms is summed
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn factor(&mut self, name: &str, log_weight: Var<E, D>) -> Result<Var<E, D>> {
         log_weight.check().map_err(|e| Error::Site {
             site: name.to_string(),
@@ -278,6 +546,28 @@ impl<'a, E: Real, D: Backend<E>> Ctx<'a, E, D> {
     /// # Errors
     /// [`Error::Model`] without a parameter store; [`Error::Site`] when `init` lies outside the
     /// constraint or the stored shape differs.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::backend::rng::seeded;
+    /// use flowppl::constraints::Constraint;
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let device = Cpu::default();
+    /// let mut store = ParamStore::<f64, Cpu>::new(&device);
+    /// let mut rng = seeded(0);
+    /// let mut ctx = Ctx::new(&device, &mut rng).with_store(&mut store);
+    /// let s = ctx.param("s", 1, 2, &Init::Constant(0.5), Constraint::Positive)?;
+    /// assert!(s.to_vec().iter().all(|v| (v - 0.5).abs() < 1e-12));
+    /// // An initial value outside the constraint is refused, and so is a missing store.
+    /// assert!(ctx.param("t", 1, 1, &Init::Constant(-1.0), Constraint::Positive).is_err());
+    /// let mut other_rng = seeded(1);
+    /// let mut bare = Ctx::<f64, Cpu>::new(&device, &mut other_rng);
+    /// let missing = bare.param("s", 1, 1, &Init::Zeros, Constraint::Real);
+    /// assert!(matches!(missing, Err(Error::Model { .. })));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn param(
         &mut self,
         name: &str,
@@ -342,6 +632,21 @@ impl<'a, E: Real, D: Backend<E>> Ctx<'a, E, D> {
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] for a zero size or a subsample larger than the plate.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let mut rng = flowppl::backend::rng::seeded(0);
+    /// let mut ctx = Ctx::<f64, Cpu>::new(&Cpu::default(), &mut rng);
+    /// let batch = ctx.plate("data", 10, Some(4))?;
+    /// assert_eq!((batch.size(), batch.len()), (10, 4));
+    /// assert_eq!(batch.info().scale(), 2.5); // log-densities count 10 / 4 times
+    /// assert!(ctx.plate("empty", 0, None).is_err());
+    /// assert!(ctx.plate("too_big", 3, Some(5)).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn plate(&mut self, name: &str, size: usize, subsample: Option<usize>) -> Result<Plate> {
         if size == 0 {
             return Err(Error::InvalidConfig {

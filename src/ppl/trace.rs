@@ -6,6 +6,27 @@ use crate::backend::{Backend, Real, Var};
 use crate::error::{Error, Result};
 
 /// The record of one run: every site that reached the trace handler, in execution order.
+///
+/// # Examples
+/// ```
+/// use flowppl::handlers::trace;
+/// use flowppl::ppl::model_fn;
+/// use flowppl::prelude::*;
+/// # fn main() -> flowppl::Result<()> {
+/// let model = model_fn("m", |ctx: &mut Ctx<'_, f64, Cpu>| {
+///     let a = ctx.sample("a", Normal::new(0.0, 1.0)?, None)?;
+///     ctx.deterministic("b", a.mul_scalar(2.0))?;
+///     let y = Var::scalar(ctx.device(), 0.5);
+///     ctx.observe("y", Normal::new(&a, 1.0)?, y, None)?;
+///     Ok(())
+/// });
+/// let mut rng = flowppl::backend::rng::seeded(0);
+/// let t = trace(&model, &mut Ctx::new(&Cpu::default(), &mut rng))?;
+/// assert_eq!(t.names().collect::<Vec<_>>(), ["a", "b", "y"]); // in execution order
+/// assert_eq!(t.latent_sites().count(), 1);
+/// # Ok(())
+/// # }
+/// ```
 pub struct Trace<E: Real, D: Backend<E>> {
     sites: Vec<Site<E, D>>,
 }
@@ -36,6 +57,19 @@ impl<E: Real, D: Backend<E>> Trace<E, D> {
     /// # Errors
     /// [`Error::Model`] when a site of that name is already recorded: site names must be unique
     /// within one run (use an indexed name such as `format!("x{i}")` inside loops).
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::ppl::{Site, SiteKind, Trace};
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let mut t = Trace::<f64, Cpu>::default();
+    /// t.push(Site::new("a", SiteKind::Deterministic, 1))?;
+    /// assert!(t.push(Site::new("a", SiteKind::Factor, 1)).is_err()); // names are unique
+    /// assert_eq!(t.sites().len(), 1);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn push(&mut self, site: Site<E, D>) -> Result<()> {
         if self.get(&site.name).is_some() {
             return Err(Error::Model {
@@ -51,31 +85,164 @@ impl<E: Real, D: Backend<E>> Trace<E, D> {
     }
 
     /// The site called `name`.
+    ///
+    /// # Examples
+    /// ```
+    /// # use flowppl::handlers::trace;
+    /// # use flowppl::ppl::model_fn;
+    /// # use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let model = model_fn("m", |ctx: &mut Ctx<'_, f64, Cpu>| {
+    /// #     let a = ctx.sample("a", Normal::new(0.0, 1.0)?, None)?;
+    /// #     ctx.deterministic("b", a.mul_scalar(2.0))?;
+    /// #     let y = Var::scalar(ctx.device(), 0.5);
+    /// #     ctx.observe("y", Normal::new(&a, 1.0)?, y, None)?;
+    /// #     Ok(())
+    /// # });
+    /// # let mut rng = flowppl::backend::rng::seeded(0);
+    /// // The model: a ~ N(0, 1); b = 2a (deterministic); y ~ N(a, 1) observed at 0.5.
+    /// let t = trace(&model, &mut Ctx::new(&Cpu::default(), &mut rng))?;
+    /// assert!(t.get("y").unwrap().observed);
+    /// assert!(!t.get("a").unwrap().observed);
+    /// assert!(t.get("nope").is_none());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get(&self, name: &str) -> Option<&Site<E, D>> {
         self.sites.iter().find(|s| s.name == name)
     }
 
     /// The value of site `name`.
+    ///
+    /// # Examples
+    /// ```
+    /// # use flowppl::handlers::trace;
+    /// # use flowppl::ppl::model_fn;
+    /// # use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let model = model_fn("m", |ctx: &mut Ctx<'_, f64, Cpu>| {
+    /// #     let a = ctx.sample("a", Normal::new(0.0, 1.0)?, None)?;
+    /// #     ctx.deterministic("b", a.mul_scalar(2.0))?;
+    /// #     let y = Var::scalar(ctx.device(), 0.5);
+    /// #     ctx.observe("y", Normal::new(&a, 1.0)?, y, None)?;
+    /// #     Ok(())
+    /// # });
+    /// # let mut rng = flowppl::backend::rng::seeded(0);
+    /// // The model: a ~ N(0, 1); b = 2a (deterministic); y ~ N(a, 1) observed at 0.5.
+    /// let t = trace(&model, &mut Ctx::new(&Cpu::default(), &mut rng))?;
+    /// let (a, b) = (t.value("a").unwrap().item()?, t.value("b").unwrap().item()?);
+    /// assert_eq!(b, 2.0 * a);
+    /// assert_eq!(t.value("y").unwrap().item()?, 0.5); // the data
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn value(&self, name: &str) -> Option<&Var<E, D>> {
         self.get(name).and_then(|s| s.value.as_ref())
     }
 
     /// All sites in execution order.
+    ///
+    /// # Examples
+    /// ```
+    /// # use flowppl::handlers::trace;
+    /// # use flowppl::ppl::model_fn;
+    /// # use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let model = model_fn("m", |ctx: &mut Ctx<'_, f64, Cpu>| {
+    /// #     let a = ctx.sample("a", Normal::new(0.0, 1.0)?, None)?;
+    /// #     ctx.deterministic("b", a.mul_scalar(2.0))?;
+    /// #     let y = Var::scalar(ctx.device(), 0.5);
+    /// #     ctx.observe("y", Normal::new(&a, 1.0)?, y, None)?;
+    /// #     Ok(())
+    /// # });
+    /// # let mut rng = flowppl::backend::rng::seeded(0);
+    /// // The model: a ~ N(0, 1); b = 2a (deterministic); y ~ N(a, 1) observed at 0.5.
+    /// let t = trace(&model, &mut Ctx::new(&Cpu::default(), &mut rng))?;
+    /// assert_eq!(t.sites().len(), 3);
+    /// assert_eq!(t.sites()[2].name, "y");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn sites(&self) -> &[Site<E, D>] {
         &self.sites
     }
 
     /// Site names in execution order.
+    ///
+    /// # Examples
+    /// ```
+    /// # use flowppl::handlers::trace;
+    /// # use flowppl::ppl::model_fn;
+    /// # use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let model = model_fn("m", |ctx: &mut Ctx<'_, f64, Cpu>| {
+    /// #     let a = ctx.sample("a", Normal::new(0.0, 1.0)?, None)?;
+    /// #     ctx.deterministic("b", a.mul_scalar(2.0))?;
+    /// #     let y = Var::scalar(ctx.device(), 0.5);
+    /// #     ctx.observe("y", Normal::new(&a, 1.0)?, y, None)?;
+    /// #     Ok(())
+    /// # });
+    /// # let mut rng = flowppl::backend::rng::seeded(0);
+    /// // The model: a ~ N(0, 1); b = 2a (deterministic); y ~ N(a, 1) observed at 0.5.
+    /// let t = trace(&model, &mut Ctx::new(&Cpu::default(), &mut rng))?;
+    /// assert_eq!(t.names().collect::<Vec<_>>(), ["a", "b", "y"]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.sites.iter().map(|s| s.name.as_str())
     }
 
     /// The latent sites: sampled, not observed, not intervened.
+    ///
+    /// # Examples
+    /// ```
+    /// # use flowppl::handlers::trace;
+    /// # use flowppl::ppl::model_fn;
+    /// # use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let model = model_fn("m", |ctx: &mut Ctx<'_, f64, Cpu>| {
+    /// #     let a = ctx.sample("a", Normal::new(0.0, 1.0)?, None)?;
+    /// #     ctx.deterministic("b", a.mul_scalar(2.0))?;
+    /// #     let y = Var::scalar(ctx.device(), 0.5);
+    /// #     ctx.observe("y", Normal::new(&a, 1.0)?, y, None)?;
+    /// #     Ok(())
+    /// # });
+    /// # let mut rng = flowppl::backend::rng::seeded(0);
+    /// // The model: a ~ N(0, 1); b = 2a (deterministic); y ~ N(a, 1) observed at 0.5.
+    /// let t = trace(&model, &mut Ctx::new(&Cpu::default(), &mut rng))?;
+    /// let latent: Vec<&str> = t.latent_sites().map(|s| s.name.as_str()).collect();
+    /// assert_eq!(latent, ["a"]); // not the deterministic `b` nor the observed `y`
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn latent_sites(&self) -> impl Iterator<Item = &Site<E, D>> {
         self.sites.iter().filter(|s| s.is_latent())
     }
 
     /// The deterministic sites.
+    ///
+    /// # Examples
+    /// ```
+    /// # use flowppl::handlers::trace;
+    /// # use flowppl::ppl::model_fn;
+    /// # use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let model = model_fn("m", |ctx: &mut Ctx<'_, f64, Cpu>| {
+    /// #     let a = ctx.sample("a", Normal::new(0.0, 1.0)?, None)?;
+    /// #     ctx.deterministic("b", a.mul_scalar(2.0))?;
+    /// #     let y = Var::scalar(ctx.device(), 0.5);
+    /// #     ctx.observe("y", Normal::new(&a, 1.0)?, y, None)?;
+    /// #     Ok(())
+    /// # });
+    /// # let mut rng = flowppl::backend::rng::seeded(0);
+    /// // The model: a ~ N(0, 1); b = 2a (deterministic); y ~ N(a, 1) observed at 0.5.
+    /// let t = trace(&model, &mut Ctx::new(&Cpu::default(), &mut rng))?;
+    /// let names: Vec<&str> = t.deterministic_sites().map(|s| s.name.as_str()).collect();
+    /// assert_eq!(names, ["b"]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn deterministic_sites(&self) -> impl Iterator<Item = &Site<E, D>> {
         self.sites
             .iter()
@@ -83,10 +250,36 @@ impl<E: Real, D: Backend<E>> Trace<E, D> {
     }
 
     /// `ln p` of the whole run, one entry per particle: the sum of every site's scaled, masked
-    /// log-density (intervened sites excluded), `(rows, 1)`; `(1, 1)` zero when nothing counts.
+    /// log-density (intervened sites excluded), `(rows, 1)`.
     ///
     /// # Errors
-    /// A site's shape error, naming the site.
+    /// A site's shape error, naming the site; [`Error::Model`] when no site contributes (a
+    /// log joint of nothing is more likely a mistake than a zero).
+    ///
+    /// # Examples
+    /// ```
+    /// # use flowppl::handlers::trace;
+    /// # use flowppl::ppl::model_fn;
+    /// # use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let model = model_fn("m", |ctx: &mut Ctx<'_, f64, Cpu>| {
+    /// #     let a = ctx.sample("a", Normal::new(0.0, 1.0)?, None)?;
+    /// #     ctx.deterministic("b", a.mul_scalar(2.0))?;
+    /// #     let y = Var::scalar(ctx.device(), 0.5);
+    /// #     ctx.observe("y", Normal::new(&a, 1.0)?, y, None)?;
+    /// #     Ok(())
+    /// # });
+    /// # let mut rng = flowppl::backend::rng::seeded(0);
+    /// // The model: a ~ N(0, 1); b = 2a (deterministic); y ~ N(a, 1) observed at 0.5.
+    /// let t = trace(&model, &mut Ctx::new(&Cpu::default(), &mut rng))?;
+    /// let a = t.value("a").unwrap().item()?;
+    /// let ln_2pi = (2.0 * std::f64::consts::PI).ln();
+    /// let ln_normal = |x: f64, mean: f64| -0.5 * (x - mean).powi(2) - 0.5 * ln_2pi;
+    /// let want = ln_normal(a, 0.0) + ln_normal(0.5, a); // `b` adds nothing
+    /// assert!((t.log_joint()?.item()? - want).abs() < 1e-12);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn log_joint(&self) -> Result<Var<E, D>> {
         self.log_joint_with(None)
     }
@@ -95,7 +288,26 @@ impl<E: Real, D: Backend<E>> Trace<E, D> {
     /// per run ([`Site::log_density_with`]).
     ///
     /// # Errors
-    /// A site's shape error, naming the site.
+    /// As [`Trace::log_joint`].
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::ppl::{DataCache, Site, Trace};
+    /// use flowppl::prelude::*;
+    /// use std::rc::Rc;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let cache = DataCache::<f64, Cpu>::new();
+    /// let y = vec![1.0];
+    /// let mut site = Site::<f64, Cpu>::sample("y", Rc::new(Exponential::new(2.0)?), 1);
+    /// (site.value, site.observed) = (Some(cache.vector(&Cpu::default(), &y)?), true);
+    /// let mut t = Trace::default();
+    /// t.push(site)?;
+    /// let want = 2f64.ln() - 2.0; // ln(2 e^{-2 * 1})
+    /// assert!((t.log_joint_with(Some(&cache))?.item()? - want).abs() < 1e-12);
+    /// assert_eq!(t.log_joint_with(None)?.item()?, t.log_joint()?.item()?);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn log_joint_with(&self, cache: Option<&DataCache<E, D>>) -> Result<Var<E, D>> {
         let mut total: Option<Var<E, D>> = None;
         for site in &self.sites {

@@ -6,6 +6,18 @@ use crate::flows::FlowKind;
 use crate::nn::Activation;
 
 /// The amortised posterior `q(z|x)`.
+///
+/// # Examples
+/// ```
+/// use flowppl::vae::Posterior;
+/// # fn main() -> flowppl::Result<()> {
+/// let posterior = Posterior::parse("iaf:2")?;
+/// assert_eq!(posterior, Posterior::Iaf(2));
+/// assert_eq!(posterior.layers(), 2);
+/// assert_eq!(Posterior::Gaussian.to_text(), "gaussian");
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Posterior {
     /// `N(mu(x), diag sigma(x)^2)`.
@@ -21,6 +33,18 @@ pub enum Posterior {
 }
 
 /// The prior `p(z)`.
+///
+/// # Examples
+/// ```
+/// use flowppl::flows::FlowKind;
+/// use flowppl::vae::Prior;
+/// # fn main() -> flowppl::Result<()> {
+/// assert_eq!(Prior::parse("maf:3")?, Prior::Flow(FlowKind::Maf, 3));
+/// assert_eq!(Prior::parse("normal")?.layers(), 0);
+/// assert_eq!(Prior::Flow(FlowKind::Nsf, 2).to_text(), "nsf:2");
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Prior {
     /// `N(0, I)`.
@@ -31,10 +55,23 @@ pub enum Prior {
 }
 
 impl Posterior {
-    /// `gaussian`, `planar:K` or `iaf:K`.
+    /// `gaussian`, `planar:K`, `radial:K` or `iaf:K`.
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] naming the text.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::vae::Posterior;
+    /// # fn main() -> flowppl::Result<()> {
+    /// assert_eq!(Posterior::parse("gaussian")?, Posterior::Gaussian);
+    /// assert_eq!(Posterior::parse("planar:4")?, Posterior::Planar(4));
+    /// assert_eq!(Posterior::parse("radial:3")?, Posterior::Radial(3));
+    /// assert!(Posterior::parse("iaf:0").is_err()); // K >= 1
+    /// assert!(matches!(Posterior::parse("maf:2"), Err(flowppl::Error::InvalidConfig { .. })));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn parse(text: &str) -> Result<Self> {
         let invalid = || Error::InvalidConfig {
             what: format!("posterior `{text}`"),
@@ -59,6 +96,14 @@ impl Posterior {
 
 impl Posterior {
     /// The number of flow layers (0 for the Gaussian).
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::vae::Posterior;
+    /// assert_eq!(Posterior::Gaussian.layers(), 0);
+    /// assert_eq!(Posterior::Planar(3).layers(), 3);
+    /// assert_eq!(Posterior::Radial(5).layers(), 5);
+    /// ```
     pub fn layers(&self) -> usize {
         match *self {
             Posterior::Gaussian => 0,
@@ -67,8 +112,33 @@ impl Posterior {
     }
 }
 
+/// The flow kinds a prior may use, by name: a prior needs a density, so layers with an
+/// inverse (planar, radial and Sylvester layers have none).
+const PRIOR_FLOWS: [(&str, FlowKind); 4] = [
+    ("maf", FlowKind::Maf),
+    ("realnvp", FlowKind::RealNvp),
+    ("nsf", FlowKind::Nsf),
+    ("cnf", FlowKind::Cnf),
+];
+
+/// The name of a flow kind a prior may use, `None` for the others.
+pub(crate) fn prior_flow_name(kind: FlowKind) -> Option<&'static str> {
+    PRIOR_FLOWS
+        .iter()
+        .find(|(_, k)| *k == kind)
+        .map(|(name, _)| *name)
+}
+
 impl Prior {
     /// The number of flow layers (0 for the standard normal).
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::flows::FlowKind;
+    /// use flowppl::vae::Prior;
+    /// assert_eq!(Prior::Normal.layers(), 0);
+    /// assert_eq!(Prior::Flow(FlowKind::RealNvp, 4).layers(), 4);
+    /// ```
     pub fn layers(&self) -> usize {
         match *self {
             Prior::Normal => 0,
@@ -80,6 +150,20 @@ impl Prior {
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] naming the text.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::flows::FlowKind;
+    /// use flowppl::vae::Prior;
+    /// # fn main() -> flowppl::Result<()> {
+    /// assert_eq!(Prior::parse("normal")?, Prior::Normal);
+    /// assert_eq!(Prior::parse("realnvp:2")?, Prior::Flow(FlowKind::RealNvp, 2));
+    /// assert_eq!(Prior::parse("cnf:1")?, Prior::Flow(FlowKind::Cnf, 1));
+    /// assert!(Prior::parse("maf:0").is_err()); // K >= 1
+    /// assert!(Prior::parse("glow:2").is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn parse(text: &str) -> Result<Self> {
         let invalid = || Error::InvalidConfig {
             what: format!("prior `{text}`"),
@@ -89,12 +173,8 @@ impl Prior {
             None if text == "normal" => Ok(Prior::Normal),
             Some((kind, k)) => {
                 let k: usize = k.parse().map_err(|_| invalid())?;
-                let kind = match kind {
-                    "maf" => FlowKind::Maf,
-                    "realnvp" => FlowKind::RealNvp,
-                    "nsf" => FlowKind::Nsf,
-                    "cnf" => FlowKind::Cnf,
-                    _ => return Err(invalid()),
+                let Some(&(_, kind)) = PRIOR_FLOWS.iter().find(|(name, _)| *name == kind) else {
+                    return Err(invalid());
                 };
                 if k == 0 {
                     return Err(invalid());
@@ -107,6 +187,17 @@ impl Prior {
 }
 
 /// The observation model `p(x|z)`.
+///
+/// # Examples
+/// ```
+/// use flowppl::vae::Likelihood;
+/// # fn main() -> flowppl::Result<()> {
+/// assert_eq!(Likelihood::parse("bernoulli")?, Likelihood::Bernoulli);
+/// assert_eq!(Likelihood::parse("gaussian:0.1")?, Likelihood::Gaussian { sd: 0.1 });
+/// assert_eq!(Likelihood::parse("gaussian")?, Likelihood::GaussianLearned);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Likelihood {
     /// `Bernoulli(sigmoid(dec(z)))` per pixel, for binary data.
@@ -126,6 +217,18 @@ impl Likelihood {
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] naming the text.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::vae::Likelihood;
+    /// # fn main() -> flowppl::Result<()> {
+    /// assert_eq!(Likelihood::parse("gaussian:0.5")?, Likelihood::Gaussian { sd: 0.5 });
+    /// assert!(Likelihood::parse("gaussian:0").is_err()); // sd > 0
+    /// assert!(Likelihood::parse("gaussian:inf").is_err());
+    /// assert!(matches!(Likelihood::parse("poisson"), Err(flowppl::Error::InvalidConfig { .. })));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn parse(text: &str) -> Result<Self> {
         let invalid = || Error::InvalidConfig {
             what: format!("likelihood `{text}`"),
@@ -143,6 +246,18 @@ impl Likelihood {
     }
 
     /// The text [`Likelihood::parse`] reads.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::vae::Likelihood;
+    /// # fn main() -> flowppl::Result<()> {
+    /// assert_eq!(Likelihood::Gaussian { sd: 0.25 }.to_text(), "gaussian:0.25");
+    /// for likelihood in [Likelihood::Bernoulli, Likelihood::GaussianLearned, Likelihood::Gaussian { sd: 2.0 }] {
+    ///     assert_eq!(Likelihood::parse(&likelihood.to_text())?, likelihood);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn to_text(&self) -> String {
         match self {
             Likelihood::Bernoulli => "bernoulli".into(),
@@ -161,6 +276,25 @@ impl Likelihood {
 }
 
 /// The architecture of a [`Vae`](super::Vae).
+///
+/// # Examples
+/// ```
+/// use flowppl::backend::Cpu;
+/// use flowppl::vae::{Likelihood, Posterior, Prior, Vae, VaeConfig};
+/// # fn main() -> flowppl::Result<()> {
+/// let config = VaeConfig {
+///     input: 10,
+///     latent: 3,
+///     hidden: vec![16],
+///     likelihood: Likelihood::Gaussian { sd: 0.1 },
+///     ..VaeConfig::t5(Posterior::Gaussian, Prior::Normal)
+/// };
+/// let vae = Vae::<f32, Cpu>::new(config.clone())?;
+/// assert_eq!(vae.config(), &config);
+/// assert!(Vae::<f32, Cpu>::new(VaeConfig { latent: 0, ..config }).is_err());
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct VaeConfig {
     /// Data dimension.
@@ -186,6 +320,18 @@ pub struct VaeConfig {
 impl VaeConfig {
     /// Task T5's architecture: 64 -> 256 -> 256 -> (8 + 8 + 32) encoder, mirrored decoder,
     /// 8 latents, flows with hidden [128, 128].
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::nn::Activation;
+    /// use flowppl::vae::{Likelihood, Posterior, Prior, VaeConfig};
+    /// let config = VaeConfig::t5(Posterior::Iaf(2), Prior::Normal);
+    /// assert_eq!((config.input, config.latent, config.context), (64, 8, 32));
+    /// assert_eq!(config.hidden, vec![256, 256]);
+    /// assert_eq!(config.flow_hidden, vec![128, 128]);
+    /// assert_eq!((config.likelihood, config.activation), (Likelihood::Bernoulli, Activation::Relu));
+    /// assert_eq!(config.posterior, Posterior::Iaf(2));
+    /// ```
     pub fn t5(posterior: Posterior, prior: Prior) -> Self {
         VaeConfig {
             input: 64,
@@ -203,6 +349,18 @@ impl VaeConfig {
 
 impl Posterior {
     /// The text [`Posterior::parse`] reads.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::vae::Posterior;
+    /// # fn main() -> flowppl::Result<()> {
+    /// assert_eq!(Posterior::Planar(2).to_text(), "planar:2");
+    /// for posterior in [Posterior::Gaussian, Posterior::Iaf(3), Posterior::Radial(1)] {
+    ///     assert_eq!(Posterior::parse(&posterior.to_text())?, posterior);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn to_text(&self) -> String {
         match self {
             Posterior::Gaussian => "gaussian".into(),
@@ -215,18 +373,30 @@ impl Posterior {
 
 impl Prior {
     /// The text [`Prior::parse`] reads.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::flows::FlowKind;
+    /// use flowppl::vae::Prior;
+    /// # fn main() -> flowppl::Result<()> {
+    /// assert_eq!(Prior::Normal.to_text(), "normal");
+    /// assert_eq!(Prior::Flow(FlowKind::RealNvp, 2).to_text(), "realnvp:2");
+    /// let prior = Prior::Flow(FlowKind::Maf, 4);
+    /// assert_eq!(Prior::parse(&prior.to_text())?, prior);
+    /// // A kind no prior may use (no density) does not write as another kind.
+    /// assert!(Prior::parse(&Prior::Flow(FlowKind::Planar, 2).to_text()).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn to_text(&self) -> String {
         match self {
             Prior::Normal => "normal".into(),
-            Prior::Flow(kind, k) => {
-                let name = match kind {
-                    FlowKind::RealNvp => "realnvp",
-                    FlowKind::Nsf => "nsf",
-                    FlowKind::Cnf => "cnf",
-                    _ => "maf",
-                };
-                format!("{name}:{k}")
-            }
+            Prior::Flow(kind, k) => match prior_flow_name(*kind) {
+                Some(name) => format!("{name}:{k}"),
+                // Not a valid prior (`Vae::new` refuses it); written so that it fails to
+                // parse rather than reloading as a different model.
+                None => format!("unsupported-{kind:?}:{k}"),
+            },
         }
     }
 }

@@ -1,7 +1,7 @@
 //! [`Vae`]: an encoder, a decoder, an amortised posterior `q(z|x)` that may end in a
 //! conditional flow, and a prior `p(z)` that may be a flow.
 
-use super::config::{Likelihood, Posterior, Prior, VaeConfig};
+use super::config::{prior_flow_name, Likelihood, Posterior, Prior, VaeConfig};
 use crate::backend::rng::standard_normals;
 use crate::backend::{real, Backend, Graph, Real, Rng, Var};
 use crate::error::{Error, Result};
@@ -15,6 +15,32 @@ use std::f64::consts::TAU;
 /// A variational autoencoder: `p(x, z) = p(z) prod_j p(x_j | dec(z))` (Bernoulli or Gaussian),
 /// `q(z|x)` from the encoder (Kingma & Welling 2014), optionally pushed through a conditional
 /// flow, and `p(z)` optionally a flow.
+///
+/// # Examples
+/// ```
+/// use flowppl::backend::{rng::seeded, Cpu, Var};
+/// use flowppl::params::ParamStore;
+/// use flowppl::vae::{Posterior, Prior, Vae, VaeConfig};
+/// # fn main() -> flowppl::Result<()> {
+/// # let device = Cpu::default();
+/// # let config = VaeConfig {
+/// #     input: 4, latent: 2, hidden: vec![8], context: 4, flow_hidden: vec![4],
+/// #     ..VaeConfig::t5(Posterior::Gaussian, Prior::Normal)
+/// # };
+/// # let vae = Vae::<f64, Cpu>::new(config)?;
+/// # let mut store = ParamStore::new(&device);
+/// # vae.initialize(&mut store, &mut seeded(0))?;
+/// # let pixels: Vec<f64> = (0..32).map(|i| if i * 7 % 5 < 2 { 1.0 } else { 0.0 }).collect();
+/// # let x = Var::from_vec(&device, pixels, 8, 4)?; // 8 binary rows of 4 pixels
+/// // a 4-pixel VAE with 2 latents: draw z ~ q(z|x), weigh it, decode the prior
+/// let (log_likelihood, kl_term) = vae.log_weight_terms(&store, None, &x, &mut seeded(1))?;
+/// assert_eq!((log_likelihood.shape(), kl_term.shape()), ((8, 1), (8, 1)));
+/// assert!(log_likelihood.to_f64_vec().iter().all(|&l| l < 0.0)); // ln of a probability
+/// let means = vae.sample_means(&store, 5, &mut seeded(2))?;
+/// assert!(means.to_f64_vec().iter().all(|&p| p > 0.0 && p < 1.0));
+/// # Ok(())
+/// # }
+/// ```
 pub struct Vae<E: Real, D: Backend<E>> {
     config: VaeConfig,
     encoder: Mlp,
@@ -27,7 +53,30 @@ impl<E: Real, D: Backend<E>> Vae<E, D> {
     /// The networks for `config`.
     ///
     /// # Errors
-    /// [`Error::InvalidConfig`] for zero sizes.
+    /// [`Error::InvalidConfig`] for zero sizes, or a flow prior whose layers have no inverse
+    /// (planar, radial, Sylvester: a prior needs a density).
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::backend::{rng::seeded, Cpu};
+    /// use flowppl::params::ParamStore;
+    /// use flowppl::vae::{Posterior, Prior, Vae, VaeConfig};
+    /// # fn main() -> flowppl::Result<()> {
+    /// let config = VaeConfig {
+    ///     input: 4, latent: 2, hidden: vec![8], context: 4, flow_hidden: vec![4],
+    ///     ..VaeConfig::t5(Posterior::Planar(2), Prior::Normal)
+    /// };
+    /// let vae = Vae::<f64, Cpu>::new(config.clone())?;
+    /// let mut store = ParamStore::new(&Cpu::default());
+    /// vae.initialize(&mut store, &mut seeded(0))?;
+    /// // the encoder outputs a mean and a log-sd per latent, plus the flow's context
+    /// assert_eq!(store.shape("vae.encoder.1.weight")?, (8, 2 * 2 + 4));
+    /// assert!(Vae::<f64, Cpu>::new(VaeConfig { hidden: vec![0], ..config.clone() }).is_err());
+    /// let planar_prior = Prior::Flow(flowppl::flows::FlowKind::Planar, 2);
+    /// assert!(Vae::<f64, Cpu>::new(VaeConfig { prior: planar_prior, ..config }).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn new(config: VaeConfig) -> Result<Self> {
         if config.input == 0 || config.latent == 0 || config.hidden.contains(&0) {
             return Err(Error::InvalidConfig {
@@ -97,6 +146,12 @@ impl<E: Real, D: Backend<E>> Vae<E, D> {
         };
         let prior = match config.prior {
             Prior::Normal => None,
+            Prior::Flow(kind, _) if prior_flow_name(kind).is_none() => {
+                return Err(Error::InvalidConfig {
+                    what: format!("VAE prior `{kind:?}`"),
+                    message: "a flow prior needs a density; use maf, realnvp, nsf or cnf".into(),
+                })
+            }
             Prior::Flow(kind, k) => {
                 Some(build_flow("vae.prior", kind, l, k, &config.flow_hidden, 0)?)
             }
@@ -111,6 +166,18 @@ impl<E: Real, D: Backend<E>> Vae<E, D> {
     }
 
     /// The configuration.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::backend::Cpu;
+    /// use flowppl::vae::{Posterior, Prior, Vae, VaeConfig};
+    /// # fn main() -> flowppl::Result<()> {
+    /// let vae = Vae::<f32, Cpu>::new(VaeConfig::t5(Posterior::Gaussian, Prior::Normal))?;
+    /// assert_eq!(vae.config().latent, 8);
+    /// assert_eq!(vae.config().posterior, Posterior::Gaussian);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn config(&self) -> &VaeConfig {
         &self.config
     }
@@ -119,6 +186,29 @@ impl<E: Real, D: Backend<E>> Vae<E, D> {
     ///
     /// # Errors
     /// Shape conflicts.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::backend::{rng::seeded, Cpu};
+    /// use flowppl::params::ParamStore;
+    /// use flowppl::vae::{Posterior, Prior, Vae, VaeConfig};
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let device = Cpu::default();
+    /// # let config = VaeConfig {
+    /// #     input: 4, latent: 2, hidden: vec![8], context: 4, flow_hidden: vec![4],
+    /// #     ..VaeConfig::t5(Posterior::Gaussian, Prior::Normal)
+    /// # };
+    /// # let vae = Vae::<f64, Cpu>::new(config)?;
+    /// # let mut store = ParamStore::new(&device);
+    /// vae.initialize(&mut store, &mut seeded(0))?;
+    /// // encoder 4 -> 8 -> 2 + 2, decoder 2 -> 8 -> 4: weights and biases
+    /// assert_eq!(store.num_values(), (4 * 8 + 8 + 8 * 4 + 4) + (2 * 8 + 8 + 8 * 4 + 4));
+    /// let before = store.snapshot();
+    /// vae.initialize(&mut store, &mut seeded(1))?; // existing parameters are kept
+    /// assert_eq!(store.snapshot(), before);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn initialize(&self, store: &mut ParamStore<E, D>, rng: &mut Rng) -> Result<()> {
         self.encoder.initialize(store, rng)?;
         self.decoder.initialize(store, rng)?;
@@ -139,6 +229,34 @@ impl<E: Real, D: Backend<E>> Vae<E, D> {
     ///
     /// # Errors
     /// Shape errors (data of the wrong width).
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::backend::{rng::seeded, Cpu, Graph, Var};
+    /// use flowppl::params::ParamStore;
+    /// use flowppl::vae::{Posterior, Prior, Vae, VaeConfig};
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let device = Cpu::default();
+    /// # let config = VaeConfig {
+    /// #     input: 4, latent: 2, hidden: vec![8], context: 4, flow_hidden: vec![4],
+    /// #     ..VaeConfig::t5(Posterior::Gaussian, Prior::Normal)
+    /// # };
+    /// # let vae = Vae::<f64, Cpu>::new(config)?;
+    /// # let mut store = ParamStore::new(&device);
+    /// # vae.initialize(&mut store, &mut seeded(0))?;
+    /// # let pixels: Vec<f64> = (0..32).map(|i| if i * 7 % 5 < 2 { 1.0 } else { 0.0 }).collect();
+    /// # let x = Var::from_vec(&device, pixels, 8, 4)?; // 8 binary rows of 4 pixels
+    /// let graph = Graph::new(&device);
+    /// let (log_likelihood, kl_term) = vae.log_weight_terms(&store, Some(&graph), &x, &mut seeded(1))?;
+    /// assert_eq!(log_likelihood.shape(), (8, 1));
+    /// let elbo = log_likelihood.add(&kl_term)?.sum();
+    /// let mut grads = elbo.backward()?;
+    /// assert!(store.gradient(&mut grads, "vae.encoder.0.weight")?.iter().any(|g| *g != 0.0));
+    /// let wrong_width = Var::zeros(&device, 2, 3);
+    /// assert!(vae.log_weight_terms(&store, None, &wrong_width, &mut seeded(1)).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn log_weight_terms(
         &self,
         store: &ParamStore<E, D>,
@@ -209,6 +327,29 @@ impl<E: Real, D: Backend<E>> Vae<E, D> {
     ///
     /// # Errors
     /// Shape errors.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::backend::{rng::seeded, Cpu, Var};
+    /// use flowppl::params::ParamStore;
+    /// use flowppl::vae::{Posterior, Prior, Vae, VaeConfig};
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let device = Cpu::default();
+    /// # let config = VaeConfig {
+    /// #     input: 4, latent: 2, hidden: vec![8], context: 4, flow_hidden: vec![4],
+    /// #     ..VaeConfig::t5(Posterior::Gaussian, Prior::Normal)
+    /// # };
+    /// # let vae = Vae::<f64, Cpu>::new(config)?;
+    /// # let mut store = ParamStore::new(&device);
+    /// # vae.initialize(&mut store, &mut seeded(0))?;
+    /// store.insert("vae.decoder.1.weight", 8, 4, &[0.0; 32])?; // the decoder now outputs 0
+    /// let z = Var::from_rows(&device, &[[0.3, -1.0], [2.0, 0.5]])?;
+    /// let means = vae.decode(&store, &z)?;
+    /// assert_eq!(means.shape(), (2, 4));
+    /// assert_eq!(means.to_f64_vec(), vec![0.5; 8]); // sigmoid(0), the Bernoulli mean
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn decode(&self, store: &ParamStore<E, D>, z: &Var<E, D>) -> Result<Var<E, D>> {
         let decoded = self.decoder.bind(store, None)?.forward(z)?;
         match self.config.likelihood {
@@ -222,6 +363,31 @@ impl<E: Real, D: Backend<E>> Vae<E, D> {
     ///
     /// # Errors
     /// Shape errors.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::backend::{rng::seeded, Cpu, Var};
+    /// use flowppl::params::ParamStore;
+    /// use flowppl::vae::{Posterior, Prior, Vae, VaeConfig};
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let device = Cpu::default();
+    /// # let config = VaeConfig {
+    /// #     input: 4, latent: 2, hidden: vec![8], context: 4, flow_hidden: vec![4],
+    /// #     ..VaeConfig::t5(Posterior::Gaussian, Prior::Normal)
+    /// # };
+    /// # let vae = Vae::<f64, Cpu>::new(config)?;
+    /// # let mut store = ParamStore::new(&device);
+    /// # vae.initialize(&mut store, &mut seeded(0))?;
+    /// # let pixels: Vec<f64> = (0..32).map(|i| if i * 7 % 5 < 2 { 1.0 } else { 0.0 }).collect();
+    /// # let x = Var::from_vec(&device, pixels, 8, 4)?; // 8 binary rows of 4 pixels
+    /// let mean = vae.encode_mean(&store, &x)?;
+    /// assert_eq!(mean.shape(), (8, 2));
+    /// // the first `latent` columns of the encoder's output
+    /// let encoded = vae.encoder(&store)?.forward(&x)?.slice_columns(0, 2)?;
+    /// assert_eq!(mean.to_f64_vec(), encoded.to_f64_vec());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn encode_mean(&self, store: &ParamStore<E, D>, x: &Var<E, D>) -> Result<Var<E, D>> {
         self.encoder
             .bind(store, None)?
@@ -233,6 +399,30 @@ impl<E: Real, D: Backend<E>> Vae<E, D> {
     ///
     /// # Errors
     /// Shape errors.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::backend::{rng::seeded, Cpu, Var};
+    /// use flowppl::params::ParamStore;
+    /// use flowppl::vae::{Posterior, Prior, Vae, VaeConfig};
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let device = Cpu::default();
+    /// # let config = VaeConfig {
+    /// #     input: 4, latent: 2, hidden: vec![8], context: 4, flow_hidden: vec![4],
+    /// #     ..VaeConfig::t5(Posterior::Gaussian, Prior::Normal)
+    /// # };
+    /// # let vae = Vae::<f64, Cpu>::new(config)?;
+    /// # let mut store = ParamStore::new(&device);
+    /// # vae.initialize(&mut store, &mut seeded(0))?;
+    /// # let pixels: Vec<f64> = (0..32).map(|i| if i * 7 % 5 < 2 { 1.0 } else { 0.0 }).collect();
+    /// # let x = Var::from_vec(&device, pixels, 8, 4)?; // 8 binary rows of 4 pixels
+    /// let reconstructed = vae.reconstruct(&store, &x)?;
+    /// assert_eq!(reconstructed.shape(), x.shape());
+    /// let by_hand = vae.decode(&store, &vae.encode_mean(&store, &x)?)?;
+    /// assert_eq!(reconstructed.to_f64_vec(), by_hand.to_f64_vec());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn reconstruct(&self, store: &ParamStore<E, D>, x: &Var<E, D>) -> Result<Var<E, D>> {
         self.decode(store, &self.encode_mean(store, x)?)
     }
@@ -242,6 +432,34 @@ impl<E: Real, D: Backend<E>> Vae<E, D> {
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] for fewer than 2 steps or inputs that are not one row each.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::backend::{rng::seeded, Cpu, Var};
+    /// use flowppl::params::ParamStore;
+    /// use flowppl::vae::{Posterior, Prior, Vae, VaeConfig};
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let device = Cpu::default();
+    /// # let config = VaeConfig {
+    /// #     input: 4, latent: 2, hidden: vec![8], context: 4, flow_hidden: vec![4],
+    /// #     ..VaeConfig::t5(Posterior::Gaussian, Prior::Normal)
+    /// # };
+    /// # let vae = Vae::<f64, Cpu>::new(config)?;
+    /// # let mut store = ParamStore::new(&device);
+    /// # vae.initialize(&mut store, &mut seeded(0))?;
+    /// # let pixels: Vec<f64> = (0..32).map(|i| if i * 7 % 5 < 2 { 1.0 } else { 0.0 }).collect();
+    /// # let x = Var::from_vec(&device, pixels, 8, 4)?; // 8 binary rows of 4 pixels
+    /// let (a, b) = (x.gather_rows(&[0])?, x.gather_rows(&[1])?);
+    /// let path = vae.interpolate(&store, &a, &b, 5)?.to_f64_vec();
+    /// assert_eq!(path.len(), 5 * 4);
+    /// // the endpoints are the reconstructions of a and b
+    /// let close = |p: &[f64], q: Vec<f64>| p.iter().zip(q).all(|(p, q)| (p - q).abs() < 1e-12);
+    /// assert!(close(&path[..4], vae.reconstruct(&store, &a)?.to_f64_vec()));
+    /// assert!(close(&path[16..], vae.reconstruct(&store, &b)?.to_f64_vec()));
+    /// assert!(vae.interpolate(&store, &a, &b, 1).is_err()); // at least 2 steps
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn interpolate(
         &self,
         store: &ParamStore<E, D>,
@@ -272,10 +490,34 @@ impl<E: Real, D: Backend<E>> Vae<E, D> {
         self.decode(store, &z)
     }
 
-    /// `n` draws from the prior, decoded to Bernoulli means.
+    /// `n` draws from the prior, decoded to the likelihood's means (Bernoulli probabilities, or
+    /// the Gaussian decoder's mean).
     ///
     /// # Errors
     /// Backend errors.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::backend::{rng::seeded, Cpu};
+    /// use flowppl::params::ParamStore;
+    /// use flowppl::vae::{Posterior, Prior, Vae, VaeConfig};
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let device = Cpu::default();
+    /// # let config = VaeConfig {
+    /// #     input: 4, latent: 2, hidden: vec![8], context: 4, flow_hidden: vec![4],
+    /// #     ..VaeConfig::t5(Posterior::Gaussian, Prior::Normal)
+    /// # };
+    /// # let vae = Vae::<f64, Cpu>::new(config)?;
+    /// # let mut store = ParamStore::new(&device);
+    /// # vae.initialize(&mut store, &mut seeded(0))?;
+    /// let means = vae.sample_means(&store, 6, &mut seeded(3))?;
+    /// assert_eq!(means.shape(), (6, 4));
+    /// assert!(means.to_f64_vec().iter().all(|&p| p > 0.0 && p < 1.0)); // Bernoulli means
+    /// let again = vae.sample_means(&store, 6, &mut seeded(3))?;
+    /// assert_eq!(means.to_f64_vec(), again.to_f64_vec()); // same seed, same draws
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn sample_means(
         &self,
         store: &ParamStore<E, D>,
@@ -301,6 +543,31 @@ impl<E: Real, D: Backend<E>> Vae<E, D> {
     ///
     /// # Errors
     /// Missing parameters.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::backend::{rng::seeded, Cpu, Var};
+    /// use flowppl::params::ParamStore;
+    /// use flowppl::vae::{Posterior, Prior, Vae, VaeConfig};
+    /// # fn main() -> flowppl::Result<()> {
+    /// # let device = Cpu::default();
+    /// # let config = VaeConfig {
+    /// #     input: 4, latent: 2, hidden: vec![8], context: 4, flow_hidden: vec![4],
+    /// #     ..VaeConfig::t5(Posterior::Iaf(1), Prior::Normal)
+    /// # };
+    /// # let vae = Vae::<f64, Cpu>::new(config)?;
+    /// # let mut store = ParamStore::new(&device);
+    /// # vae.initialize(&mut store, &mut seeded(0))?;
+    /// # let pixels: Vec<f64> = (0..32).map(|i| if i * 7 % 5 < 2 { 1.0 } else { 0.0 }).collect();
+    /// # let x = Var::from_vec(&device, pixels, 8, 4)?; // 8 binary rows of 4 pixels
+    /// // with a flow posterior: a mean and a log-sd per latent, then the context
+    /// let encoded = vae.encoder(&store)?.forward(&x)?;
+    /// assert_eq!(encoded.shape(), (8, 2 + 2 + 4));
+    /// let empty = ParamStore::<f64, Cpu>::new(&device);
+    /// assert!(vae.encoder(&empty).is_err()); // missing parameters
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn encoder(&self, store: &ParamStore<E, D>) -> Result<BoundMlp<E, D>> {
         self.encoder.bind(store, None)
     }

@@ -85,7 +85,7 @@ fn run_seeds<G: Guide<f32, Cpu>>(
 ///
 /// # Errors
 /// Errors of the fit.
-pub fn mean_field(settings: &TaskSettings) -> Result<TaskReport> {
+pub(crate) fn mean_field(settings: &TaskSettings) -> Result<TaskReport> {
     run_seeds(
         ("T1", "AutoNormal, init loc 0 (feasible), scale 0.1"),
         || {
@@ -104,7 +104,7 @@ pub fn mean_field(settings: &TaskSettings) -> Result<TaskReport> {
 ///
 /// # Errors
 /// Errors of the fit.
-pub fn iaf(settings: &TaskSettings) -> Result<TaskReport> {
+pub(crate) fn iaf(settings: &TaskSettings) -> Result<TaskReport> {
     run_seeds(
         (
             "T2",

@@ -12,7 +12,7 @@ use flowppl::prelude::*;
 ///
 /// # Errors
 /// Errors of the fit.
-pub fn maf_density(settings: &TaskSettings) -> Result<TaskReport> {
+pub(crate) fn maf_density(settings: &TaskSettings) -> Result<TaskReport> {
     let device = Cpu::default();
     let (train, test) = two_moons()?;
     let (train, test) = (rows_to_var(&train, 2)?, rows_to_var(&test, 2)?);

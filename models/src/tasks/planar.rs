@@ -8,7 +8,7 @@ use flowppl::flows::{build_flow, FlowKind};
 use flowppl::prelude::*;
 
 /// KL below this counts as covering both halves of U1's ring (the suite's threshold).
-pub const BOTH_HALVES: f64 = 0.35;
+pub(crate) const BOTH_HALVES: f64 = 0.35;
 
 fn one_energy(energy: Energy, label: &str, settings: &TaskSettings) -> Result<TaskReport> {
     let device = Cpu::default();
@@ -50,7 +50,7 @@ fn one_energy(energy: Energy, label: &str, settings: &TaskSettings) -> Result<Ta
 ///
 /// # Errors
 /// Errors of the fits.
-pub fn all_energies(settings: &TaskSettings) -> Result<Vec<TaskReport>> {
+pub(crate) fn all_energies(settings: &TaskSettings) -> Result<Vec<TaskReport>> {
     [
         (Energy::U1, "U1"),
         (Energy::U2, "U2"),

@@ -71,7 +71,7 @@ fn run_seeds<G: Guide<f32, Cpu>>(
 ///
 /// # Errors
 /// Errors of the fits.
-pub fn both_guides(settings: &TaskSettings) -> Result<Vec<TaskReport>> {
+pub(crate) fn both_guides(settings: &TaskSettings) -> Result<Vec<TaskReport>> {
     Ok(vec![
         run_seeds(
             (

@@ -11,7 +11,7 @@ use flowppl::vae::{iwae_bound, train, Posterior, Prior, Vae, VaeConfig, VaeTrain
 ///
 /// # Errors
 /// Errors of the fit.
-pub fn digits_iaf(settings: &TaskSettings) -> Result<TaskReport> {
+pub(crate) fn digits_iaf(settings: &TaskSettings) -> Result<TaskReport> {
     let device = Cpu::default();
     let (train_rows, test_rows) = digits()?;
     let (train_data, test_data) = (rows_to_var(&train_rows, 64)?, rows_to_var(&test_rows, 64)?);
