@@ -204,3 +204,91 @@ fn planar_layer_forward_matches_its_composed_form() {
         }
     }
 }
+
+#[test]
+fn dot_with_wide_cached_data_matches_the_composed_product() {
+    use flowppl::ppl::dsl::DataMatrix;
+    use flowppl::ppl::DataCache;
+    // Nine columns: two groups of four in the fused forward pass and one left over.
+    let (n, p) = (7, 9);
+    let values: Vec<f64> = (0..n * p)
+        .map(|k| ((k * 37) % 23) as f64 / 7.0 - 1.5)
+        .collect();
+    let data = DataMatrix::new(n, p, values).unwrap();
+    let cache = DataCache::<f64, Cpu>::new();
+    let x = cache.matrix(&Cpu::default(), &data).unwrap();
+    let weights: Vec<f64> = (0..3 * p)
+        .map(|k| ((k * 11) % 13) as f64 / 10.0 - 0.6)
+        .collect();
+    assert_paths_agree("dot, 9 columns", &[var(3, p, &weights)], &|v| {
+        x.dot(&v[0]).unwrap().softplus()
+    });
+}
+
+#[test]
+fn bernoulli_row_sums_match_the_summed_composed_density() {
+    // Constant data (as observations are), shared by the rows or one row per particle.
+    let logits = [var(
+        2,
+        6,
+        &[
+            -60.0, -3.5, -0.2, 0.0, 2.5, 45.0, 1.0, -1.0, 7.0, -7.0, 0.5, 0.0,
+        ],
+    )];
+    let shared = var(1, 6, &[1.0, 0.0, 1.0, 1.0, 0.0, 0.0]);
+    let per_row = var(
+        2,
+        6,
+        &[1.0, 0.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.0],
+    );
+    for (what, y) in [("shared data", &shared), ("data per row", &per_row)] {
+        assert_paths_agree(what, &logits, &|v| {
+            let d = Bernoulli::new(&v[0]).unwrap();
+            let sums = d.log_prob_unchecked_row_sums(y).unwrap();
+            assert_eq!(sums.shape(), (2, 1));
+            sums
+        });
+    }
+}
+
+#[test]
+fn bernoulli_row_sums_in_f32_stay_within_rounding_of_the_f64_values() {
+    // The f32 path uses the polynomial softplus/sigmoid kernel: each term is within a few
+    // ulps, so the sum is within a few eps of the sum of |terms| (plus summation rounding).
+    let n = 2000;
+    let logits: Vec<f64> = (0..n).map(|k| -20.0 + 40.0 * k as f64 / n as f64).collect();
+    let data: Vec<f64> = (0..n).map(|k| ((k * 7) % 3 == 0) as u8 as f64).collect();
+    let device = Cpu::default();
+    let graph = Graph::new(&device);
+    let to_f32 = |v: &[f64]| v.iter().map(|&x| x as f32).collect::<Vec<f32>>();
+    let l = graph.watch(&Var::<f32, Cpu>::from_vec(&device, to_f32(&logits), 1, n).unwrap());
+    let y = Var::<f32, Cpu>::from_vec(&device, to_f32(&data), 1, n).unwrap();
+    let sums = Bernoulli::new(&l)
+        .unwrap()
+        .log_prob_unchecked_row_sums(&y)
+        .unwrap();
+    let total = sums.item().unwrap() as f64;
+    let gradient = sums.sum().backward().unwrap().of(&l).unwrap();
+    // Exact values at the logits as rounded to f32.
+    let rounded: Vec<f64> = logits.iter().map(|&l| l as f32 as f64).collect();
+    let terms: Vec<f64> = rounded
+        .iter()
+        .zip(&data)
+        .map(|(&l, &y)| y * l - (l.max(0.0) + (-l.abs()).exp().ln_1p()))
+        .collect();
+    let exact: f64 = terms.iter().sum();
+    let magnitude: f64 = terms.iter().map(|t| t.abs()).sum();
+    let eps = f32::EPSILON as f64;
+    assert!(
+        (total - exact).abs() <= 8.0 * eps * magnitude,
+        "sum {total} against {exact}"
+    );
+    for ((&g, &l), &y) in gradient.iter().zip(&rounded).zip(&data) {
+        let exact = y - 1.0 / (1.0 + (-l).exp());
+        let g = g as f64;
+        assert!(
+            (g - exact).abs() <= 8.0 * eps,
+            "gradient at {l}: {g} against {exact}"
+        );
+    }
+}

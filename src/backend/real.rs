@@ -27,6 +27,28 @@ pub trait Real:
     fn from_f64_value(value: f64) -> Self;
     /// Widens to `f64`.
     fn to_f64(self) -> f64;
+
+    /// Writes `softplus(x[k]) = ln(1 + e^x[k])` and `sigmoid(x[k]) = 1 / (1 + e^-x[k])` into
+    /// `softplus[k]` and `sigmoid[k]` over the common length of the slices.
+    ///
+    /// The default evaluates the overflow-free scalar forms with the standard library's
+    /// `exp` and `ln`; `f32` overrides it with branch-free polynomials that the compiler
+    /// vectorises (within 4 ulps; see the `softplus_slices` kernel's documentation). The
+    /// fused Bernoulli log-density uses it.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::backend::Real;
+    /// let x = [-2.0f32, 0.0, 3.0];
+    /// let (mut softplus, mut sigmoid) = ([0.0f32; 3], [0.0f32; 3]);
+    /// f32::softplus_sigmoid_slices(&x, &mut softplus, &mut sigmoid);
+    /// assert!((softplus[1] - 2f32.ln()).abs() < 1e-6);
+    /// assert!((sigmoid[2] - 1.0 / (1.0 + (-3f32).exp())).abs() < 1e-6);
+    /// assert!((softplus[0] - (1.0 + (-2f32).exp()).ln()).abs() < 1e-6);
+    /// ```
+    fn softplus_sigmoid_slices(x: &[Self], softplus: &mut [Self], sigmoid: &mut [Self]) {
+        crate::backend::ops::softplus_slices::softplus_sigmoid_scalar(x, softplus, sigmoid);
+    }
 }
 
 impl Real for f32 {
@@ -36,6 +58,9 @@ impl Real for f32 {
     }
     fn to_f64(self) -> f64 {
         self as f64
+    }
+    fn softplus_sigmoid_slices(x: &[Self], softplus: &mut [Self], sigmoid: &mut [Self]) {
+        crate::backend::ops::softplus_slices::softplus_sigmoid_f32(x, softplus, sigmoid);
     }
 }
 

@@ -1,6 +1,7 @@
 //! The Bernoulli distribution, parameterised by logits.
 
-use super::distribution::{at_least_shape, impl_expand, noise, Distribution};
+use super::bernoulli_row_sums::bernoulli_row_sums;
+use super::distribution::{at_least_shape, impl_expand, noise, row_sums, Distribution};
 use super::param::{broadcast_params, device_of, Param, ParamArithmetic};
 use crate::backend::ops::fused::{fused_elementwise, use_fused};
 use crate::backend::ops::softplus_and_sigmoid;
@@ -150,6 +151,16 @@ impl<E: Real, D: Backend<E>> Distribution<E, D> for Bernoulli<E, D> {
             .map(|l| l.max(0.0) + (-l.abs()).exp().ln_1p(), Var::softplus);
         let lp = x.mul_p(&self.logits)?.sub_p(&softplus)?;
         at_least_shape(lp, self.shape)
+    }
+    fn log_prob_unchecked_row_sums(&self, x: &Var<E, D>) -> Result<Var<E, D>> {
+        if let Param::Tensor(logits) = &self.logits {
+            if logits.shape() == self.shape {
+                if let Some(sums) = bernoulli_row_sums(x, logits)? {
+                    return Ok(sums);
+                }
+            }
+        }
+        Ok(row_sums(self.log_prob_unchecked(x)?))
     }
     fn sample(&self, rng: &mut Rng) -> Result<Var<E, D>> {
         let p = self.probs()?.to_f64_vec();

@@ -62,6 +62,32 @@ pub trait Distribution<E: Real, D: Backend<E>> {
     /// [`Error::ShapeMismatch`] when the value does not broadcast with the parameters.
     fn log_prob_unchecked(&self, value: &Var<E, D>) -> Result<Var<E, D>>;
 
+    /// [`Distribution::log_prob_unchecked`] summed over each row, `(rows, 1)`: the form a
+    /// site's log-density takes. The default sums the entries; a distribution may fuse the sum
+    /// into its density kernel (Bernoulli does on host-memory devices), which saves the
+    /// `(rows, columns)` intermediate, the separate sum and their backward passes.
+    ///
+    /// # Errors
+    /// As [`Distribution::log_prob_unchecked`].
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let device = Cpu::default();
+    /// let d = Bernoulli::<f64, Cpu>::new(Var::from_vec(&device, vec![0.5, -1.0, 2.0], 1, 3)?)?;
+    /// let y = Var::from_vec(&device, vec![1.0, 0.0, 1.0], 1, 3)?;
+    /// let entries = d.log_prob_unchecked(&y)?.to_f64_vec();
+    /// let total = d.log_prob_unchecked_row_sums(&y)?;
+    /// assert_eq!(total.shape(), (1, 1));
+    /// assert!((total.item()? - entries.iter().sum::<f64>()).abs() < 1e-12);
+    /// # Ok(())
+    /// # }
+    /// ```
+    fn log_prob_unchecked_row_sums(&self, value: &Var<E, D>) -> Result<Var<E, D>> {
+        Ok(row_sums(self.log_prob_unchecked(value)?))
+    }
+
     /// The log-density (log-mass for discrete distributions): `-inf` where the value is outside
     /// the support.
     ///
@@ -111,6 +137,15 @@ pub trait Distribution<E: Real, D: Backend<E>> {
     /// # Errors
     /// Backend errors.
     fn variance(&self) -> Result<Var<E, D>>;
+}
+
+/// The sum of each row, `(rows, 1)` (the value itself when it has one column).
+pub(crate) fn row_sums<E: Real, D: Backend<E>>(lp: Var<E, D>) -> Var<E, D> {
+    if lp.columns() == 1 {
+        lp
+    } else {
+        lp.sum_columns()
+    }
 }
 
 /// Replaces entries of `lp` whose value is invalid by `-inf`.
@@ -259,6 +294,9 @@ impl<E: Real, D: Backend<E>> Distribution<E, D> for Box<dyn Distribution<E, D>> 
     }
     fn log_prob_unchecked(&self, value: &Var<E, D>) -> Result<Var<E, D>> {
         (**self).log_prob_unchecked(value)
+    }
+    fn log_prob_unchecked_row_sums(&self, value: &Var<E, D>) -> Result<Var<E, D>> {
+        (**self).log_prob_unchecked_row_sums(value)
     }
     fn log_prob(&self, value: &Var<E, D>) -> Result<Var<E, D>> {
         (**self).log_prob(value)

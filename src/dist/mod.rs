@@ -37,6 +37,7 @@ mod gamma_sampler;
 mod param;
 
 mod bernoulli;
+mod bernoulli_row_sums;
 mod beta;
 mod binomial;
 mod categorical;
@@ -64,6 +65,7 @@ pub use binomial::Binomial;
 pub use categorical::Categorical;
 pub use cauchy::Cauchy;
 pub use dirichlet::Dirichlet;
+pub(crate) use distribution::row_sums;
 pub use distribution::Distribution;
 pub use exponential::Exponential;
 pub use gamma::Gamma;

@@ -182,10 +182,22 @@ impl<E: Real, D: Backend<E>> Param<E, D> {
         valid: impl Fn(f64) -> bool,
         requirement: &'static str,
     ) -> Result<()> {
-        if let Param::Tensor(v) = self {
-            v.check()?;
-        }
-        match self.host_values().into_iter().find(|&x| !valid(x)) {
+        let bad = match self {
+            Param::Scalar(c) => Some(*c).filter(|&x| !valid(x)),
+            Param::Tensor(v) => {
+                v.check()?;
+                // Read a host mirror in place: this runs on every step for data-sized logits.
+                match &v.host {
+                    Some(mirror) => mirror
+                        .values
+                        .iter()
+                        .map(|&x| Real::to_f64(x))
+                        .find(|&x| !valid(x)),
+                    None => v.to_f64_vec().into_iter().find(|&x| !valid(x)),
+                }
+            }
+        };
+        match bad {
             Some(bad) => Err(Error::invalid_parameter(owner, name, bad, requirement)),
             None => Ok(()),
         }

@@ -331,20 +331,15 @@ impl<E: Real, D: Backend<E>> Site<E, D> {
             let by_row = distribution.event_dim() == 1 || support.is_row_constraint();
             cache.and_then(|c| c.in_support(value, support, by_row)) == Some(true)
         };
-        let log_prob = if self.observed && !checked_before() {
-            distribution.log_prob(value)
+        let per_row = if self.observed && !checked_before() {
+            distribution.log_prob(value).map(crate::dist::row_sums)
         } else {
-            distribution.log_prob_unchecked(value)
+            distribution.log_prob_unchecked_row_sums(value)
         }
         .map_err(|e| crate::error::Error::Site {
             site: self.name.clone(),
             source: Box::new(e),
         })?;
-        let per_row = if log_prob.columns() == 1 {
-            log_prob
-        } else {
-            log_prob.sum_columns()
-        };
         Ok(Some(if self.scale == 1.0 {
             per_row
         } else {

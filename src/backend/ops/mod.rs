@@ -10,6 +10,7 @@ pub(crate) mod host_linalg;
 mod log1p;
 mod searchsorted;
 mod softplus;
+pub(crate) mod softplus_slices;
 pub mod special;
 mod special_var;
 mod triangular;
