@@ -292,3 +292,33 @@ fn bernoulli_row_sums_in_f32_stay_within_rounding_of_the_f64_values() {
         );
     }
 }
+
+#[test]
+fn normal_row_sums_match_the_summed_composed_density() {
+    // Values (3, 2) against loc (1, 2) and scale (3, 1): all three operands differentiated.
+    let operands = [
+        var(3, 2, &[0.3, -1.2, 2.5, 0.0, -0.7, 4.0]),
+        var(1, 2, &[0.5, -0.25]),
+        var(3, 1, &[0.8, 1.5, 3.0]),
+    ];
+    assert_paths_agree("Normal row sums", &operands, &|v| {
+        let sums = Normal::new(&v[1], &v[2])
+            .unwrap()
+            .log_prob_unchecked_row_sums(&v[0])
+            .unwrap();
+        assert_eq!(sums.shape(), (3, 1));
+        sums
+    });
+    // A value smaller than the distribution's shape is broadcast first (no fused sum).
+    assert_paths_agree("Normal row sums, broadcast value", &operands[..1], &|v| {
+        let point = v[0].slice_columns(0, 1).unwrap().sum();
+        let sums = Normal::new(0.5, 2.0)
+            .unwrap()
+            .expand(2, 4)
+            .unwrap()
+            .log_prob_unchecked_row_sums(&point)
+            .unwrap();
+        assert_eq!(sums.shape(), (2, 1));
+        sums
+    });
+}

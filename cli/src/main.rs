@@ -33,6 +33,13 @@ mod vae;
 
 use std::process::ExitCode;
 
+/// mimalloc instead of the system allocator: a training step allocates and frees many small
+/// buffers (every recorded operation's value and gradient), and on eight schools glibc's
+/// malloc and free were about a third of the instructions of a step (callgrind); mimalloc cuts
+/// a step's instructions by a fifth. A program of your own can opt in the same way.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 // ANCHOR: usage
 const USAGE: &str = "\
 flowppl: probabilistic programming and flow-based variational inference

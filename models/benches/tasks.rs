@@ -27,6 +27,11 @@ use flowppl_models::energies::{two_moons, Energy};
 use flowppl_models::tasks::rows_to_var;
 use std::time::{Duration, Instant};
 
+/// The allocator the `flowppl` CLI uses (`cli/src/main.rs`), so these steps and `flowppl
+/// bench` measure the same configuration.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn svi_step<M: Model<f32, Cpu>, G: Guide<f32, Cpu>>(
     c: &mut Criterion,
     name: &str,

@@ -139,6 +139,16 @@ pub trait Distribution<E: Real, D: Backend<E>> {
     fn variance(&self) -> Result<Var<E, D>>;
 }
 
+/// Whether `value` already has the full shape of a log-density against a distribution of
+/// sample shape `shape` (no broadcasting of the value needed), so a fused kernel over the
+/// operands gives the same entries as `log_prob_unchecked`.
+pub(crate) fn value_covers<E: Real, D: Backend<E>>(
+    value: &Var<E, D>,
+    shape: (usize, usize),
+) -> bool {
+    crate::backend::arithmetic_shape("log_prob", value.shape(), shape).ok() == Some(value.shape())
+}
+
 /// The sum of each row, `(rows, 1)` (the value itself when it has one column).
 pub(crate) fn row_sums<E: Real, D: Backend<E>>(lp: Var<E, D>) -> Var<E, D> {
     if lp.columns() == 1 {

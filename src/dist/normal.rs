@@ -1,8 +1,10 @@
 //! The normal (Gaussian) distribution.
 
-use super::distribution::{at_least_shape, impl_expand, noise, Distribution};
+use super::distribution::{
+    at_least_shape, impl_expand, noise, row_sums, value_covers, Distribution,
+};
 use super::param::{broadcast_params, device_of, Param, ParamArithmetic};
-use crate::backend::ops::fused::{fused_elementwise, use_fused};
+use crate::backend::ops::fused::{fused_elementwise, fused_row_sums, use_fused};
 use crate::backend::rng::standard_normals;
 use crate::backend::{real, Backend, Cpu, Real, Rng, Var};
 use crate::constraints::Constraint;
@@ -91,6 +93,30 @@ impl<E: Real, D: Backend<E>> Normal<E, D> {
     }
 }
 
+impl<E: Real, D: Backend<E>> Normal<E, D> {
+    /// The log-density as one fused op, entrywise or summed over each row: with
+    /// `z = (x - loc) / scale`, `d/dx = -z / scale`, `d/dloc = z / scale` and
+    /// `d/dscale = (z^2 - 1) / scale`.
+    fn fused_log_prob(&self, x: &Var<E, D>, summed: bool) -> Result<Var<E, D>> {
+        let half_log_tau: E = real(0.5 * std::f64::consts::TAU.ln());
+        let half: E = real(0.5);
+        let kernel = move |[x, loc, scale]: [E; 3]| {
+            let z = (x - loc) / scale;
+            let slope = z / scale;
+            (
+                -(half * z * z) - scale.ln() - half_log_tau,
+                [-slope, slope, (z * z - E::one()) / scale],
+            )
+        };
+        let operands = [x.into(), (&self.loc).into(), (&self.scale).into()];
+        if summed {
+            fused_row_sums("Normal log_prob", operands, kernel)
+        } else {
+            fused_elementwise("Normal log_prob", operands, kernel)
+        }
+    }
+}
+
 impl_expand!(Normal);
 
 impl<E: Real, D: Backend<E>> Distribution<E, D> for Normal<E, D> {
@@ -108,23 +134,7 @@ impl<E: Real, D: Backend<E>> Distribution<E, D> for Normal<E, D> {
     }
     fn log_prob_unchecked(&self, x: &Var<E, D>) -> Result<Var<E, D>> {
         if use_fused::<E, D>() {
-            // One op: with z = (x - loc) / scale, d/dx = -z / scale, d/dloc = z / scale and
-            // d/dscale = (z^2 - 1) / scale.
-            let half_log_tau: E = real(0.5 * std::f64::consts::TAU.ln());
-            let half: E = real(0.5);
-            let lp = fused_elementwise(
-                "Normal log_prob",
-                [x.into(), (&self.loc).into(), (&self.scale).into()],
-                |[x, loc, scale]: [E; 3]| {
-                    let z = (x - loc) / scale;
-                    let slope = z / scale;
-                    (
-                        -(half * z * z) - scale.ln() - half_log_tau,
-                        [-slope, slope, (z * z - E::one()) / scale],
-                    )
-                },
-            )?;
-            return at_least_shape(lp, self.shape);
+            return at_least_shape(self.fused_log_prob(x, false)?, self.shape);
         }
         let z = x.sub_p(&self.loc)?.div_p(&self.scale)?;
         let log_scale = self.scale.map(f64::ln, Var::ln);
@@ -132,6 +142,12 @@ impl<E: Real, D: Backend<E>> Distribution<E, D> for Normal<E, D> {
             .add_scalar(-0.5 * std::f64::consts::TAU.ln())
             .sub_p(&log_scale)?;
         at_least_shape(lp, self.shape)
+    }
+    fn log_prob_unchecked_row_sums(&self, x: &Var<E, D>) -> Result<Var<E, D>> {
+        if use_fused::<E, D>() && value_covers(x, self.shape) {
+            return self.fused_log_prob(x, true);
+        }
+        Ok(row_sums(self.log_prob_unchecked(x)?))
     }
     fn sample(&self, rng: &mut Rng) -> Result<Var<E, D>> {
         Ok(self.rsample(rng)?.detach())

@@ -198,6 +198,11 @@ impl<E: Real, D: Backend<E>> LatentLayout<E, D> {
             } else {
                 theta.slice_columns(slot.offset, slot.offset + slot.unconstrained_columns)?
             };
+            if slot.bijector.is_identity() {
+                // Nothing to transform and nothing to add to the log-det.
+                values.insert(slot.name.clone(), block);
+                continue;
+            }
             let (value, ladj) = slot.bijector.forward(&block, None)?;
             log_det = Some(match log_det {
                 None => ladj,

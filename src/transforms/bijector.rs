@@ -62,6 +62,12 @@ pub trait Bijector<E: Real, D: Backend<E>> {
         })
     }
 
+    /// Whether the transform is the identity (`y = x`, `log |det J| = 0`), so that callers may
+    /// skip it: the unconstrained-to-constrained map of a guide does, for real-valued sites.
+    fn is_identity(&self) -> bool {
+        false
+    }
+
     /// Whether [`Bijector::inverse`] is available.
     fn has_inverse(&self) -> bool {
         true

@@ -27,6 +27,9 @@ impl<E: Real, D: Backend<E>> Bijector<E, D> for Identity {
     fn name(&self) -> &'static str {
         "Identity"
     }
+    fn is_identity(&self) -> bool {
+        true
+    }
     fn forward(&self, x: &Var<E, D>, _: Option<&Var<E, D>>) -> Result<(Var<E, D>, Var<E, D>)> {
         Ok((x.clone(), zero_log_det(x)))
     }

@@ -197,6 +197,31 @@ pub(crate) fn fused_elementwise<E: Real, D: Backend<E>, const N: usize>(
     operands: [Operand<'_, E, D>; N],
     kernel: impl Fn([E; N]) -> (E, [E; N]),
 ) -> Result<Var<E, D>> {
+    fused(operation, operands, kernel, false)
+}
+
+/// [`fused_elementwise`] summed over each row of the broadcast shape, `(rows, 1)`, in the same
+/// operation: a site's log-density without the `(rows, columns)` intermediate and the separate
+/// sum (and their backward passes). The gradient of operand `m` is `sum over the entries it
+/// was broadcast to of partial_m * upstream[row]`.
+///
+/// # Errors
+/// As [`fused_elementwise`].
+pub(crate) fn fused_row_sums<E: Real, D: Backend<E>, const N: usize>(
+    operation: &'static str,
+    operands: [Operand<'_, E, D>; N],
+    kernel: impl Fn([E; N]) -> (E, [E; N]),
+) -> Result<Var<E, D>> {
+    fused(operation, operands, kernel, true)
+}
+
+/// The body of [`fused_elementwise`] (`row_sums` false) and [`fused_row_sums`] (true).
+fn fused<E: Real, D: Backend<E>, const N: usize>(
+    operation: &'static str,
+    operands: [Operand<'_, E, D>; N],
+    kernel: impl Fn([E; N]) -> (E, [E; N]),
+    row_sums: bool,
+) -> Result<Var<E, D>> {
     let tape = common_tape(operation, &operands)?;
     let mut shape = (1, 1);
     let mut device = None;
@@ -279,8 +304,22 @@ pub(crate) fn fused_elementwise<E: Real, D: Backend<E>, const N: usize>(
     }
     // The output's host mirror saves the next host read (a validation, another fused kernel)
     // a walk over the device buffer.
-    let mirror = HostMirror::new(output.clone(), rows, columns);
-    let value = Var::from_vec(&device, output, rows, columns)?;
+    let output_columns = if row_sums { 1 } else { columns };
+    let output = if row_sums {
+        (0..rows)
+            .map(|i| {
+                output[i * columns..(i + 1) * columns]
+                    .iter()
+                    .fold(E::zero(), |acc, &v| acc + v)
+            })
+            .collect()
+    } else {
+        output
+    };
+    let mirror = HostMirror::new(output.clone(), rows, output_columns);
+    let value = Var::from_vec(&device, output, rows, output_columns)?;
+    // The upstream entry that multiplies output entry k's partials.
+    let upstream_index = move |k: usize| if row_sums { k / columns.max(1) } else { k };
     if let Some(shared) = &tape {
         let output_tensor = value.value.clone();
         let targets: Vec<_> = operands
@@ -302,7 +341,7 @@ pub(crate) fn fused_elementwise<E: Real, D: Backend<E>, const N: usize>(
                 let Some(gradient) = D::host_buffer_mut(grads.get_or_alloc_mut(tensor)?) else {
                     continue;
                 };
-                if *operand_shape == (rows, columns) {
+                if *operand_shape == (rows, columns) && !row_sums {
                     for ((g, p), u) in gradient.iter_mut().zip(partial).zip(&upstream) {
                         *g += *p * *u;
                     }
@@ -312,7 +351,7 @@ pub(crate) fn fused_elementwise<E: Real, D: Backend<E>, const N: usize>(
                     for j in 0..columns {
                         let k = i * columns + j;
                         let target = broadcast_index(i, j, *operand_shape);
-                        gradient[target] += partial[k] * upstream[k];
+                        gradient[target] += partial[k] * upstream[upstream_index(k)];
                     }
                 }
             }

@@ -10,6 +10,7 @@ mod flow;
 mod low_rank;
 mod mvn;
 mod normal;
+mod normal_kernel;
 
 pub use delta::AutoDelta;
 pub use flow::AutoFlow;

@@ -1,6 +1,8 @@
 //! Mean-field normal autoguide.
 
+use super::normal_kernel::normal_draw;
 use super::{insert_if_missing, standard_noise, stopped, AutoBase};
+use crate::backend::ops::fused::use_fused;
 use crate::backend::{Backend, Real};
 use crate::constraints::Constraint;
 use crate::error::Result;
@@ -158,6 +160,10 @@ impl<E: Real, D: Backend<E>> Guide<E, D> for AutoNormal<E, D> {
         let loc = self.base.parameter(ctx, "loc")?;
         let log_scale = self.base.parameter(ctx, "log_scale")?;
         let eps = standard_noise(ctx, d)?;
+        if !ctx.stops_guide_parameters() && use_fused::<E, D>() {
+            let (theta, log_q) = normal_draw(&loc, &log_scale, &eps)?;
+            return self.base.finish(&theta, log_q);
+        }
         let theta = eps.mul(&log_scale.exp())?.add(&loc)?;
         // Standardised draw; with stopped parameters it is recomputed from theta, so the
         // density keeps theta's dependence on the parameters but not its own.
