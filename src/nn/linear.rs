@@ -1,5 +1,7 @@
 //! A fully connected layer of runtime size, optionally masked.
 
+use super::dense_kernel::bias_activation;
+use super::mlp::Activation;
 use crate::backend::{Backend, Graph, Real, Rng, Var};
 use crate::error::Result;
 use crate::params::{Init, ParamStore};
@@ -368,6 +370,16 @@ impl<E: Real, D: Backend<E>> BoundLinear<E, D> {
     /// # }
     /// ```
     pub fn forward(&self, x: &Var<E, D>) -> Result<Var<E, D>> {
-        x.matmul(&self.weight)?.add(&self.bias)
+        self.forward_activated(x, None)
+    }
+
+    /// `act(x W + b)` (`None`: the identity), with the bias and the activation as one fused
+    /// operation on host-buffer devices (see `dense_kernel.rs`).
+    pub(crate) fn forward_activated(
+        &self,
+        x: &Var<E, D>,
+        activation: Option<Activation>,
+    ) -> Result<Var<E, D>> {
+        bias_activation(&x.matmul(&self.weight)?, &self.bias, activation)
     }
 }

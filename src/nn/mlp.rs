@@ -94,7 +94,7 @@ impl Activation {
         }
     }
 
-    fn apply<E: Real, D: Backend<E>>(&self, x: &Var<E, D>) -> Var<E, D> {
+    pub(crate) fn apply<E: Real, D: Backend<E>>(&self, x: &Var<E, D>) -> Var<E, D> {
         match self {
             Activation::Relu => x.relu(),
             Activation::Tanh => x.tanh(),
@@ -355,10 +355,8 @@ impl<E: Real, D: Backend<E>> BoundMlp<E, D> {
     pub fn forward(&self, x: &Var<E, D>) -> Result<Var<E, D>> {
         let mut h = x.clone();
         for (i, layer) in self.layers.iter().enumerate() {
-            h = layer.forward(&h)?;
-            if i + 1 < self.layers.len() {
-                h = self.activation.apply(&h);
-            }
+            let activation = (i + 1 < self.layers.len()).then_some(self.activation);
+            h = layer.forward_activated(&h, activation)?;
         }
         Ok(h)
     }

@@ -4,6 +4,7 @@
 //! and a [`ParamStore`](crate::params::ParamStore): `initialize` creates the parameters under a
 //! name prefix, `bind` reads them onto a graph for one step.
 
+mod dense_kernel;
 mod linear;
 mod made;
 pub mod mlp;

@@ -166,6 +166,18 @@ pub(crate) fn accumulate_gradients<E: Real, D: Backend<E>>(
     Ok(())
 }
 
+/// A host copy of the upstream gradient of `output` in a backward step (`None` on devices
+/// without host buffers). A copy, because the step then borrows the inputs' gradients mutably.
+///
+/// # Errors
+/// The device's allocation error.
+pub(crate) fn read_upstream<E: Real, D: Backend<E>>(
+    grads: &mut dfdx::prelude::Gradients<E, D>,
+    output: &crate::backend::Matrix<E, D>,
+) -> std::result::Result<Option<Vec<E>>, D::Err> {
+    Ok(D::host_buffer_mut(grads.get_or_alloc_mut(output)?).map(|values| values.to_vec()))
+}
+
 /// The graph shared by the recorded operands, if any.
 fn common_tape<E: Real, D: Backend<E>>(
     operation: &'static str,
