@@ -1,6 +1,6 @@
 //! A fully connected layer of runtime size, optionally masked.
 
-use super::dense_kernel::bias_activation;
+use super::dense_kernel::{apply_mask, bias_activation};
 use super::mlp::Activation;
 use crate::backend::{Backend, Graph, Real, Rng, Var};
 use crate::error::Result;
@@ -305,13 +305,7 @@ impl Linear {
         let read = |n: &str| store.read(n, graph);
         let mut weight = read(&format!("{}.weight", self.name))?;
         if let Some(mask) = &self.mask {
-            let mask = Var::from_vec(
-                store.device(),
-                mask.iter().map(|&m| crate::backend::real(m)).collect(),
-                self.inputs,
-                self.outputs,
-            )?;
-            weight = weight.mul(&mask)?;
+            weight = apply_mask(&weight, mask)?;
         }
         Ok(BoundLinear {
             weight,
