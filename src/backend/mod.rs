@@ -12,6 +12,7 @@ mod host_copy;
 pub mod ops;
 pub mod real;
 pub mod rng;
+pub(crate) mod simd;
 mod threads;
 mod var;
 

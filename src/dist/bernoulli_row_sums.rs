@@ -82,25 +82,27 @@ pub(crate) fn bernoulli_row_sums<E: Real, D: Backend<E>>(
         }
     ];
     let mut sums = Vec::with_capacity(rows);
-    for i in 0..rows {
-        let row = i * columns..(i + 1) * columns;
-        let y_row = if per_row_values {
-            &y[row.clone()]
-        } else {
-            &y[..]
-        };
-        let l_row = &l[row.clone()];
-        let partial_row = if tape.is_some() {
-            &mut partials[row]
-        } else {
-            &mut partials[..]
-        };
-        E::softplus_sigmoid_slices(l_row, &mut softplus, partial_row);
-        sums.push(row_total(y_row, l_row, &softplus));
-        for (p, &yj) in partial_row.iter_mut().zip(y_row) {
-            *p = yj - *p;
+    crate::backend::simd::wide(|| {
+        for i in 0..rows {
+            let row = i * columns..(i + 1) * columns;
+            let y_row = if per_row_values {
+                &y[row.clone()]
+            } else {
+                &y[..]
+            };
+            let l_row = &l[row.clone()];
+            let partial_row = if tape.is_some() {
+                &mut partials[row]
+            } else {
+                &mut partials[..]
+            };
+            E::softplus_sigmoid_slices(l_row, &mut softplus, partial_row);
+            sums.push(row_total(y_row, l_row, &softplus));
+            for (p, &yj) in partial_row.iter_mut().zip(y_row) {
+                *p = yj - *p;
+            }
         }
-    }
+    });
     let mut out = Var::constant_with_mirror(&logits.device(), sums, rows, 1)?;
     // The values are constant, so a tape here is the logits' tape.
     let Some(shared) = &tape else {
@@ -115,15 +117,17 @@ pub(crate) fn bernoulli_row_sums<E: Real, D: Backend<E>>(
         let Some(gradient) = D::host_buffer_mut(grads.get_or_alloc_mut(&logits_tensor)?) else {
             return Ok(());
         };
-        for ((g_row, p_row), &u) in gradient
-            .chunks_exact_mut(columns)
-            .zip(partials.chunks_exact(columns))
-            .zip(&upstream)
-        {
-            for (g, &p) in g_row.iter_mut().zip(p_row) {
-                *g += p * u;
+        crate::backend::simd::wide(|| {
+            for ((g_row, p_row), &u) in gradient
+                .chunks_exact_mut(columns)
+                .zip(partials.chunks_exact(columns))
+                .zip(&upstream)
+            {
+                for (g, &p) in g_row.iter_mut().zip(p_row) {
+                    *g += p * u;
+                }
             }
-        }
+        });
         Ok(())
     });
     out.tape = Some(shared.clone());

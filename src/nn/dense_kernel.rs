@@ -54,14 +54,14 @@ pub(crate) fn bias_activation<E: Real, D: Backend<E>>(
     let tape = shared_tape("Linear", &[z, bias])?;
     let b = bias.to_vec();
     let mut y = host_copy(&z.value);
-    match activation {
+    crate::backend::simd::wide(|| match activation {
         None => add_bias_then(&mut y, &b, |a| a),
         Some(Activation::Relu) => add_bias_then(&mut y, &b, |a| a.max(E::zero())),
         Some(Activation::Tanh) => add_bias_then(&mut y, &b, |a| a.tanh()),
         Some(Activation::Softplus) => add_bias_then(&mut y, &b, |a| {
             crate::backend::ops::softplus_and_sigmoid(a).0
         }),
-    }
+    });
     let mut output = Var::from_vec(&z.device(), y, n, m)?;
     let Some(shared) = tape else {
         return Ok(output);
@@ -75,21 +75,24 @@ pub(crate) fn bias_activation<E: Real, D: Backend<E>>(
         let Some(mut dz) = read_upstream(grads, &output_tensor)? else {
             return Ok(());
         };
-        if let Some(activation) = activation {
-            let y = host_copy(&output_tensor);
-            let zero = E::zero();
-            match activation {
-                Activation::Relu => scale(&mut dz, &y, |y| if y > zero { E::one() } else { zero }),
-                Activation::Tanh => scale(&mut dz, &y, |y| E::one() - y * y),
-                Activation::Softplus => scale(&mut dz, &y, |y| -(-y).exp_m1()),
-            }
-        }
+        let y = activation.map(|_| host_copy(&output_tensor));
         let mut db = vec![E::zero(); m];
-        for row in dz.chunks_exact(m.max(1)) {
-            for (total, &g) in db.iter_mut().zip(row) {
-                *total += g;
+        crate::backend::simd::wide(|| {
+            let zero = E::zero();
+            match (activation, &y) {
+                (Some(Activation::Relu), Some(y)) => {
+                    scale(&mut dz, y, |y| if y > zero { E::one() } else { zero })
+                }
+                (Some(Activation::Tanh), Some(y)) => scale(&mut dz, y, |y| E::one() - y * y),
+                (Some(Activation::Softplus), Some(y)) => scale(&mut dz, y, |y| -(-y).exp_m1()),
+                _ => {}
             }
-        }
+            for row in dz.chunks_exact(m.max(1)) {
+                for (total, &g) in db.iter_mut().zip(row) {
+                    *total += g;
+                }
+            }
+        });
         accumulate_gradients(grads, &targets, &[dz, db])
     });
     output.tape = Some(shared);
@@ -124,9 +127,11 @@ pub(crate) fn apply_mask<E: Real, D: Backend<E>>(
     }
     let tape = shared_tape("Linear", &[weight])?;
     let mut values = host_copy(&weight.value);
-    for (w, &m) in values.iter_mut().zip(&mask) {
-        *w *= m;
-    }
+    crate::backend::simd::wide(|| {
+        for (w, &m) in values.iter_mut().zip(&mask) {
+            *w *= m;
+        }
+    });
     let mut output = Var::from_vec(&weight.device(), values, rows, columns)?;
     let Some(shared) = tape else {
         return Ok(output);
@@ -137,9 +142,11 @@ pub(crate) fn apply_mask<E: Real, D: Backend<E>>(
         let Some(mut g) = read_upstream(grads, &output_tensor)? else {
             return Ok(());
         };
-        for (gk, &m) in g.iter_mut().zip(&mask) {
-            *gk *= m;
-        }
+        crate::backend::simd::wide(|| {
+            for (gk, &m) in g.iter_mut().zip(&mask) {
+                *gk *= m;
+            }
+        });
         accumulate_gradients(grads, &target, &[g])
     });
     output.tape = Some(shared);
@@ -148,6 +155,7 @@ pub(crate) fn apply_mask<E: Real, D: Backend<E>>(
 
 /// `y_ij <- act(y_ij + b_j)` over the rows of `y`. Generic over `act` so that each activation
 /// gets its own loop, which the compiler vectorises (a `match` per entry would not be).
+#[inline(always)]
 fn add_bias_then<E: Real>(y: &mut [E], b: &[E], act: impl Fn(E) -> E) {
     for row in y.chunks_exact_mut(b.len().max(1)) {
         for (entry, &bj) in row.iter_mut().zip(b) {
@@ -157,6 +165,7 @@ fn add_bias_then<E: Real>(y: &mut [E], b: &[E], act: impl Fn(E) -> E) {
 }
 
 /// `g_k <- g_k act'(y_k)`, with `act'` written in terms of the output `y = act(a)`.
+#[inline(always)]
 fn scale<E: Real>(g: &mut [E], y: &[E], derivative: impl Fn(E) -> E) {
     for (gk, &yk) in g.iter_mut().zip(y) {
         *gk *= derivative(yk);

@@ -66,7 +66,10 @@ pub(crate) fn host_adam_step<E: Real, D: Backend<E>>(
         return Ok(false);
     };
     for (name, g) in store.names().zip(&gradients) {
-        if g.iter().any(|x| !x.is_finite()) {
+        // A branch-free fold (not `any`, which stops early and so does not vectorise).
+        let non_finite =
+            crate::backend::simd::wide(|| g.iter().fold(false, |bad, x| bad | !x.is_finite()));
+        if non_finite {
             return Err(Error::NonFinite {
                 what: format!("the gradient of parameter `{name}` (no parameter was updated)"),
             });
@@ -106,20 +109,23 @@ pub(crate) fn host_adam_step<E: Real, D: Backend<E>>(
                 *gk += p * decay;
             }
         }
-        // Zipped iterators (no indexing): the loop has no bounds checks and vectorises.
-        for (((m, v), p), &gk) in state
-            .m
-            .iter_mut()
-            .zip(state.v.iter_mut())
-            .zip(state.values.iter_mut())
-            .zip(g.iter())
-        {
-            *m = *m * b1 + gk * one_minus_b1;
-            *v = *v * b2 + (gk * gk) * one_minus_b2;
-            let m_hat = *m * inverse_bias1;
-            let v_hat = *v * inverse_bias2;
-            *p -= learning_rate * (m_hat / (v_hat.sqrt() + epsilon));
-        }
+        // Zipped iterators (no indexing): the loop has no bounds checks and vectorises (eight
+        // lanes where the processor has AVX2).
+        crate::backend::simd::wide(|| {
+            for (((m, v), p), &gk) in state
+                .m
+                .iter_mut()
+                .zip(state.v.iter_mut())
+                .zip(state.values.iter_mut())
+                .zip(g.iter())
+            {
+                *m = *m * b1 + gk * one_minus_b1;
+                *v = *v * b2 + (gk * gk) * one_minus_b2;
+                let m_hat = *m * inverse_bias1;
+                let v_hat = *v * inverse_bias2;
+                *p -= learning_rate * (m_hat / (v_hat.sqrt() + epsilon));
+            }
+        });
         parameter.copy_from(&state.values);
         state.version = next;
         Ok(())

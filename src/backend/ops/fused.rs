@@ -114,6 +114,7 @@ struct HostOperand<E> {
 }
 
 /// Where entry `(i, j)` of the output reads an operand of shape `(rows, columns)`.
+#[inline(always)]
 fn broadcast_index(i: usize, j: usize, (rows, columns): (usize, usize)) -> usize {
     let r = if rows == 1 { 0 } else { i };
     let c = if columns == 1 { 0 } else { j };
@@ -297,23 +298,25 @@ fn fused<E: Real, D: Backend<E>, const N: usize>(
         }
     };
     let full: [bool; N] = std::array::from_fn(|m| slices[m].len() == count);
-    if (0..N).all(|m| full[m] || slices[m].len() == 1) {
-        // No broadcasting beyond single numbers: entry k of every full operand is entry k.
-        for k in 0..count {
-            let arguments: [E; N] =
-                std::array::from_fn(|m| if full[m] { slices[m][k] } else { slices[m][0] });
-            store(k, kernel(arguments));
-        }
-    } else {
-        for i in 0..rows {
-            for j in 0..columns {
-                let arguments: [E; N] = std::array::from_fn(|m| {
-                    slices[m][i * hosts[m].row_stride + j * hosts[m].column_stride]
-                });
-                store(i * columns + j, kernel(arguments));
+    crate::backend::simd::wide(|| {
+        if (0..N).all(|m| full[m] || slices[m].len() == 1) {
+            // No broadcasting beyond single numbers: entry k of every full operand is entry k.
+            for k in 0..count {
+                let arguments: [E; N] =
+                    std::array::from_fn(|m| if full[m] { slices[m][k] } else { slices[m][0] });
+                store(k, kernel(arguments));
+            }
+        } else {
+            for i in 0..rows {
+                for j in 0..columns {
+                    let arguments: [E; N] = std::array::from_fn(|m| {
+                        slices[m][i * hosts[m].row_stride + j * hosts[m].column_stride]
+                    });
+                    store(i * columns + j, kernel(arguments));
+                }
             }
         }
-    }
+    });
     // The output's host mirror saves the next host read (a validation, another fused kernel)
     // a walk over the device buffer.
     let output_columns = if row_sums { 1 } else { columns };
@@ -353,19 +356,21 @@ fn fused<E: Real, D: Backend<E>, const N: usize>(
                 let Some(gradient) = D::host_buffer_mut(grads.get_or_alloc_mut(tensor)?) else {
                     continue;
                 };
-                if *operand_shape == (rows, columns) && !row_sums {
-                    for ((g, p), u) in gradient.iter_mut().zip(partial).zip(&upstream) {
-                        *g += *p * *u;
+                crate::backend::simd::wide(|| {
+                    if *operand_shape == (rows, columns) && !row_sums {
+                        for ((g, p), u) in gradient.iter_mut().zip(partial).zip(&upstream) {
+                            *g += *p * *u;
+                        }
+                        return;
                     }
-                    continue;
-                }
-                for i in 0..rows {
-                    for j in 0..columns {
-                        let k = i * columns + j;
-                        let target = broadcast_index(i, j, *operand_shape);
-                        gradient[target] += partial[k] * upstream[upstream_index(k)];
+                    for i in 0..rows {
+                        for j in 0..columns {
+                            let k = i * columns + j;
+                            let target = broadcast_index(i, j, *operand_shape);
+                            gradient[target] += partial[k] * upstream[upstream_index(k)];
+                        }
                     }
-                }
+                });
             }
             Ok(())
         });

@@ -38,8 +38,14 @@ pub(crate) fn softplus_sigmoid_scalar<F: Float>(x: &[F], softplus: &mut [F], sig
     }
 }
 
-/// The `f32` kernel: straight-line code over the slices, vectorised by the compiler.
+/// The `f32` kernel: straight-line code over the slices, vectorised by the compiler (eight
+/// lanes where the processor has AVX2, see [`wide`](crate::backend::simd::wide)).
 pub(crate) fn softplus_sigmoid_f32(x: &[f32], softplus: &mut [f32], sigmoid: &mut [f32]) {
+    crate::backend::simd::wide(|| softplus_sigmoid_f32_loop(x, softplus, sigmoid))
+}
+
+#[inline(always)]
+fn softplus_sigmoid_f32_loop(x: &[f32], softplus: &mut [f32], sigmoid: &mut [f32]) {
     for ((&value, sp), sg) in x.iter().zip(softplus.iter_mut()).zip(sigmoid.iter_mut()) {
         let e = exp_non_positive(-value.abs());
         let inverse = 1.0 / (1.0 + e);

@@ -196,6 +196,11 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
 /// output once per column; four at a time does it a quarter as often, and the loop body is
 /// straight multiply-adds over five slices, which the compiler vectorises.
 fn weighted_column_sum<E: Real>(out: &mut [E], columns: &[E], weights: &[E]) {
+    crate::backend::simd::wide(|| weighted_column_sum_loop(out, columns, weights))
+}
+
+#[inline(always)]
+fn weighted_column_sum_loop<E: Real>(out: &mut [E], columns: &[E], weights: &[E]) {
     let n = out.len();
     out.fill(E::zero());
     let mut groups = columns.chunks_exact(4 * n).zip(weights.chunks_exact(4));
