@@ -19,7 +19,7 @@ mod var;
 #[cfg(feature = "cuda")]
 pub use device::Cuda;
 pub use device::{Backend, Cpu, TestDevice};
-pub(crate) use host_copy::host_copy;
+pub(crate) use host_copy::{host_copy, host_values};
 pub use ops::fused::{fused_kernels_enabled, set_fused_kernels};
 pub use real::{real, Real};
 pub use rng::Rng;

@@ -18,20 +18,11 @@
 //! takes the composed path, which every device supports (the two are tested against each
 //! other in `tests/fused_kernels.rs`).
 
-use crate::backend::host_copy;
-use crate::backend::ops::fused::{shared_tape, use_fused};
+use crate::backend::host_values;
+use crate::backend::ops::fused::{read_upstream, shared_tape, use_fused};
 use crate::backend::{Backend, Real, Var};
 use crate::error::Result;
 use dfdx::prelude::Tape;
-use std::borrow::Cow;
-
-/// The host values of `v`: its mirror when it has one, a copy otherwise.
-fn host_values<E: Real, D: Backend<E>>(v: &Var<E, D>) -> Cow<'_, [E]> {
-    match &v.host {
-        Some(mirror) => Cow::Borrowed(mirror.values.as_slice()),
-        None => Cow::Owned(host_copy(&v.value)),
-    }
-}
 
 /// `sum_j a_j b_j - c_j` with eight independent partial sums, so the loop vectorises.
 fn row_total<E: Real>(y: &[E], logits: &[E], softplus: &[E]) -> E {
@@ -110,9 +101,8 @@ pub(crate) fn bernoulli_row_sums<E: Real, D: Backend<E>>(
     };
     let (output_tensor, logits_tensor) = (out.value.clone(), logits.value.clone());
     shared.borrow_mut().add_backward_op(move |grads| {
-        let upstream: Vec<E> = match D::host_buffer_mut(grads.get_or_alloc_mut(&output_tensor)?) {
-            Some(buffer) => buffer.to_vec(),
-            None => return Ok(()),
+        let Some(upstream) = read_upstream(grads, &output_tensor)? else {
+            return Ok(());
         };
         let Some(gradient) = D::host_buffer_mut(grads.get_or_alloc_mut(&logits_tensor)?) else {
             return Ok(());

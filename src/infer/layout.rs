@@ -192,12 +192,18 @@ impl<E: Real, D: Backend<E>> LatentLayout<E, D> {
     pub fn constrain(&self, theta: &Var<E, D>) -> Result<(Values<E, D>, Var<E, D>)> {
         let mut values = Values::new();
         let mut log_det: Option<Var<E, D>> = None;
-        for slot in &self.slots {
-            let block = if self.slots.len() == 1 {
-                theta.clone()
-            } else {
-                theta.slice_columns(slot.offset, slot.offset + slot.unconstrained_columns)?
-            };
+        // One split for all the slots (one recorded operation, not two per slot).
+        let blocks = if self.slots.len() == 1 {
+            vec![theta.clone()]
+        } else {
+            let widths: Vec<usize> = self
+                .slots
+                .iter()
+                .map(|slot| slot.unconstrained_columns)
+                .collect();
+            crate::backend::ops::split_columns::split_columns(theta, &widths)?
+        };
+        for (slot, block) in self.slots.iter().zip(blocks) {
             if slot.bijector.is_identity() {
                 // Nothing to transform and nothing to add to the log-det.
                 values.insert(slot.name.clone(), block);

@@ -309,17 +309,27 @@ impl<E: Real, D: Backend<E>> Trace<E, D> {
     /// # }
     /// ```
     pub fn log_joint_with(&self, cache: Option<&DataCache<E, D>>) -> Result<Var<E, D>> {
-        let mut total: Option<Var<E, D>> = None;
+        let mut terms = Vec::new();
         for site in &self.sites {
             if let Some(term) = site.log_density_with(cache)? {
-                total = Some(match total {
-                    None => term,
-                    Some(t) => t.add(&term).map_err(|e| Error::Site {
-                        site: site.name.clone(),
-                        source: Box::new(e),
-                    })?,
-                });
+                terms.push((site.name.as_str(), term));
             }
+        }
+        // One recorded sum on host devices; pairwise otherwise, and whenever the one-op sum
+        // declines or fails, so that an error names the site whose term does not fit.
+        let values: Vec<Var<E, D>> = terms.iter().map(|(_, term)| term.clone()).collect();
+        if let Ok(Some(sum)) = crate::backend::ops::sum_terms::sum_terms(&values) {
+            return Ok(sum);
+        }
+        let mut total: Option<Var<E, D>> = None;
+        for (name, term) in terms {
+            total = Some(match total {
+                None => term,
+                Some(t) => t.add(&term).map_err(|e| Error::Site {
+                    site: name.to_string(),
+                    source: Box::new(e),
+                })?,
+            });
         }
         match total {
             Some(t) => Ok(t),

@@ -17,7 +17,7 @@
 //! It runs on host-buffer devices while fused kernels are on; `planar.rs` keeps the composed
 //! form for the others, and `tests/fused_kernels.rs` compares the two.
 
-use crate::backend::ops::fused::{accumulate_gradients, shared_tape, use_fused};
+use crate::backend::ops::fused::{accumulate_gradients, read_upstream, shared_tape, use_fused};
 use crate::backend::{Backend, HostMirror, Real, Var};
 use crate::error::{Error, Result};
 use dfdx::prelude::Tape;
@@ -92,12 +92,9 @@ pub(crate) fn planar_forward<E: Real, D: Backend<E>>(
         .map(|v| v.tape.as_ref().map(|_| v.value.clone()))
         .collect();
     shared.borrow_mut().add_backward_op(move |grads| {
-        let read = |buffer: &mut <D as dfdx::tensor::Storage<E>>::Vec| {
-            D::host_buffer_mut(buffer).map(|values| values.to_vec())
-        };
         let (Some(gy), Some(gl)) = (
-            read(grads.get_or_alloc_mut(&y_tensor)?),
-            read(grads.get_or_alloc_mut(&l_tensor)?),
+            read_upstream(grads, &y_tensor)?,
+            read_upstream(grads, &l_tensor)?,
         ) else {
             return Ok(());
         };
@@ -185,12 +182,9 @@ pub(crate) fn planar_parameters<E: Real, D: Backend<E>>(
         w.tape.as_ref().map(|_| w.value.clone()),
     ];
     shared.borrow_mut().add_backward_op(move |grads| {
-        let read = |buffer: &mut <D as dfdx::tensor::Storage<E>>::Vec| {
-            D::host_buffer_mut(buffer).map(|values| values.to_vec())
-        };
         let (Some(g_u_hat), Some(g_c)) = (
-            read(grads.get_or_alloc_mut(&u_hat_tensor)?),
-            read(grads.get_or_alloc_mut(&c_tensor)?),
+            read_upstream(grads, &u_hat_tensor)?,
+            read_upstream(grads, &c_tensor)?,
         ) else {
             return Ok(());
         };

@@ -15,7 +15,7 @@
 //! values and gradients.
 
 use crate::backend::var::{fresh_uid, HostMirror, SharedTape};
-use crate::backend::{arithmetic_shape, real, Backend, Real, Var};
+use crate::backend::{arithmetic_shape, host_values, real, Backend, Real, Var};
 use crate::error::{Error, Result};
 use dfdx::prelude::Tape;
 use std::cell::Cell;
@@ -91,24 +91,10 @@ impl<'a, E: Real, D: Backend<E>> From<&'a crate::dist::Param<E, D>> for Operand<
     }
 }
 
-/// An operand's entries on the host: its value's host mirror, or a copy.
-enum HostValues<E> {
-    Mirror(std::sync::Arc<HostMirror<E>>),
-    Copy(Vec<E>),
-}
-
-impl<E> HostValues<E> {
-    fn as_slice(&self) -> &[E] {
-        match self {
-            HostValues::Mirror(m) => m.values.as_slice(),
-            HostValues::Copy(c) => c.as_slice(),
-        }
-    }
-}
-
-/// An operand on the host with the strides that broadcast it to the output.
-struct HostOperand<E> {
-    values: HostValues<E>,
+/// An operand on the host (its mirror or a copy, see [`host_values`]) with the strides that
+/// broadcast it to the output.
+struct HostOperand<'a, E: Clone> {
+    values: std::borrow::Cow<'a, [E]>,
     row_stride: usize,
     column_stride: usize,
 }
@@ -256,24 +242,20 @@ fn fused<E: Real, D: Backend<E>, const N: usize>(
         .map(|operand| match operand {
             Operand::Value(v) => {
                 let (r, c) = v.shape();
-                let values = match &v.host {
-                    Some(mirror) => HostValues::Mirror(mirror.clone()),
-                    None => HostValues::Copy(crate::backend::host_copy(&v.value)),
-                };
                 HostOperand {
-                    values,
+                    values: host_values(v),
                     row_stride: if r == 1 { 0 } else { c },
                     column_stride: usize::from(c != 1),
                 }
             }
             Operand::Number(x) => HostOperand {
-                values: HostValues::Copy(vec![real::<E>(*x)]),
+                values: std::borrow::Cow::Owned(vec![real::<E>(*x)]),
                 row_stride: 0,
                 column_stride: 0,
             },
         })
         .collect();
-    let slices: Vec<&[E]> = hosts.iter().map(|h| h.values.as_slice()).collect();
+    let slices: Vec<&[E]> = hosts.iter().map(|h| &h.values[..]).collect();
     // Partials are kept only for operands on a graph.
     let wanted: [bool; N] =
         std::array::from_fn(|m| matches!(operands[m], Operand::Value(v) if v.tape.is_some()));
@@ -347,10 +329,8 @@ fn fused<E: Real, D: Backend<E>, const N: usize>(
             })
             .collect();
         shared.borrow_mut().add_backward_op(move |grads| {
-            let upstream: Vec<E> = match D::host_buffer_mut(grads.get_or_alloc_mut(&output_tensor)?)
-            {
-                Some(buffer) => buffer.to_vec(),
-                None => return Ok(()),
+            let Some(upstream) = read_upstream(grads, &output_tensor)? else {
+                return Ok(());
             };
             for (tensor, operand_shape, partial) in &targets {
                 let Some(gradient) = D::host_buffer_mut(grads.get_or_alloc_mut(tensor)?) else {

@@ -13,6 +13,8 @@ mod softplus;
 pub(crate) mod softplus_slices;
 pub mod special;
 mod special_var;
+pub(crate) mod split_columns;
+pub(crate) mod sum_terms;
 mod triangular;
 
 pub use searchsorted::searchsorted;

@@ -3,7 +3,7 @@
 use super::HostMirror;
 use super::Var;
 use crate::backend::device::Backend;
-use crate::backend::ops::fused::use_fused;
+use crate::backend::ops::fused::{read_upstream, use_fused};
 use crate::backend::real::Real;
 use crate::error::{Error, Result};
 use dfdx::prelude::{Tape, TryMatMul};
@@ -105,10 +105,8 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
         };
         let (output_tensor, weight_tensor) = (out.value.clone(), weights.value.clone());
         shared.borrow_mut().add_backward_op(move |grads| {
-            let upstream: Vec<E> = match D::host_buffer_mut(grads.get_or_alloc_mut(&output_tensor)?)
-            {
-                Some(buffer) => buffer.to_vec(),
-                None => return Ok(()),
+            let Some(upstream) = read_upstream(grads, &output_tensor)? else {
+                return Ok(());
             };
             let Some(gradient) = D::host_buffer_mut(grads.get_or_alloc_mut(&weight_tensor)?) else {
                 return Ok(());

@@ -25,8 +25,8 @@
 //! Reference: Kucukelbir et al. 2017, "Automatic differentiation variational inference",
 //! arXiv:1603.00788.
 
-use crate::backend::host_copy;
-use crate::backend::ops::fused::{accumulate_gradients, shared_tape};
+use crate::backend::host_values;
+use crate::backend::ops::fused::{accumulate_gradients, read_upstream, shared_tape};
 use crate::backend::{Backend, Real, Var};
 use crate::error::{Error, Result};
 use dfdx::prelude::Tape;
@@ -62,7 +62,11 @@ pub(crate) fn normal_draw<E: Real, D: Backend<E>>(
         });
     }
     let tape = shared_tape("AutoNormal draw", &[loc, log_scale, eps])?;
-    let (m, ls, noise) = (loc.to_vec(), log_scale.to_vec(), host_copy(&eps.value));
+    let (m, ls, noise) = (
+        loc.to_vec(),
+        log_scale.to_vec(),
+        host_values(eps).into_owned(),
+    );
     let scale: Vec<E> = ls.iter().map(|&v| v.exp()).collect();
     let constant =
         E::from_f64_value(-0.5 * d as f64 * TAU.ln()) - ls.iter().fold(E::zero(), |a, &v| a + v);
@@ -86,12 +90,9 @@ pub(crate) fn normal_draw<E: Real, D: Backend<E>>(
     let (theta_tensor, log_q_tensor) = (theta_var.value.clone(), log_q_var.value.clone());
     let targets = [loc, log_scale].map(|v| v.tape.as_ref().map(|_| v.value.clone()));
     shared.borrow_mut().add_backward_op(move |grads| {
-        let read = |buffer: &mut <D as dfdx::tensor::Storage<E>>::Vec| {
-            D::host_buffer_mut(buffer).map(|values| values.to_vec())
-        };
         let (Some(g), Some(h)) = (
-            read(grads.get_or_alloc_mut(&theta_tensor)?),
-            read(grads.get_or_alloc_mut(&log_q_tensor)?),
+            read_upstream(grads, &theta_tensor)?,
+            read_upstream(grads, &log_q_tensor)?,
         ) else {
             return Ok(());
         };

@@ -1,0 +1,103 @@
+//! The sum of several values of one shape as one recorded operation.
+//!
+//! A model's log joint is the sum of its sites' log-densities. Added pairwise, `k` terms cost
+//! `k - 1` dfdx operations, each with its own allocation, tape entry and backward closure (an
+//! eight-schools step adds four terms). Here the sum is one host loop, and its backward step
+//! gives every term the upstream gradient:
+//!
+//! ```text
+//! s = t_1 + ... + t_k        dL/dt_j += dL/ds
+//! ```
+//!
+//! The terms are added in order (`((t_1 + t_2) + t_3) + ...`), as the pairwise form does, so
+//! the two give the same bits. On devices without host buffers, or with fused kernels off,
+//! [`sum_terms`] returns `None` and the caller adds pairwise.
+
+use super::fused::{accumulate_gradients, read_upstream, shared_tape, use_fused};
+use crate::backend::{host_values, Backend, Real, Var};
+use crate::error::Result;
+use dfdx::prelude::Tape;
+
+/// `t_1 + ... + t_k` as one operation when fused kernels run on `D` and the terms (at least
+/// two) share one shape; `None` otherwise, for the caller's pairwise sum (which also reports a
+/// shape mismatch with the caller's context).
+///
+/// # Errors
+/// [`crate::Error::GraphMismatch`] when the terms are recorded on different graphs; the error
+/// of a poisoned term.
+pub(crate) fn sum_terms<E: Real, D: Backend<E>>(terms: &[Var<E, D>]) -> Result<Option<Var<E, D>>> {
+    let Some(first) = terms.first() else {
+        return Ok(None);
+    };
+    let shape = first.shape();
+    if !use_fused::<E, D>() || terms.len() < 2 || terms.iter().any(|t| t.shape() != shape) {
+        return Ok(None);
+    }
+    let tape = shared_tape("sum_terms", &terms.iter().collect::<Vec<_>>())?;
+    let mut total = vec![E::zero(); shape.0 * shape.1];
+    for (k, term) in terms.iter().enumerate() {
+        let values = host_values(term);
+        if k == 0 {
+            total.copy_from_slice(&values);
+        } else {
+            for (s, &v) in total.iter_mut().zip(values.iter()) {
+                *s += v;
+            }
+        }
+    }
+    let mut output = Var::from_vec(&first.device(), total, shape.0, shape.1)?;
+    let Some(shared) = tape else {
+        return Ok(Some(output));
+    };
+    let output_tensor = output.value.clone();
+    let targets: Vec<_> = terms
+        .iter()
+        .map(|t| t.tape.as_ref().map(|_| t.value.clone()))
+        .collect();
+    shared.borrow_mut().add_backward_op(move |grads| {
+        let Some(upstream) = read_upstream(grads, &output_tensor)? else {
+            return Ok(());
+        };
+        let partials = vec![upstream; targets.len()];
+        accumulate_gradients(grads, &targets, &partials)
+    });
+    output.tape = Some(shared);
+    Ok(Some(output))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::ops::fused::set_fused_kernels;
+    use crate::backend::{Cpu, Graph};
+
+    #[test]
+    fn one_operation_gives_the_pairwise_sum_and_gradients() {
+        let device = Cpu::default();
+        let graph = Graph::<f64, Cpu>::new(&device);
+        let a = graph.watch(&Var::from_vec(&device, vec![1.0, 2.0], 2, 1).unwrap());
+        let b = graph.watch(&Var::from_vec(&device, vec![0.25, -4.0], 2, 1).unwrap());
+        let constant = Var::from_vec(&device, vec![10.0, 20.0], 2, 1).unwrap();
+        // `a` twice: its gradient collects both uses.
+        let terms = [a.clone(), b.clone(), constant, a.clone()];
+        let total = sum_terms(&terms).unwrap().unwrap();
+        assert_eq!(total.to_vec(), vec![12.25, 20.0]);
+        let weights = Var::from_vec(&device, vec![3.0, 5.0], 2, 1).unwrap();
+        let mut grads = total.mul(&weights).unwrap().sum().backward().unwrap();
+        assert_eq!(grads.of(&a).unwrap(), vec![6.0, 10.0]);
+        assert_eq!(grads.of(&b).unwrap(), vec![3.0, 5.0]);
+    }
+
+    #[test]
+    fn mixed_shapes_single_terms_and_the_composed_path_are_left_to_the_caller() {
+        let device = Cpu::default();
+        let a = Var::<f64, Cpu>::zeros(&device, 2, 1);
+        let b = Var::<f64, Cpu>::zeros(&device, 1, 1);
+        assert!(sum_terms(&[a.clone(), b]).unwrap().is_none());
+        assert!(sum_terms(&[a.clone()]).unwrap().is_none());
+        assert!(sum_terms::<f64, Cpu>(&[]).unwrap().is_none());
+        set_fused_kernels(false);
+        assert!(sum_terms(&[a.clone(), a]).unwrap().is_none());
+        set_fused_kernels(true);
+    }
+}
