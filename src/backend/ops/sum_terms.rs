@@ -94,7 +94,7 @@ mod tests {
         let a = Var::<f64, Cpu>::zeros(&device, 2, 1);
         let b = Var::<f64, Cpu>::zeros(&device, 1, 1);
         assert!(sum_terms(&[a.clone(), b]).unwrap().is_none());
-        assert!(sum_terms(&[a.clone()]).unwrap().is_none());
+        assert!(sum_terms(std::slice::from_ref(&a)).unwrap().is_none());
         assert!(sum_terms::<f64, Cpu>(&[]).unwrap().is_none());
         set_fused_kernels(false);
         assert!(sum_terms(&[a.clone(), a]).unwrap().is_none());
