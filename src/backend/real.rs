@@ -49,6 +49,43 @@ pub trait Real:
     fn softplus_sigmoid_slices(x: &[Self], softplus: &mut [Self], sigmoid: &mut [Self]) {
         crate::backend::ops::softplus_slices::softplus_sigmoid_scalar(x, softplus, sigmoid);
     }
+
+    /// Writes `tanh(x[k])` into `out[k]` over the common length of the slices: the standard
+    /// library's `tanh` by default; for `f32` a vectorised polynomial within 4 ulps (the
+    /// `tanh_ln_slices` kernel). The planar layer uses it.
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::backend::Real;
+    /// let mut out = [0.0f32; 3];
+    /// f32::tanh_slices(&[-0.3, 0.0, 4.0], &mut out);
+    /// assert!((out[0] - (-0.3f32).tanh()).abs() < 1e-7 && out[1] == 0.0);
+    /// assert!((out[2] - 4f32.tanh()).abs() < 1e-7);
+    /// ```
+    fn tanh_slices(x: &[Self], out: &mut [Self]) {
+        for (o, &v) in out.iter_mut().zip(x) {
+            *o = v.tanh();
+        }
+    }
+
+    /// Writes `ln(x[k])` into `out[k]` over the common length of the slices: the standard
+    /// library's `ln` by default; for `f32` a vectorised polynomial within 4 ulps on positive
+    /// normal inputs and libm's value on the others (zero, negative, subnormal, infinite,
+    /// NaN).
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::backend::Real;
+    /// let mut out = [0.0f32; 3];
+    /// f32::ln_slices(&[std::f32::consts::E, 1.0, 0.0], &mut out);
+    /// assert!((out[0] - 1.0).abs() < 1e-6 && out[1] == 0.0);
+    /// assert_eq!(out[2], f32::NEG_INFINITY);
+    /// ```
+    fn ln_slices(x: &[Self], out: &mut [Self]) {
+        for (o, &v) in out.iter_mut().zip(x) {
+            *o = v.ln();
+        }
+    }
 }
 
 impl Real for f32 {
@@ -61,6 +98,12 @@ impl Real for f32 {
     }
     fn softplus_sigmoid_slices(x: &[Self], softplus: &mut [Self], sigmoid: &mut [Self]) {
         crate::backend::ops::softplus_slices::softplus_sigmoid_f32(x, softplus, sigmoid);
+    }
+    fn tanh_slices(x: &[Self], out: &mut [Self]) {
+        crate::backend::ops::tanh_ln_slices::tanh_f32(x, out);
+    }
+    fn ln_slices(x: &[Self], out: &mut [Self]) {
+        crate::backend::ops::tanh_ln_slices::ln_f32(x, out);
     }
 }
 

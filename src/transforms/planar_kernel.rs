@@ -61,21 +61,29 @@ pub(crate) fn planar_forward<E: Real, D: Backend<E>>(
     }
     let (zs, us, ws) = (z.to_vec(), u_hat.to_vec(), w.to_vec());
     let (bias, c_value) = (b.to_vec()[0], c.to_vec()[0]);
+    // a_i = w . z_i + b, then tanh and ln over whole columns (vectorised kernels for f32).
+    let a: Vec<E> = zs
+        .chunks_exact(d)
+        .map(|row| {
+            row.iter()
+                .zip(&ws)
+                .fold(bias, |acc, (&zk, &wk)| acc + zk * wk)
+        })
+        .collect();
+    let mut h = vec![E::zero(); n];
+    E::tanh_slices(&a, &mut h);
     let mut y = zs.clone();
-    let mut log_det = Vec::with_capacity(n);
-    let mut h = Vec::with_capacity(n);
-    for (i, row) in y.chunks_exact_mut(d).enumerate() {
-        let a = zs[i * d..(i + 1) * d]
-            .iter()
-            .zip(&ws)
-            .fold(bias, |acc, (&zk, &wk)| acc + zk * wk);
-        let hi = a.tanh();
+    for (row, &hi) in y.chunks_exact_mut(d).zip(&h) {
         for (yk, &uk) in row.iter_mut().zip(&us) {
             *yk += uk * hi;
         }
-        log_det.push((E::one() + (E::one() - hi * hi) * c_value).abs().ln());
-        h.push(hi);
     }
+    let psi: Vec<E> = h
+        .iter()
+        .map(|&hi| (E::one() + (E::one() - hi * hi) * c_value).abs())
+        .collect();
+    let mut log_det = vec![E::zero(); n];
+    E::ln_slices(&psi, &mut log_det);
     let device = z.device();
     let y_mirror = HostMirror::new(y.clone(), n, d);
     let l_mirror = HostMirror::new(log_det.clone(), n, 1);

@@ -15,6 +15,7 @@ pub mod special;
 mod special_var;
 pub(crate) mod split_columns;
 pub(crate) mod sum_terms;
+pub(crate) mod tanh_ln_slices;
 mod triangular;
 
 pub use searchsorted::searchsorted;

@@ -62,7 +62,7 @@ fn softplus_sigmoid_f32_loop(x: &[f32], softplus: &mut [f32], sigmoid: &mut [f32
 
 /// `e^t` for `t <= 0` (clamped at `-87`), to about one ulp.
 #[inline(always)]
-fn exp_non_positive(t: f32) -> f32 {
+pub(super) fn exp_non_positive(t: f32) -> f32 {
     const LOG2_E: f32 = std::f32::consts::LOG2_E;
     // ln 2 split in two so that `n * LN2_HIGH` is exact for the `n` that occur.
     const LN2_HIGH: f32 = 0.693_359_4;
@@ -89,7 +89,7 @@ fn exp_non_positive(t: f32) -> f32 {
 
 /// `ln(1 + e)` for `e` in `[0, 1]`, as `2 atanh(e / (2 + e))`.
 #[inline(always)]
-fn ln_one_plus_unit(e: f32) -> f32 {
+pub(super) fn ln_one_plus_unit(e: f32) -> f32 {
     let s = e / (2.0 + e);
     let s2 = s * s;
     let mut p = 1.0_f32 / 15.0;
