@@ -17,10 +17,7 @@
 /// both, else as it is. `kernel` should call only `#[inline(always)]` helpers (or std code that
 /// inlines) so that its loops are compiled inside the wide copy.
 ///
-/// # Examples
-/// ```ignore
-/// let total = wide(|| values.iter().map(|x| x * x).sum::<f32>());
-/// ```
+/// For example `wide(|| softplus_sigmoid_loop(x, softplus, sigmoid))`.
 #[inline(always)]
 pub(crate) fn wide<R>(kernel: impl FnOnce() -> R) -> R {
     #[cfg(target_arch = "x86_64")]

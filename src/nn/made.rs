@@ -2,6 +2,7 @@
 //! 2015, arXiv:1502.03509).
 
 use super::linear::{Linear, LinearInit};
+use super::made_order::topological_order;
 use super::mlp::BoundMlp;
 use crate::backend::{Backend, Graph, Real, Rng, Var};
 use crate::error::{Error, Result};
@@ -450,36 +451,4 @@ impl Made {
 enum Masks {
     Degrees,
     Groups,
-}
-
-/// A topological order of `adjacency` (`adjacency[i][j]`: `j` is a parent of `i`), by Kahn's
-/// algorithm taking the smallest ready index first (so a DAG already in index order keeps it).
-///
-/// # Errors
-/// [`Error::InvalidConfig`] naming the MADE when the graph has a cycle; a self-loop is one
-/// (output `i` may not depend on input `i`).
-fn topological_order(name: &str, adjacency: &[Vec<bool>]) -> Result<Vec<usize>> {
-    let d = adjacency.len();
-    let mut missing_parents: Vec<usize> = adjacency
-        .iter()
-        .map(|row| row.iter().filter(|&&p| p).count())
-        .collect();
-    let mut placed = vec![false; d];
-    let mut order = Vec::with_capacity(d);
-    while order.len() < d {
-        let Some(next) = (0..d).find(|&i| !placed[i] && missing_parents[i] == 0) else {
-            return Err(Error::InvalidConfig {
-                what: format!("MADE `{name}`"),
-                message: "the adjacency has a cycle, so no autoregressive order exists".into(),
-            });
-        };
-        placed[next] = true;
-        order.push(next);
-        for (i, row) in adjacency.iter().enumerate() {
-            if row[next] && !placed[i] {
-                missing_parents[i] -= 1;
-            }
-        }
-    }
-    Ok(order)
 }

@@ -7,6 +7,7 @@
 mod dense_kernel;
 mod linear;
 mod made;
+mod made_order;
 pub mod mlp;
 
 pub use linear::{BoundLinear, Linear, LinearInit};
