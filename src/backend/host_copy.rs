@@ -11,7 +11,6 @@ use super::real::Real;
 use super::var::{Matrix, Var};
 use dfdx::prelude::{HasShape, ReshapeTo};
 
-/// The entries of `tensor`, row-major, on the host.
 /// The entries of `v` on the host (row-major): its host mirror when it has one (no copy), a
 /// [`host_copy`] of its tensor otherwise.
 pub(crate) fn host_values<E: Real, D: Backend<E>>(v: &Var<E, D>) -> std::borrow::Cow<'_, [E]> {
@@ -21,6 +20,7 @@ pub(crate) fn host_values<E: Real, D: Backend<E>>(v: &Var<E, D>) -> std::borrow:
     }
 }
 
+/// The entries of `tensor`, row-major, on the host.
 pub(crate) fn host_copy<E: Real, D: Backend<E>>(tensor: &Matrix<E, D>) -> Vec<E> {
     let (rows, columns) = *tensor.shape();
     // Free (shares the buffer) when the strides are already standard.

@@ -19,7 +19,8 @@
 //! other in `tests/fused_kernels.rs`).
 
 use crate::backend::host_values;
-use crate::backend::ops::fused::{read_upstream, shared_tape, use_fused};
+use crate::backend::ops::fused::use_fused;
+use crate::backend::ops::kernel_graph::{read_upstream, shared_tape};
 use crate::backend::{Backend, Real, Var};
 use crate::error::Result;
 use dfdx::prelude::Tape;

@@ -19,7 +19,8 @@
 //! the composed form elsewhere, and the tests compare the two.
 
 use super::mlp::Activation;
-use crate::backend::ops::fused::{accumulate_gradients, read_upstream, shared_tape, use_fused};
+use crate::backend::ops::fused::use_fused;
+use crate::backend::ops::kernel_graph::{accumulate_gradients, read_upstream, shared_tape};
 use crate::backend::{host_copy, Backend, Real, Var};
 use crate::error::{Error, Result};
 use dfdx::prelude::Tape;

@@ -309,20 +309,20 @@ impl<E: Real, D: Backend<E>> Trace<E, D> {
     /// # }
     /// ```
     pub fn log_joint_with(&self, cache: Option<&DataCache<E, D>>) -> Result<Var<E, D>> {
-        let mut terms = Vec::new();
+        let (mut names, mut terms) = (Vec::new(), Vec::new());
         for site in &self.sites {
             if let Some(term) = site.log_density_with(cache)? {
-                terms.push((site.name.as_str(), term));
+                names.push(site.name.as_str());
+                terms.push(term);
             }
         }
         // One recorded sum on host devices; pairwise otherwise, and whenever the one-op sum
         // declines or fails, so that an error names the site whose term does not fit.
-        let values: Vec<Var<E, D>> = terms.iter().map(|(_, term)| term.clone()).collect();
-        if let Ok(Some(sum)) = crate::backend::ops::sum_terms::sum_terms(&values) {
+        if let Ok(Some(sum)) = crate::backend::ops::sum_terms::sum_terms(&terms) {
             return Ok(sum);
         }
         let mut total: Option<Var<E, D>> = None;
-        for (name, term) in terms {
+        for (name, term) in names.into_iter().zip(terms) {
             total = Some(match total {
                 None => term,
                 Some(t) => t.add(&term).map_err(|e| Error::Site {

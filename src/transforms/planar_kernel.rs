@@ -17,7 +17,8 @@
 //! It runs on host-buffer devices while fused kernels are on; `planar.rs` keeps the composed
 //! form for the others, and `tests/fused_kernels.rs` compares the two.
 
-use crate::backend::ops::fused::{accumulate_gradients, read_upstream, shared_tape, use_fused};
+use crate::backend::ops::fused::use_fused;
+use crate::backend::ops::kernel_graph::{accumulate_gradients, read_upstream, shared_tape};
 use crate::backend::{Backend, HostMirror, Real, Var};
 use crate::error::{Error, Result};
 use dfdx::prelude::Tape;

@@ -14,12 +14,12 @@
 //! devices (CUDA) and when fused kernels are switched off; the tests compare the two paths'
 //! values and gradients.
 
+use super::kernel_graph::{read_upstream, shared_tape};
 use crate::backend::var::{fresh_uid, HostMirror, SharedTape};
 use crate::backend::{arithmetic_shape, host_values, real, Backend, Real, Var};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use dfdx::prelude::Tape;
 use std::cell::Cell;
-use std::rc::Rc;
 
 thread_local! {
     static ENABLED: Cell<bool> = const { Cell::new(true) };
@@ -105,64 +105,6 @@ fn broadcast_index(i: usize, j: usize, (rows, columns): (usize, usize)) -> usize
     let r = if rows == 1 { 0 } else { i };
     let c = if columns == 1 { 0 } else { j };
     r * columns + c
-}
-
-/// The graph shared by the recorded values, if any.
-///
-/// # Errors
-/// [`Error::GraphMismatch`] naming `operation` when two are on different graphs; the error of
-/// a poisoned value.
-pub(crate) fn shared_tape<E: Real, D: Backend<E>>(
-    operation: &'static str,
-    values: &[&Var<E, D>],
-) -> Result<Option<SharedTape<E, D>>> {
-    let mut tape: Option<SharedTape<E, D>> = None;
-    for v in values {
-        v.check()?;
-        if let Some(t) = &v.tape {
-            match &tape {
-                Some(existing) if !Rc::ptr_eq(existing, t) => {
-                    return Err(Error::GraphMismatch { operation })
-                }
-                _ => tape = Some(t.clone()),
-            }
-        }
-    }
-    Ok(tape)
-}
-
-/// Adds `partials[k]` into the gradient of `targets[k]` (entry by entry; `None`: an operand
-/// off the graph, skipped), for kernels whose backward step computed whole input gradients.
-///
-/// # Errors
-/// The device's allocation error.
-pub(crate) fn accumulate_gradients<E: Real, D: Backend<E>>(
-    grads: &mut dfdx::prelude::Gradients<E, D>,
-    targets: &[Option<crate::backend::Matrix<E, D>>],
-    partials: &[Vec<E>],
-) -> std::result::Result<(), D::Err> {
-    for (target, partial) in targets.iter().zip(partials) {
-        if let Some(tensor) = target {
-            if let Some(gradient) = D::host_buffer_mut(grads.get_or_alloc_mut(tensor)?) {
-                for (g, &p) in gradient.iter_mut().zip(partial) {
-                    *g += p;
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
-/// A host copy of the upstream gradient of `output` in a backward step (`None` on devices
-/// without host buffers). A copy, because the step then borrows the inputs' gradients mutably.
-///
-/// # Errors
-/// The device's allocation error.
-pub(crate) fn read_upstream<E: Real, D: Backend<E>>(
-    grads: &mut dfdx::prelude::Gradients<E, D>,
-    output: &crate::backend::Matrix<E, D>,
-) -> std::result::Result<Option<Vec<E>>, D::Err> {
-    Ok(D::host_buffer_mut(grads.get_or_alloc_mut(output)?).map(|values| values.to_vec()))
 }
 
 /// The graph shared by the recorded operands, if any.
@@ -367,6 +309,7 @@ fn fused<E: Real, D: Backend<E>, const N: usize>(
 mod tests {
     use super::*;
     use crate::backend::{Cpu, Graph};
+    use crate::error::Error;
 
     fn var(rows: usize, columns: usize, values: &[f64]) -> Var<f64, Cpu> {
         Var::from_vec(&Cpu::default(), values.to_vec(), rows, columns).unwrap()

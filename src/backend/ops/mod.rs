@@ -7,6 +7,7 @@ mod cholesky;
 mod cumsum;
 pub mod fused;
 pub(crate) mod host_linalg;
+pub(crate) mod kernel_graph;
 mod log1p;
 mod searchsorted;
 mod softplus;

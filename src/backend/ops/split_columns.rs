@@ -14,7 +14,8 @@
 //! On devices without host buffers, or with fused kernels off, the blocks are cut with
 //! [`Var::slice_columns`]; the tests compare the two.
 
-use super::fused::{read_upstream, shared_tape, use_fused};
+use super::fused::use_fused;
+use super::kernel_graph::{read_upstream, shared_tape};
 use crate::backend::{host_values, Backend, Real, Var};
 use crate::error::{Error, Result};
 use dfdx::prelude::Tape;

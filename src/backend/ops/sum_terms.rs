@@ -13,7 +13,8 @@
 //! the two give the same bits. On devices without host buffers, or with fused kernels off,
 //! [`sum_terms`] returns `None` and the caller adds pairwise.
 
-use super::fused::{accumulate_gradients, read_upstream, shared_tape, use_fused};
+use super::fused::use_fused;
+use super::kernel_graph::{read_upstream, shared_tape};
 use crate::backend::{host_values, Backend, Real, Var};
 use crate::error::Result;
 use dfdx::prelude::Tape;
@@ -52,14 +53,21 @@ pub(crate) fn sum_terms<E: Real, D: Backend<E>>(terms: &[Var<E, D>]) -> Result<O
     let output_tensor = output.value.clone();
     let targets: Vec<_> = terms
         .iter()
-        .map(|t| t.tape.as_ref().map(|_| t.value.clone()))
+        .filter(|t| t.tape.is_some())
+        .map(|t| t.value.clone())
         .collect();
     shared.borrow_mut().add_backward_op(move |grads| {
         let Some(upstream) = read_upstream(grads, &output_tensor)? else {
             return Ok(());
         };
-        let partials = vec![upstream; targets.len()];
-        accumulate_gradients(grads, &targets, &partials)
+        for target in &targets {
+            if let Some(gradient) = D::host_buffer_mut(grads.get_or_alloc_mut(target)?) {
+                for (g, &u) in gradient.iter_mut().zip(&upstream) {
+                    *g += u;
+                }
+            }
+        }
+        Ok(())
     });
     output.tape = Some(shared);
     Ok(Some(output))

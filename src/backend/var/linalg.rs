@@ -3,7 +3,8 @@
 use super::HostMirror;
 use super::Var;
 use crate::backend::device::Backend;
-use crate::backend::ops::fused::{read_upstream, use_fused};
+use crate::backend::ops::fused::use_fused;
+use crate::backend::ops::kernel_graph::read_upstream;
 use crate::backend::real::Real;
 use crate::error::{Error, Result};
 use dfdx::prelude::{Tape, TryMatMul};

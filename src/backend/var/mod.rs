@@ -595,7 +595,7 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
         inputs: &[&Self],
         op: impl FnOnce(Vec<TapedMatrix<E, D>>) -> TapedMatrix<E, D>,
     ) -> Result<Self> {
-        let tape = crate::backend::ops::fused::shared_tape(operation, inputs)?;
+        let tape = crate::backend::ops::kernel_graph::shared_tape(operation, inputs)?;
         let mut seen = std::collections::HashSet::new();
         let taped: Vec<TapedMatrix<E, D>> = inputs
             .iter()

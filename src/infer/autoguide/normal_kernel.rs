@@ -26,7 +26,7 @@
 //! arXiv:1603.00788.
 
 use crate::backend::host_values;
-use crate::backend::ops::fused::{accumulate_gradients, read_upstream, shared_tape};
+use crate::backend::ops::kernel_graph::{accumulate_gradients, read_upstream, shared_tape};
 use crate::backend::{Backend, Real, Var};
 use crate::error::{Error, Result};
 use dfdx::prelude::Tape;
