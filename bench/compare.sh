@@ -23,9 +23,10 @@ tasks=("$@")
 [ ${#tasks[@]} -eq 0 ] && tasks=(T1 T2 T3 T4 T5 T6)
 if [ -e "$out" ]; then echo "error: $out exists; choose another OUT" >&2; exit 2; fi
 mkdir -p "$out"
-# The suite's threading rule: two threads for the peers. flowppl runs its matrix products on one
-# thread (faster at these sizes on two cores; its JSON lines report the count); set
-# RAYON_NUM_THREADS=2 to measure it with two.
+# The suite's threading rule: two threads. flowppl splits its dense layers' matrix products over
+# FLOWPPL_THREADS threads (its JSON lines report the count); its other matrix products stay on
+# one thread (dfdx's rayon split is slower at these sizes on two cores).
+export FLOWPPL_THREADS=${FLOWPPL_THREADS:-2}
 export OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2 MKL_NUM_THREADS=2
 export XLA_FLAGS=--xla_cpu_multi_thread_eigen=true
 (cd "$root" && cargo build --release -q -p flowppl-cli)

@@ -67,9 +67,9 @@ impl BenchOptions {
     }
 }
 
-/// The threads CPU matrix products use (1 unless `RAYON_NUM_THREADS` says otherwise).
+/// The threads the dense layers' matrix products share (`FLOWPPL_THREADS`, or every core).
 fn threads() -> usize {
-    flowppl::backend::compute_threads()
+    flowppl::backend::matrix_threads()
 }
 
 /// Runs the tasks and prints one table row (or JSON line) per task variant as each finishes.

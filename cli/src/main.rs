@@ -26,6 +26,7 @@ mod fit;
 mod fit_file;
 mod flow2d;
 mod interrupt;
+mod matrix_threads;
 mod memory;
 mod show;
 mod training_run;
@@ -141,6 +142,12 @@ fn main() -> ExitCode {
     // matrix products (see flowppl::backend::set_compute_threads).
     if std::env::var_os("RAYON_NUM_THREADS").is_none() {
         let _ = flowppl::backend::set_compute_threads(1);
+    }
+    // Dense layers split their matrix products over every core unless FLOWPPL_THREADS says
+    // otherwise (see flowppl::backend::set_matrix_threads).
+    if let Err(message) = matrix_threads::configure() {
+        eprintln!("error: {message}");
+        return ExitCode::from(2);
     }
     match std::panic::catch_unwind(|| run(&arguments)) {
         Ok(Ok(())) => ExitCode::SUCCESS,

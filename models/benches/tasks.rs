@@ -10,7 +10,8 @@
 //! T1, T2 and T6 time the SVI step body (draw, ELBO, backward, Adam) with the run's data cache,
 //! as `Svi::run` does. T3-T5 time the library's own training loops over `iters` steps
 //! (`iter_custom`; their set-up, a few milliseconds, is spread over hundreds of steps).
-//! Run with `cargo bench -p flowppl-models --bench tasks`; `flowppl bench` runs the tasks
+//! T4 and T5 run twice: with the dense layers' matrix products on one thread and split over
+//! two (`_2threads`). Run with `cargo bench -p flowppl-models --bench tasks`; `flowppl bench` runs the tasks
 //! whole, with their quality figures.
 
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -74,6 +75,22 @@ fn loop_steps(c: &mut Criterion, name: &str, fit: impl Fn(usize)) {
     });
 }
 
+/// [`loop_steps`] with the dense layers' products on one thread (`NAME`) and split over two
+/// (`NAME_2threads`, see `flowppl::backend::set_matrix_threads`).
+fn threaded_loop_steps(c: &mut Criterion, name: &str, fit: impl Fn(usize)) {
+    for threads in [1, 2] {
+        let label = match threads {
+            1 => name.to_string(),
+            _ => format!("{name}_{threads}threads"),
+        };
+        loop_steps(c, &label, |steps| {
+            flowppl::backend::set_matrix_threads(threads).unwrap();
+            fit(steps);
+            flowppl::backend::set_matrix_threads(1).unwrap();
+        });
+    }
+}
+
 fn tasks(c: &mut Criterion) {
     let logistic = flowppl_models::zoo::logistic::bundled().unwrap();
     let normal = || AutoNormal::new().with_init(InitStrategy::Feasible);
@@ -100,7 +117,7 @@ fn tasks(c: &mut Criterion) {
     let (train_rows, _) = two_moons().unwrap();
     let moons = rows_to_var(&train_rows, 2).unwrap();
     let maf = build_flow::<f32, Cpu>("maf", FlowKind::Maf, 2, 5, &[128, 128], 0).unwrap();
-    loop_steps(c, "T4_maf_5x128x128_batch512", |steps| {
+    threaded_loop_steps(c, "T4_maf_5x128x128_batch512", |steps| {
         let mut store = ParamStore::new(&device);
         let options = DensityOptions {
             steps,
@@ -115,7 +132,7 @@ fn tasks(c: &mut Criterion) {
     let (digits, _) = flowppl_models::digits::digits().unwrap();
     let digits = rows_to_var(&digits, 64).unwrap();
     let vae = Vae::<f32, Cpu>::new(VaeConfig::t5(Posterior::Iaf(2), Prior::Normal)).unwrap();
-    loop_steps(c, "T5_vae_iaf2_batch100", |steps| {
+    threaded_loop_steps(c, "T5_vae_iaf2_batch100", |steps| {
         let mut store = ParamStore::new(&device);
         let options = VaeTrainingOptions {
             steps,

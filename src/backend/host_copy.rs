@@ -20,6 +20,33 @@ pub(crate) fn host_values<E: Real, D: Backend<E>>(v: &Var<E, D>) -> std::borrow:
     }
 }
 
+/// A value's entries kept on the host for a later backward step: its host mirror, shared, or a
+/// [`host_copy`] of its tensor.
+pub(crate) enum HostSnapshot<E> {
+    /// The value's own mirror (no copy).
+    Mirror(std::sync::Arc<super::var::HostMirror<E>>),
+    /// A copy of the tensor.
+    Copy(Vec<E>),
+}
+
+impl<E: Real> HostSnapshot<E> {
+    /// The entries of `v`, row-major.
+    pub(crate) fn of<D: Backend<E>>(v: &Var<E, D>) -> Self {
+        match &v.host {
+            Some(mirror) => HostSnapshot::Mirror(mirror.clone()),
+            None => HostSnapshot::Copy(host_copy(&v.value)),
+        }
+    }
+
+    /// The entries, row-major.
+    pub(crate) fn values(&self) -> &[E] {
+        match self {
+            HostSnapshot::Mirror(mirror) => &mirror.values,
+            HostSnapshot::Copy(values) => values,
+        }
+    }
+}
+
 /// The entries of `tensor`, row-major, on the host.
 pub(crate) fn host_copy<E: Real, D: Backend<E>>(tensor: &Matrix<E, D>) -> Vec<E> {
     let (rows, columns) = *tensor.shape();

@@ -8,7 +8,9 @@
 //! - [`rng`]: the seeded random number generator.
 
 pub mod device;
+mod helper_threads;
 mod host_copy;
+pub(crate) mod host_gemm;
 pub mod ops;
 pub mod real;
 pub mod rng;
@@ -19,11 +21,11 @@ mod var;
 #[cfg(feature = "cuda")]
 pub use device::Cuda;
 pub use device::{Backend, Cpu, TestDevice};
-pub(crate) use host_copy::{host_copy, host_values};
+pub(crate) use host_copy::{host_copy, host_values, HostSnapshot};
 pub use ops::fused::{fused_kernels_enabled, set_fused_kernels};
 pub use real::{real, Real};
 pub use rng::Rng;
-pub use threads::{compute_threads, set_compute_threads};
+pub use threads::{compute_threads, matrix_threads, set_compute_threads, set_matrix_threads};
 pub use var::arithmetic_shape;
 pub(crate) use var::fresh_uid as var_uid;
 pub(crate) use var::HostMirror;

@@ -1,41 +1,55 @@
-//! A dense layer's bias and activation as one fused host operation with a hand-written backward.
+//! A dense layer, `y = act(x W + b)`, as one fused host operation with a hand-written backward.
 //!
-//! Written with dfdx ops, `y = act(z + b)` for `z = x W` of shape `(n, m)` and a bias row `b`
-//! is a broadcast add and an activation, four passes over `(n, m)` (two forward, two backward),
-//! and dfdx's broadcast add walks its operands through a strided index iterator, a few
-//! nanoseconds an entry. On the MADE and MLP layers of tasks T4 and T5 (`(512, 128)` and
-//! `(100, 256)` activations) those passes were a third of a training step. Here the forward
-//! step is one contiguous loop, and the backward step, for the upstream gradient `g`, is
+//! Written with dfdx ops it is a matrix product, a broadcast add and an activation: dfdx's
+//! broadcast add walks its operands through a strided index iterator, a few nanoseconds an
+//! entry, and its matrix products run on one thread or through rayon, whose idle worker is
+//! asleep by the next product (see `backend/helper_threads.rs`). Here, for `x` `(n, k)`, `W`
+//! `(k, m)` and a bias row `b`, the forward step is one split matrix product
+//! ([`host_matmul`], over [`matrix_threads`] threads) and one loop, and the backward step, for
+//! the upstream gradient `g`, is
 //!
 //! ```text
-//! dL/dz_ij = g_ij act'(z_ij + b_j)        dL/db_j = sum_i dL/dz_ij
+//! dz_ij = g_ij act'(y_ij)     dL/db = colsum(dz)     dL/dW += x^T dz     dL/dx += dz W^T
 //! ```
 //!
 //! with `act'` read from the output: `1` (identity), `[y > 0]` (ReLU), `1 - y^2` (tanh),
-//! `1 - e^-y` (softplus, whose derivative is `sigmoid(a) = 1 - e^{-softplus(a)}`). The matrix
-//! product stays a dfdx operation (its kernel is the `gemm` crate's SIMD code).
+//! `1 - e^-y` (softplus, whose derivative is `sigmoid(a) = 1 - e^{-softplus(a)}`); the two
+//! products add straight into the gradient buffers.
 //!
-//! It runs on host-buffer devices while fused kernels are on; [`bias_activation`] falls back to
-//! the composed form elsewhere, and the tests compare the two.
+//! It runs on host-buffer devices while fused kernels are on; [`dense`] falls back to the
+//! composed form (dfdx's matrix product, add and activation) elsewhere, and the tests compare
+//! the two.
+//!
+//! [`matrix_threads`]: crate::backend::matrix_threads
 
 use super::mlp::Activation;
+use crate::backend::host_gemm::{host_matmul, HostMatrix};
 use crate::backend::ops::fused::use_fused;
-use crate::backend::ops::kernel_graph::{accumulate_gradients, read_upstream, shared_tape};
-use crate::backend::{host_copy, Backend, Real, Var};
+use crate::backend::ops::kernel_graph::{read_upstream, shared_tape};
+use crate::backend::{matrix_threads, Backend, HostMirror, HostSnapshot, Real, Var};
 use crate::error::{Error, Result};
 use dfdx::prelude::Tape;
 
-/// `act(z + b)` for `z` `(n, m)` and a bias row `b` `(1, m)`; `None` is the identity.
+/// `act(x W + b)` for `x` `(n, k)`, `W` `(k, m)` and a bias row `b` `(1, m)`; `None` is the
+/// identity.
 ///
 /// # Errors
-/// [`Error::InvalidShape`] unless `b` is one row as wide as `z`; [`Error::GraphMismatch`] when
-/// the two are recorded on different graphs; the error of a poisoned input.
-pub(crate) fn bias_activation<E: Real, D: Backend<E>>(
-    z: &Var<E, D>,
+/// [`Error::InvalidShape`] naming `Linear` when `W` does not have a row per column of `x` or
+/// `b` is not one row as wide as `W`; [`Error::GraphMismatch`] when the operands are recorded
+/// on different graphs; the error of a poisoned operand.
+pub(crate) fn dense<E: Real, D: Backend<E>>(
+    x: &Var<E, D>,
+    weight: &Var<E, D>,
     bias: &Var<E, D>,
     activation: Option<Activation>,
 ) -> Result<Var<E, D>> {
-    let (n, m) = z.shape();
+    let ((n, k), (weight_rows, m)) = (x.shape(), weight.shape());
+    if weight_rows != k {
+        return Err(Error::invalid_shape(
+            "Linear",
+            format!("an input of {k} columns cannot feed a {weight_rows}x{m} weight"),
+        ));
+    }
     if bias.shape() != (1, m) {
         return Err(Error::invalid_shape(
             "Linear",
@@ -46,112 +60,122 @@ pub(crate) fn bias_activation<E: Real, D: Backend<E>>(
         ));
     }
     if !use_fused::<E, D>() {
-        let sum = z.add(bias)?;
+        let sum = x.matmul(weight)?.add(bias)?;
         return Ok(match activation {
             Some(a) => a.apply(&sum),
             None => sum,
         });
     }
-    let tape = shared_tape("Linear", &[z, bias])?;
-    let b = bias.to_vec();
-    let mut y = host_copy(&z.value);
+    let tape = shared_tape("Linear", &[x, weight, bias])?;
+    let (x_host, weight_host) = (HostSnapshot::of(x), HostSnapshot::of(weight));
+    let b = HostSnapshot::of(bias);
+    let mut y = vec![E::zero(); n * m];
+    host_matmul(
+        HostMatrix::row_major(x_host.values(), n, k)?,
+        HostMatrix::row_major(weight_host.values(), k, m)?,
+        &mut y,
+        false,
+        matrix_threads(),
+    )?;
+    let b = b.values();
     crate::backend::simd::wide(|| match activation {
-        None => add_bias_then(&mut y, &b, |a| a),
-        Some(Activation::Relu) => add_bias_then(&mut y, &b, |a| a.max(E::zero())),
-        Some(Activation::Tanh) => add_bias_then(&mut y, &b, |a| a.tanh()),
-        Some(Activation::Softplus) => add_bias_then(&mut y, &b, |a| {
+        None => add_bias_then(&mut y, b, |a| a),
+        Some(Activation::Relu) => add_bias_then(&mut y, b, |a| a.max(E::zero())),
+        Some(Activation::Tanh) => add_bias_then(&mut y, b, |a| a.tanh()),
+        Some(Activation::Softplus) => add_bias_then(&mut y, b, |a| {
             crate::backend::ops::softplus_and_sigmoid(a).0
         }),
     });
-    let mut output = Var::from_vec(&z.device(), y, n, m)?;
+    // The mirror feeds the next layer and this layer's backward step without a copy.
+    let mirror = HostMirror::new(y.clone(), n, m);
+    let mut output = Var::from_vec(&x.device(), y, n, m)?;
+    output.host = Some(mirror.clone());
     let Some(shared) = tape else {
         return Ok(output);
     };
     let output_tensor = output.value.clone();
-    let targets = [
-        z.tape.as_ref().map(|_| z.value.clone()),
-        bias.tape.as_ref().map(|_| bias.value.clone()),
-    ];
+    let target = |v: &Var<E, D>| v.tape.as_ref().map(|_| v.value.clone());
+    let (x_target, weight_target, bias_target) = (target(x), target(weight), target(bias));
     shared.borrow_mut().add_backward_op(move |grads| {
         let Some(mut dz) = read_upstream(grads, &output_tensor)? else {
             return Ok(());
         };
-        let y = activation.map(|_| host_copy(&output_tensor));
-        let mut db = vec![E::zero(); m];
+        let y = &mirror.values;
         crate::backend::simd::wide(|| {
             let zero = E::zero();
-            match (activation, &y) {
-                (Some(Activation::Relu), Some(y)) => {
+            match activation {
+                Some(Activation::Relu) => {
                     scale(&mut dz, y, |y| if y > zero { E::one() } else { zero })
                 }
-                (Some(Activation::Tanh), Some(y)) => scale(&mut dz, y, |y| E::one() - y * y),
-                (Some(Activation::Softplus), Some(y)) => scale(&mut dz, y, |y| -(-y).exp_m1()),
-                _ => {}
-            }
-            for row in dz.chunks_exact(m.max(1)) {
-                for (total, &g) in db.iter_mut().zip(row) {
-                    *total += g;
-                }
+                Some(Activation::Tanh) => scale(&mut dz, y, |y| E::one() - y * y),
+                Some(Activation::Softplus) => scale(&mut dz, y, |y| -(-y).exp_m1()),
+                None => {}
             }
         });
-        accumulate_gradients(grads, &targets, &[dz, db])
+        if let Some(tensor) = &bias_target {
+            if let Some(db) = D::host_buffer_mut(grads.get_or_alloc_mut(tensor)?) {
+                crate::backend::simd::wide(|| {
+                    for row in dz.chunks_exact(m.max(1)) {
+                        for (total, &g) in db.iter_mut().zip(row) {
+                            *total += g;
+                        }
+                    }
+                });
+            }
+        }
+        let threads = matrix_threads();
+        if let Some(tensor) = &weight_target {
+            if let Some(dw) = D::host_buffer_mut(grads.get_or_alloc_mut(tensor)?) {
+                // dL/dW += x^T dz
+                add_product(
+                    (x_host.values(), n, k, true),
+                    (&dz, n, m, false),
+                    dw,
+                    threads,
+                );
+            }
+        }
+        if let Some(tensor) = &x_target {
+            if let Some(dx) = D::host_buffer_mut(grads.get_or_alloc_mut(tensor)?) {
+                // dL/dx += dz W^T
+                add_product(
+                    (&dz, n, m, false),
+                    (weight_host.values(), k, m, true),
+                    dx,
+                    threads,
+                );
+            }
+        }
+        Ok(())
     });
     output.tape = Some(shared);
     Ok(output)
 }
 
-/// `W * M` entrywise for a weight `W` and a fixed mask `M` of the same shape (row-major), as
-/// one recorded operation: the backward step is `dL/dW = g * M`. dfdx's binary kernel walks
-/// both operands through strided indices and also computes a gradient for the constant mask;
-/// on the MADE layers of task T4 that was 6 % of a step.
-///
-/// # Errors
-/// [`Error::InvalidShape`] when the mask does not have one entry per weight; the error of a
-/// poisoned weight.
-pub(crate) fn apply_mask<E: Real, D: Backend<E>>(
-    weight: &Var<E, D>,
-    mask: &[f64],
-) -> Result<Var<E, D>> {
-    let (rows, columns) = weight.shape();
-    if mask.len() != rows * columns {
-        return Err(Error::invalid_shape(
-            "Linear",
-            format!(
-                "a mask of {} entries cannot mask a {rows}x{columns} weight",
-                mask.len()
-            ),
-        ));
+/// `out += A B` for row-major `(values, rows, columns, transposed)` operands, in a backward
+/// step, where the shapes were checked when the operation was recorded (a mismatch, which
+/// would be a bug, leaves `out` unchanged).
+fn add_product<E: Real>(
+    a: (&[E], usize, usize, bool),
+    b: (&[E], usize, usize, bool),
+    out: &mut [E],
+    threads: usize,
+) {
+    if let (Ok(a), Ok(b)) = (view(a), view(b)) {
+        let _ = host_matmul(a, b, out, true, threads);
     }
-    let mask: Vec<E> = mask.iter().map(|&m| crate::backend::real(m)).collect();
-    if !use_fused::<E, D>() {
-        return weight.mul(&Var::from_vec(&weight.device(), mask, rows, columns)?);
-    }
-    let tape = shared_tape("Linear", &[weight])?;
-    let mut values = host_copy(&weight.value);
-    crate::backend::simd::wide(|| {
-        for (w, &m) in values.iter_mut().zip(&mask) {
-            *w *= m;
-        }
-    });
-    let mut output = Var::from_vec(&weight.device(), values, rows, columns)?;
-    let Some(shared) = tape else {
-        return Ok(output);
-    };
-    let output_tensor = output.value.clone();
-    let target = [Some(weight.value.clone())];
-    shared.borrow_mut().add_backward_op(move |grads| {
-        let Some(mut g) = read_upstream(grads, &output_tensor)? else {
-            return Ok(());
-        };
-        crate::backend::simd::wide(|| {
-            for (gk, &m) in g.iter_mut().zip(&mask) {
-                *gk *= m;
-            }
-        });
-        accumulate_gradients(grads, &target, &[g])
-    });
-    output.tape = Some(shared);
-    Ok(output)
+}
+
+/// A row-major matrix, or its transpose.
+fn view<E>(
+    (values, rows, columns, transposed): (&[E], usize, usize, bool),
+) -> Result<HostMatrix<'_, E>> {
+    let matrix = HostMatrix::row_major(values, rows, columns)?;
+    Ok(if transposed {
+        matrix.transposed()
+    } else {
+        matrix
+    })
 }
 
 /// `y_ij <- act(y_ij + b_j)` over the rows of `y`. Generic over `act` so that each activation
@@ -177,25 +201,52 @@ fn scale<E: Real>(g: &mut [E], y: &[E], derivative: impl Fn(E) -> E) {
 mod tests {
     use super::*;
     use crate::backend::ops::fused::set_fused_kernels;
-    use crate::backend::{Cpu, Graph};
+    use crate::backend::{set_matrix_threads, Cpu, Graph};
 
-    /// Value and gradients (with respect to `z` and `b`) of `sum(weights * act(z + b))`.
-    fn evaluate(activation: Option<Activation>, fused: bool) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+    /// Value and gradients (with respect to `x`, `W` and `b`) of `sum(weights * act(x W + b))`
+    /// for `x` `(n, k)` and `W` `(k, m)`.
+    fn evaluate(
+        (n, k, m): (usize, usize, usize),
+        activation: Option<Activation>,
+        fused: bool,
+    ) -> [Vec<f64>; 4] {
         set_fused_kernels(fused);
         let device = Cpu::default();
         let graph = Graph::<f64, Cpu>::new(&device);
-        let z_values: Vec<f64> = (0..12).map(|k| (k as f64 * 0.77).sin() * 2.0).collect();
-        let z = graph.watch(&Var::from_vec(&device, z_values, 4, 3).unwrap());
-        let b = graph.watch(&Var::from_vec(&device, vec![0.3, -0.8, 0.05], 1, 3).unwrap());
-        let weights: Vec<f64> = (0..12).map(|k| 1.0 + 0.1 * k as f64).collect();
-        let weights = Var::from_vec(&device, weights, 4, 3).unwrap();
-        let y = bias_activation(&z, &b, activation).unwrap();
+        let numbers = |count: usize, seed: f64| -> Vec<f64> {
+            (0..count)
+                .map(|i| ((i as f64 + seed) * 0.77).sin())
+                .collect()
+        };
+        let watch = |values: Vec<f64>, rows, columns| {
+            graph.watch(&Var::from_vec(&device, values, rows, columns).unwrap())
+        };
+        let x = watch(numbers(n * k, 0.0), n, k);
+        let w = watch(numbers(k * m, 1.0), k, m);
+        let b = watch(numbers(m, 2.0), 1, m);
+        let weights = Var::from_vec(&device, numbers(n * m, 3.0), n, m).unwrap();
+        let y = dense(&x, &w, &b, activation).unwrap();
         let values = y.to_f64_vec();
         let mut grads = y.mul(&weights).unwrap().sum().backward().unwrap();
-        let dz = grads.of(&z).unwrap();
-        let db = grads.of(&b).unwrap();
         set_fused_kernels(true);
-        (values, dz, db)
+        [
+            values,
+            grads.of(&x).unwrap(),
+            grads.of(&w).unwrap(),
+            grads.of(&b).unwrap(),
+        ]
+    }
+
+    fn assert_close(fused: &[Vec<f64>; 4], composed: &[Vec<f64>; 4], what: &str) {
+        for (a, b) in fused.iter().zip(composed) {
+            assert_eq!(a.len(), b.len());
+            for (x, y) in a.iter().zip(b) {
+                assert!(
+                    (x - y).abs() < 1e-12 * (1.0 + y.abs()),
+                    "{what}: {x} vs {y}"
+                );
+            }
+        }
     }
 
     #[test]
@@ -206,66 +257,63 @@ mod tests {
             Some(Activation::Tanh),
             Some(Activation::Softplus),
         ] {
-            let fused = evaluate(activation, true);
-            let composed = evaluate(activation, false);
-            for (a, b) in [
-                (&fused.0, &composed.0),
-                (&fused.1, &composed.1),
-                (&fused.2, &composed.2),
-            ] {
-                assert_eq!(a.len(), b.len());
-                for (x, y) in a.iter().zip(b) {
-                    assert!((x - y).abs() < 1e-12, "{activation:?}: {x} vs {y}");
-                }
-            }
+            let shape = (4, 5, 3);
+            let fused = evaluate(shape, activation, true);
+            let composed = evaluate(shape, activation, false);
+            assert_close(&fused, &composed, &format!("{activation:?}"));
         }
+    }
+
+    #[test]
+    fn split_products_give_the_same_values_and_gradients() {
+        // 2 * 96 * 64 * 128 = 1.6 MFLOP per product: split in three on three threads.
+        let shape = (96, 64, 128);
+        set_matrix_threads(3).unwrap();
+        let split = evaluate(shape, Some(Activation::Relu), true);
+        set_matrix_threads(1).unwrap();
+        let composed = evaluate(shape, Some(Activation::Relu), false);
+        assert_close(&split, &composed, "split");
     }
 
     #[test]
     fn relu_blocks_the_gradient_of_clipped_entries() {
-        let (values, dz, _) = evaluate(Some(Activation::Relu), true);
-        for (y, g) in values.iter().zip(&dz) {
-            assert_eq!(*y == 0.0, *g == 0.0);
+        let shape = (16, 2, 3);
+        let [values, _, _, db] = evaluate(shape, Some(Activation::Relu), true);
+        let [_, _, _, db_identity] = evaluate(shape, None, true);
+        assert!(values.contains(&0.0));
+        assert_ne!(db, db_identity);
+        let weights: Vec<f64> = (0..48).map(|i| ((i as f64 + 3.0) * 0.77).sin()).collect();
+        for j in 0..3 {
+            let expected: f64 = (0..16)
+                .filter(|i| values[i * 3 + j] > 0.0)
+                .map(|i| weights[i * 3 + j])
+                .sum();
+            assert!((db[j] - expected).abs() < 1e-12);
         }
     }
 
     #[test]
-    fn the_mask_zeroes_weights_and_their_gradients_on_both_paths() {
+    fn operands_of_the_wrong_shape_are_errors_naming_the_layer() {
         let device = Cpu::default();
-        let mask = [1.0, 0.0, 1.0, 1.0, 0.0, 1.0];
-        let mut results = Vec::new();
-        for fused in [true, false] {
-            set_fused_kernels(fused);
-            let graph = Graph::<f64, Cpu>::new(&device);
-            let w = graph.watch(
-                &Var::from_vec(&device, vec![0.5, -1.0, 2.0, 3.0, 4.0, -0.25], 2, 3).unwrap(),
-            );
-            let scales = Var::from_vec(&device, vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0], 2, 3).unwrap();
-            let masked = apply_mask(&w, &mask).unwrap();
-            let values = masked.to_f64_vec();
-            let mut grads = masked.mul(&scales).unwrap().sum().backward().unwrap();
-            results.push((values, grads.of(&w).unwrap()));
-            set_fused_kernels(true);
-        }
-        assert_eq!(results[0], results[1]);
-        assert_eq!(results[0].0, vec![0.5, 0.0, 2.0, 3.0, 0.0, -0.25]);
-        assert_eq!(results[0].1, vec![1.0, 0.0, 3.0, 4.0, 0.0, 6.0]);
-        let w = Var::<f64, Cpu>::zeros(&device, 2, 2);
-        let error = apply_mask(&w, &mask).unwrap_err().to_string();
+        let x = Var::<f64, Cpu>::zeros(&device, 2, 3);
+        let w = Var::<f64, Cpu>::zeros(&device, 3, 4);
+        let error = dense(&x, &w, &Var::zeros(&device, 1, 3), None)
+            .unwrap_err()
+            .to_string();
         assert!(
-            error.contains("Linear") && error.contains("6 entries"),
+            error.contains("Linear") && error.contains("(1, 4)"),
             "{error}"
         );
-    }
-
-    #[test]
-    fn a_bias_of_the_wrong_width_is_an_error() {
-        let device = Cpu::default();
-        let z = Var::<f64, Cpu>::zeros(&device, 2, 3);
-        let b = Var::<f64, Cpu>::zeros(&device, 1, 2);
-        let error = bias_activation(&z, &b, None).unwrap_err().to_string();
+        let error = dense(
+            &x,
+            &Var::zeros(&device, 2, 4),
+            &Var::zeros(&device, 1, 4),
+            None,
+        )
+        .unwrap_err()
+        .to_string();
         assert!(
-            error.contains("Linear") && error.contains("(1, 3)"),
+            error.contains("Linear") && error.contains("3 columns"),
             "{error}"
         );
     }

@@ -1,6 +1,7 @@
 //! A fully connected layer of runtime size, optionally masked.
 
-use super::dense_kernel::{apply_mask, bias_activation};
+use super::dense_kernel::dense;
+use super::mask_kernel::apply_mask;
 use super::mlp::Activation;
 use crate::backend::{Backend, Graph, Real, Rng, Var};
 use crate::error::Result;
@@ -367,13 +368,14 @@ impl<E: Real, D: Backend<E>> BoundLinear<E, D> {
         self.forward_activated(x, None)
     }
 
-    /// `act(x W + b)` (`None`: the identity), with the bias and the activation as one fused
-    /// operation on host-buffer devices (see `dense_kernel.rs`).
+    /// `act(x W + b)` (`None`: the identity), as one fused operation with its matrix products
+    /// split over [`crate::backend::matrix_threads`] on host-buffer devices (see
+    /// `dense_kernel.rs`).
     pub(crate) fn forward_activated(
         &self,
         x: &Var<E, D>,
         activation: Option<Activation>,
     ) -> Result<Var<E, D>> {
-        bias_activation(&x.matmul(&self.weight)?, &self.bias, activation)
+        dense(x, &self.weight, &self.bias, activation)
     }
 }

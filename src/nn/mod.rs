@@ -8,6 +8,7 @@ mod dense_kernel;
 mod linear;
 mod made;
 mod made_order;
+mod mask_kernel;
 pub mod mlp;
 
 pub use linear::{BoundLinear, Linear, LinearInit};

@@ -11,18 +11,30 @@
 
 use super::clipping::GradientClipping;
 use super::store::ParamStore;
-use crate::backend::{real, Backend, Gradients, Real};
+use crate::backend::{real, Backend, Gradients, HostMirror, Real};
 use crate::error::{Error, Result};
 use std::collections::HashMap;
+use std::sync::Arc;
 
-/// One parameter's host state: moments, values and the store version they match.
-#[derive(Debug, Clone)]
+/// One parameter's host state: moments, values and the store version they match. The values
+/// are shared with the store as the parameter's host mirror (updated in place when the step's
+/// graph has let go of them).
+#[derive(Clone)]
 pub(crate) struct HostMoments<E> {
     pub(crate) m: Vec<E>,
     pub(crate) v: Vec<E>,
     pub(crate) shape: (usize, usize),
-    values: Vec<E>,
+    values: Arc<HostMirror<E>>,
     version: u64,
+}
+
+impl<E> std::fmt::Debug for HostMoments<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HostMoments")
+            .field("shape", &self.shape)
+            .field("version", &self.version)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<E: Real> HostMoments<E> {
@@ -33,7 +45,7 @@ impl<E: Real> HostMoments<E> {
             m,
             v,
             shape,
-            values: Vec::new(),
+            values: HostMirror::new(Vec::new(), 0, 0),
             version: 0,
         }
     }
@@ -100,15 +112,16 @@ pub(crate) fn host_adam_step<E: Real, D: Backend<E>>(
             // New, or replaced by a parameter of another shape: start the moments afresh.
             *state = HostMoments::new(vec![E::zero(); length], vec![E::zero(); length], shape);
         }
-        if state.version != previous || state.values.len() != length {
-            state.values = crate::backend::host_copy(parameter);
+        if state.version != previous || state.values.values.len() != length {
+            state.values = HostMirror::new(crate::backend::host_copy(parameter), shape.0, shape.1);
         }
         let g = &mut gradients[i];
         if decay != E::zero() {
-            for (gk, &p) in g.iter_mut().zip(&state.values) {
+            for (gk, &p) in g.iter_mut().zip(&state.values.values) {
                 *gk += p * decay;
             }
         }
+        let values = HostMirror::values_mut(&mut state.values);
         // Zipped iterators (no indexing): the loop has no bounds checks and vectorises (eight
         // lanes where the processor has AVX2).
         crate::backend::simd::wide(|| {
@@ -116,7 +129,7 @@ pub(crate) fn host_adam_step<E: Real, D: Backend<E>>(
                 .m
                 .iter_mut()
                 .zip(state.v.iter_mut())
-                .zip(state.values.iter_mut())
+                .zip(values.iter_mut())
                 .zip(g.iter())
             {
                 *m = *m * b1 + gk * one_minus_b1;
@@ -126,9 +139,9 @@ pub(crate) fn host_adam_step<E: Real, D: Backend<E>>(
                 *p -= learning_rate * (m_hat / (v_hat.sqrt() + epsilon));
             }
         });
-        parameter.copy_from(&state.values);
+        parameter.copy_from(values);
         state.version = next;
-        Ok(())
+        Ok(Some(state.values.clone()))
     })?;
     Ok(true)
 }

@@ -14,6 +14,9 @@ struct Entry<E: Real, D: Backend<E>> {
     /// A fresh number after every change of the values (process-wide unique), so that a host
     /// copy kept elsewhere (the host Adam's) knows whether it is still current.
     version: u64,
+    /// The values in host memory, when the host optimizer left them there at the current
+    /// version (cleared by every other change), so that host kernels read them without a copy.
+    host: Option<std::sync::Arc<crate::backend::HostMirror<E>>>,
 }
 
 impl<E: Real, D: Backend<E>> Clone for Entry<E, D> {
@@ -23,6 +26,7 @@ impl<E: Real, D: Backend<E>> Clone for Entry<E, D> {
             tensor: self.tensor.clone(),
             uid: self.uid,
             version: self.version,
+            host: self.host.clone(),
         }
     }
 }
@@ -329,6 +333,7 @@ impl<E: Real, D: Backend<E>> ParamStore<E, D> {
                 // In place: the tensor keeps its identity.
                 self.entries[i].tensor.copy_from(&data);
                 self.entries[i].version = crate::backend::var_uid();
+                self.entries[i].host = None;
             }
             None => {
                 self.refuse_if_frozen(name)?;
@@ -339,6 +344,7 @@ impl<E: Real, D: Backend<E>> ParamStore<E, D> {
                     tensor,
                     uid: crate::backend::var_uid(),
                     version: crate::backend::var_uid(),
+                    host: None,
                 });
             }
         }
@@ -426,7 +432,9 @@ impl<E: Real, D: Backend<E>> ParamStore<E, D> {
     /// ```
     pub fn var(&self, graph: &Graph<E, D>, name: &str) -> Result<Var<E, D>> {
         let e = self.entry(name)?;
-        Ok(graph.leaf(&e.tensor, e.uid))
+        let mut leaf = graph.leaf(&e.tensor, e.uid);
+        leaf.host = e.host.clone();
+        Ok(leaf)
     }
 
     /// Parameter `name` recorded on `graph` when there is one, else its value as a constant.
@@ -531,20 +539,29 @@ impl<E: Real, D: Backend<E>> ParamStore<E, D> {
         for (i, e) in self.entries.iter_mut().enumerate() {
             update(i, &e.name, &mut e.tensor)?;
             e.version = crate::backend::var_uid();
+            e.host = None;
         }
         Ok(())
     }
 
     /// [`ParamStore::for_each_mut`] that also tells `update` the parameter's version before
     /// the update and the one it will have after it (see `Entry::version`), so that a host
-    /// copy of the values can be trusted when nothing else changed them in between.
+    /// copy of the values can be trusted when nothing else changed them in between. `update`
+    /// may return that copy as the parameter's host mirror (see `Entry::host`).
     pub(crate) fn for_each_versioned_mut(
         &mut self,
-        mut update: impl FnMut(usize, &str, &mut Matrix<E, D>, u64, u64) -> Result<()>,
+        mut update: impl FnMut(
+            usize,
+            &str,
+            &mut Matrix<E, D>,
+            u64,
+            u64,
+        ) -> Result<Option<std::sync::Arc<crate::backend::HostMirror<E>>>>,
     ) -> Result<()> {
         for (i, e) in self.entries.iter_mut().enumerate() {
             let next = crate::backend::var_uid();
-            update(i, &e.name, &mut e.tensor, e.version, next)?;
+            e.host = None;
+            e.host = update(i, &e.name, &mut e.tensor, e.version, next)?;
             e.version = next;
         }
         Ok(())
