@@ -712,6 +712,30 @@ mod tests {
     }
 
     #[test]
+    fn host_mirrors_follow_the_values_and_go_with_any_other_change() {
+        use crate::params::{Adam, Optimizer};
+        let mut s = store();
+        s.insert("w", 1, 3, &[1.0, -2.0, 0.5]).unwrap();
+        let mirror = |s: &ParamStore<f64, Cpu>| {
+            let graph = Graph::new(s.device());
+            s.var(&graph, "w").unwrap().host.map(|m| m.values.clone())
+        };
+        assert_eq!(mirror(&s), None);
+        let mut adam = Adam::new(0.1).unwrap();
+        for step in 0..3 {
+            let graph = Graph::new(s.device());
+            let w = s.var(&graph, "w").unwrap();
+            let mut grads = w.square().sum().backward().unwrap();
+            drop(w);
+            adam.step(&mut s, &mut grads).unwrap();
+            // The mirror the next step's layers read is the tensor, entry for entry.
+            assert_eq!(mirror(&s), Some(s.values("w").unwrap()), "step {step}");
+        }
+        s.insert("w", 1, 3, &[4.0, 5.0, 6.0]).unwrap();
+        assert_eq!(mirror(&s), None);
+    }
+
+    #[test]
     fn unknown_names_list_the_known_ones() {
         let mut s = store();
         s.insert("alpha", 1, 1, &[1.0]).unwrap();
