@@ -8,18 +8,19 @@
 //! this project's 2-core VM, a (100 x 256) x (256 x 256) product with 100 us of other work
 //! between calls: 180 us on one thread, 180-200 us through rayon, 110-140 us here).
 //!
-//! So a helper here spins on its slot for [`SPIN`] after each task before it parks, and the
-//! caller never waits for a helper to wake: it posts the shares, runs the first one itself and
-//! then takes back every share no helper has started yet (the design of work-stealing pools
-//! such as Eigen's, which XLA uses, reduced to one task per helper). At worst a product costs
-//! what it costs on one thread plus a few atomic operations.
+//! So a helper here spins on its slot for [`SPIN`] after each task before it parks (yielding
+//! now and then to any thread that shares its core), and the caller never waits for a helper
+//! to wake: the shares are handed out by a counter, the caller starts on them at once, and
+//! any helper that has not started by the time they are all claimed is taken back (the
+//! design of work-stealing pools such as Eigen's, which XLA uses, reduced to one split at a
+//! time). At worst a product costs what it costs on one thread plus a few atomic operations.
 //!
 //! Helpers are started on first use, as many as the largest split asked for minus one, and
 //! live as long as the process. When another thread is using them (tests run in parallel), a
 //! caller runs all its shares itself.
 
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, TryLockError};
 use std::thread::Thread;
 use std::time::{Duration, Instant};
@@ -33,12 +34,11 @@ const TAKEN: u8 = 2;
 const DONE: u8 = 3;
 const PANICKED: u8 = 4;
 
-/// A share handed to a helper: `run(data, share)`, where `data` points at the caller's task.
+/// Work handed to a helper: `run(data)`, where `data` points at the caller's split.
 #[derive(Clone, Copy)]
 struct Share {
     data: *const (),
-    run: unsafe fn(*const (), usize),
-    share: usize,
+    run: unsafe fn(*const ()),
 }
 
 // SAFETY: a `Share` only carries a pointer to a `Sync` task (see `run_shares`) that outlives
@@ -61,11 +61,13 @@ struct Helper {
 /// runs its shares alone.
 static HELPERS: Mutex<Vec<Helper>> = Mutex::new(Vec::new());
 
-/// Calls `task(share)` for every `share` in `0..shares`: share 0 on the calling thread, the
-/// others on helper threads when they are free to take them, on the calling thread otherwise.
+/// Calls `task(share)` for every `share` in `0..shares`, on the calling thread and on up to
+/// `threads - 1` helper threads, each taking the next unclaimed share until none is left (so
+/// a helper that starts late, or loses its core for a while, holds up at most one share).
 /// Returns when all are done. A panic in any share is resumed on the calling thread.
-pub(crate) fn run_shares<F: Fn(usize) + Sync>(shares: usize, task: F) {
-    if shares <= 1 {
+pub(crate) fn run_shares<F: Fn(usize) + Sync>(shares: usize, threads: usize, task: F) {
+    let wanted = threads.min(shares).saturating_sub(1);
+    if wanted == 0 {
         (0..shares).for_each(&task);
         return;
     }
@@ -77,30 +79,29 @@ pub(crate) fn run_shares<F: Fn(usize) + Sync>(shares: usize, task: F) {
             return;
         }
     };
-    while helpers.len() < shares - 1 {
+    while helpers.len() < wanted {
         match Helper::start() {
             Some(helper) => helpers.push(helper),
             None => break,
         }
     }
-    let posted = (shares - 1).min(helpers.len());
-    let data = &task as *const F as *const ();
-    for (index, helper) in helpers.iter().take(posted).enumerate() {
+    let posted = wanted.min(helpers.len());
+    let work = Work {
+        task,
+        next: AtomicUsize::new(0),
+        shares,
+    };
+    let data = &work as *const Work<F> as *const ();
+    for helper in helpers.iter().take(posted) {
         helper.post(Share {
             data,
-            run: run_task::<F>,
-            share: index + 1,
+            run: drain_work::<F>,
         });
     }
-    // Every posted share is waited for (or taken back) before this frame ends, also when a
+    // Every posted helper is waited for (or taken back) before this frame ends, also when a
     // share on this thread panics: the helpers hold pointers into it.
-    let own = catch_unwind(AssertUnwindSafe(|| {
-        task(0);
-        for share in posted + 1..shares {
-            task(share);
-        }
-    }));
-    let helper_panicked = collect(&helpers[..posted], &task);
+    let own = catch_unwind(AssertUnwindSafe(|| work.drain()));
+    let helper_panicked = collect(&helpers[..posted]);
     if let Err(payload) = own {
         resume_unwind(payload);
     }
@@ -109,31 +110,48 @@ pub(crate) fn run_shares<F: Fn(usize) + Sync>(shares: usize, task: F) {
     }
 }
 
-/// Runs share `share` of the task behind `data`.
-///
-/// # Safety
-/// `data` must point at a live `F`.
-unsafe fn run_task<F: Fn(usize) + Sync>(data: *const (), share: usize) {
-    // SAFETY: guaranteed by the caller (`run_shares` keeps the task alive until every share is
-    // done or taken back).
-    let task = unsafe { &*(data as *const F) };
-    task(share);
+/// The shares of one split and the counter that hands them out.
+struct Work<F> {
+    task: F,
+    next: AtomicUsize,
+    shares: usize,
 }
 
-/// The end of a split: takes back the shares no helper has started (and runs them here) and
-/// waits for the others; returns whether one panicked.
-fn collect<F: Fn(usize)>(helpers: &[Helper], task: &F) -> bool {
+impl<F: Fn(usize)> Work<F> {
+    /// Runs unclaimed shares until none is left.
+    fn drain(&self) {
+        loop {
+            let share = self.next.fetch_add(1, Ordering::Relaxed);
+            if share >= self.shares {
+                return;
+            }
+            (self.task)(share);
+        }
+    }
+}
+
+/// Runs shares of the split behind `data` until none is left.
+///
+/// # Safety
+/// `data` must point at a live `Work<F>`.
+unsafe fn drain_work<F: Fn(usize) + Sync>(data: *const ()) {
+    // SAFETY: guaranteed by the caller (`run_shares` keeps the work alive until every posted
+    // helper is done or taken back).
+    let work = unsafe { &*(data as *const Work<F>) };
+    work.drain();
+}
+
+/// The end of a split: takes back the posts no helper has started (their shares were claimed
+/// by the others) and waits for the rest; returns whether one panicked.
+fn collect(helpers: &[Helper]) -> bool {
     let mut panicked = false;
-    for (index, helper) in helpers.iter().enumerate() {
+    for helper in helpers {
         let slot = &helper.slot;
         if slot
             .state
             .compare_exchange(POSTED, IDLE, Ordering::Acquire, Ordering::Relaxed)
             .is_ok()
         {
-            if catch_unwind(AssertUnwindSafe(|| task(index + 1))).is_err() {
-                panicked = true;
-            }
             continue;
         }
         let mut state = slot.state.load(Ordering::Acquire);
@@ -194,7 +212,7 @@ fn serve(slot: &Slot) {
                 let outcome = share.map(|s| {
                     catch_unwind(AssertUnwindSafe(|| {
                         // SAFETY: the poster keeps the task alive until this share reports.
-                        unsafe { (s.run)(s.data, s.share) }
+                        unsafe { (s.run)(s.data) }
                     }))
                 });
                 let state = match outcome {
@@ -206,7 +224,13 @@ fn serve(slot: &Slot) {
             }
             std::hint::spin_loop();
             spins = spins.wrapping_add(1);
-            if spins.is_multiple_of(256) && idle_since.elapsed() > SPIN {
+            if !spins.is_multiple_of(256) {
+                continue;
+            }
+            // Let a thread that shares this core run (a spinning helper must not slow the
+            // thread that posts to it); returns at once when nothing else is runnable.
+            std::thread::yield_now();
+            if idle_since.elapsed() > SPIN {
                 // A post between the check above and here leaves an unpark token: no wake-up
                 // is lost.
                 if slot.state.load(Ordering::Acquire) != POSTED {
@@ -221,14 +245,13 @@ fn serve(slot: &Slot) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::AtomicUsize;
 
     #[test]
     fn every_share_runs_exactly_once() {
         for shares in 0..6 {
             let counts: Vec<AtomicUsize> = (0..shares).map(|_| AtomicUsize::new(0)).collect();
             for _ in 0..200 {
-                run_shares(shares, |s| {
+                run_shares(shares, 3, |s| {
                     counts[s].fetch_add(1, Ordering::Relaxed);
                 });
             }
@@ -240,7 +263,7 @@ mod tests {
     fn shares_run_after_the_helpers_parked() {
         let total = AtomicUsize::new(0);
         for _ in 0..3 {
-            run_shares(2, |s| {
+            run_shares(2, 2, |s| {
                 total.fetch_add(s + 1, Ordering::Relaxed);
             });
             std::thread::sleep(SPIN * 3);
@@ -255,7 +278,7 @@ mod tests {
             for _ in 0..4 {
                 scope.spawn(|| {
                     for _ in 0..100 {
-                        run_shares(3, |s| {
+                        run_shares(3, 3, |s| {
                             total.fetch_add(s, Ordering::Relaxed);
                         });
                     }
@@ -269,7 +292,7 @@ mod tests {
     fn a_panicking_share_panics_the_caller_and_the_helpers_stay_usable() {
         for bad in [0, 1] {
             let result = catch_unwind(|| {
-                run_shares(2, |s| {
+                run_shares(2, 2, |s| {
                     if s == bad {
                         panic!("share {s}");
                     }
@@ -278,7 +301,7 @@ mod tests {
             assert!(result.is_err());
         }
         let total = AtomicUsize::new(0);
-        run_shares(2, |s| {
+        run_shares(2, 2, |s| {
             total.fetch_add(s + 1, Ordering::Relaxed);
         });
         assert_eq!(total.load(Ordering::Relaxed), 3);

@@ -17,6 +17,10 @@ use std::sync::Mutex;
 /// The least work (`2 m n k / shares`) worth a share of its own: about 8 us on one core.
 pub(crate) const FLOPS_PER_SHARE: usize = 1 << 19;
 
+/// Shares per thread: more than one, so that a helper that starts late (or loses its core)
+/// holds up only a small block while the others take the rest.
+pub(crate) const SHARES_PER_THREAD: usize = 2;
+
 /// A strided view of a matrix in host memory: entry `(i, j)` is
 /// `values[i * row_stride + j * column_stride]`.
 #[derive(Clone, Copy, Debug)]
@@ -105,10 +109,13 @@ pub(crate) fn host_matmul<E: Real>(
         return Ok(());
     }
     let flops = 2 * m * n * k;
-    let shares = threads.min(flops / FLOPS_PER_SHARE).min(m).max(1);
+    let shares = (threads * SHARES_PER_THREAD)
+        .min(flops / FLOPS_PER_SHARE)
+        .min(m)
+        .max(1);
     let rows_per_share = m.div_ceil(shares);
     let blocks: Vec<Mutex<&mut [E]>> = out.chunks_mut(rows_per_share * n).map(Mutex::new).collect();
-    run_shares(blocks.len(), |share| {
+    run_shares(blocks.len(), threads, |share| {
         let mut block = blocks[share]
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
