@@ -110,6 +110,9 @@ exactly (same settings and data, checked) and --force replaces an existing --sav
     demo            fit q(mu) = Normal(m, s) to the posterior of the bundled normal_mean
                     model by SVI and compare with the exact posterior
     distributions   list the available distributions
+
+Environment: FLOWPPL_THREADS=N splits the dense layers' matrix products over N threads
+(default: every core).
 ";
 // ANCHOR_END: usage
 
