@@ -322,3 +322,46 @@ fn normal_row_sums_match_the_summed_composed_density() {
         sums
     });
 }
+
+#[test]
+fn broadcast_arithmetic_is_one_fused_operation_with_the_composed_gradients() {
+    // (3, 2) against (1, 2), (3, 1) and (1, 1): every way one side can broadcast, on either
+    // side; the same value on both sides too.
+    let full = var(3, 2, &[0.3, -1.2, 2.5, 0.75, -0.7, 4.0]);
+    for other in [
+        var(1, 2, &[0.5, -0.25]),
+        var(3, 1, &[0.8, 1.5, -3.0]),
+        var(1, 1, &[1.75]),
+    ] {
+        let operands = [full.clone(), other.clone()];
+        let shape = other.shape();
+        assert_paths_agree(&format!("add {shape:?}"), &operands, &|v| {
+            v[0].add(&v[1]).unwrap()
+        });
+        assert_paths_agree(&format!("sub {shape:?}"), &operands, &|v| {
+            v[1].sub(&v[0]).unwrap()
+        });
+        assert_paths_agree(&format!("mul {shape:?}"), &operands, &|v| {
+            v[0].mul(&v[1]).unwrap().mul(&v[1]).unwrap()
+        });
+        assert_paths_agree(&format!("div {shape:?}"), &operands, &|v| {
+            v[0].div(&v[1])
+                .unwrap()
+                .add(&v[1].div(&v[0]).unwrap())
+                .unwrap()
+        });
+    }
+    // A broadcast of a value against itself (a row against its own column sum).
+    assert_paths_agree("x * rowsum(x)", &[full], &|v| {
+        v[0].mul(&v[0].sum_columns()).unwrap()
+    });
+}
+
+#[test]
+fn guide_loss_operations_agree_with_the_composed_forms() {
+    // -mean(w) of the ELBO and the mean of a block.
+    let w = var(4, 1, &[-1.5, 0.25, 3.0, -0.125]);
+    assert_paths_agree("mean", std::slice::from_ref(&w), &|v| v[0].mean().square());
+    let block = var(2, 3, &[0.5, 1.0, -2.0, 4.0, 0.0, 0.25]);
+    assert_paths_agree("mean of a block", &[block], &|v| v[0].mean().exp());
+}

@@ -93,13 +93,6 @@ impl<'a, E: Real, D: Backend<E>> From<&'a crate::dist::Param<E, D>> for Operand<
 
 /// An operand on the host (its mirror or a copy, see [`host_values`]) with the strides that
 /// broadcast it to the output.
-struct HostOperand<'a, E: Clone> {
-    values: std::borrow::Cow<'a, [E]>,
-    row_stride: usize,
-    column_stride: usize,
-}
-
-/// Where entry `(i, j)` of the output reads an operand of shape `(rows, columns)`.
 #[inline(always)]
 fn broadcast_index(i: usize, j: usize, (rows, columns): (usize, usize)) -> usize {
     let r = if rows == 1 { 0 } else { i };
@@ -107,32 +100,29 @@ fn broadcast_index(i: usize, j: usize, (rows, columns): (usize, usize)) -> usize
     r * columns + c
 }
 
-/// The graph shared by the recorded operands, if any.
-fn common_tape<E: Real, D: Backend<E>>(
+/// The tape the operands share (`None` when none is recorded), after checking each for poison.
+/// Written out rather than through [`shared_tape`] so that no list of the operands is built:
+/// a fused kernel on a few entries costs little more than its bookkeeping.
+fn common_tape<E: Real, D: Backend<E>, const N: usize>(
     operation: &'static str,
-    operands: &[Operand<'_, E, D>],
+    operands: &[Operand<'_, E, D>; N],
 ) -> Result<Option<SharedTape<E, D>>> {
-    let values: Vec<&Var<E, D>> = operands
-        .iter()
-        .filter_map(|operand| match operand {
-            Operand::Value(v) => Some(*v),
-            Operand::Number(_) => None,
-        })
-        .collect();
-    shared_tape(operation, &values)
+    let mut tape: Option<SharedTape<E, D>> = None;
+    for operand in operands {
+        if let Operand::Value(v) = operand {
+            if let Some(found) = shared_tape(operation, &[*v])? {
+                match &tape {
+                    Some(existing) if !std::rc::Rc::ptr_eq(existing, &found) => {
+                        return Err(crate::error::Error::GraphMismatch { operation })
+                    }
+                    _ => tape = Some(found),
+                }
+            }
+        }
+    }
+    Ok(tape)
 }
 
-/// Records `kernel` applied entrywise to the broadcast `operands` as one operation.
-///
-/// `kernel` receives the operands' entries and returns the output entry and its partial
-/// derivative with respect to each operand. The gradient of operand `m` is `sum over the
-/// entries it was broadcast to of partial_m * upstream`. Call only when [`use_fused`] is true
-/// for `D`.
-///
-/// # Errors
-/// [`Error::ShapeMismatch`] naming `operation` when the operands do not broadcast;
-/// [`Error::GraphMismatch`] when they are recorded on different graphs; the error of a
-/// poisoned operand.
 pub(crate) fn fused_elementwise<E: Real, D: Backend<E>, const N: usize>(
     operation: &'static str,
     operands: [Operand<'_, E, D>; N],
@@ -141,13 +131,6 @@ pub(crate) fn fused_elementwise<E: Real, D: Backend<E>, const N: usize>(
     fused(operation, operands, kernel, false)
 }
 
-/// [`fused_elementwise`] summed over each row of the broadcast shape, `(rows, 1)`, in the same
-/// operation: a site's log-density without the `(rows, columns)` intermediate and the separate
-/// sum (and their backward passes). The gradient of operand `m` is `sum over the entries it
-/// was broadcast to of partial_m * upstream[row]`.
-///
-/// # Errors
-/// As [`fused_elementwise`].
 pub(crate) fn fused_row_sums<E: Real, D: Backend<E>, const N: usize>(
     operation: &'static str,
     operands: [Operand<'_, E, D>; N],
@@ -156,7 +139,6 @@ pub(crate) fn fused_row_sums<E: Real, D: Backend<E>, const N: usize>(
     fused(operation, operands, kernel, true)
 }
 
-/// The body of [`fused_elementwise`] (`row_sums` false) and [`fused_row_sums`] (true).
 fn fused<E: Real, D: Backend<E>, const N: usize>(
     operation: &'static str,
     operands: [Operand<'_, E, D>; N],
@@ -178,103 +160,100 @@ fn fused<E: Real, D: Backend<E>, const N: usize>(
     };
     let (rows, columns) = shape;
     // Each operand as host entries with the strides that broadcast it: entry (i, j) reads
-    // `values[i * row_stride + j * column_stride]`. Host mirrors are borrowed, not copied.
-    let hosts: Vec<HostOperand<E>> = operands
-        .iter()
-        .map(|operand| match operand {
-            Operand::Value(v) => {
-                let (r, c) = v.shape();
-                HostOperand {
-                    values: host_values(v),
-                    row_stride: if r == 1 { 0 } else { c },
-                    column_stride: usize::from(c != 1),
-                }
-            }
-            Operand::Number(x) => HostOperand {
-                values: std::borrow::Cow::Owned(vec![real::<E>(*x)]),
-                row_stride: 0,
-                column_stride: 0,
-            },
-        })
-        .collect();
-    let slices: Vec<&[E]> = hosts.iter().map(|h| &h.values[..]).collect();
+    // `values[i * row_stride + j * column_stride]`. Host mirrors are borrowed, not copied, and
+    // numbers are read from `numbers`, so no operand allocates unless it must be copied.
+    let numbers: [E; N] = std::array::from_fn(|m| match operands[m] {
+        Operand::Number(x) => real::<E>(x),
+        Operand::Value(_) => E::zero(),
+    });
+    let borrowed: [Option<std::borrow::Cow<'_, [E]>>; N] =
+        std::array::from_fn(|m| match operands[m] {
+            Operand::Value(v) => Some(host_values(v)),
+            Operand::Number(_) => None,
+        });
+    let slices: [&[E]; N] = std::array::from_fn(|m| match &borrowed[m] {
+        Some(values) => &values[..],
+        None => std::slice::from_ref(&numbers[m]),
+    });
+    let strides: [(usize, usize); N] = std::array::from_fn(|m| match operands[m] {
+        Operand::Value(v) => {
+            let (r, c) = v.shape();
+            (if r == 1 { 0 } else { c }, usize::from(c != 1))
+        }
+        Operand::Number(_) => (0, 0),
+    });
     // Partials are kept only for operands on a graph.
     let wanted: [bool; N] =
         std::array::from_fn(|m| matches!(operands[m], Operand::Value(v) if v.tape.is_some()));
     let count = rows * columns;
-    let mut output = vec![E::zero(); count];
-    let mut partials: Vec<Vec<E>> = wanted
-        .iter()
-        .map(|&w| {
-            if w {
-                vec![E::zero(); count]
-            } else {
-                Vec::new()
-            }
-        })
-        .collect();
-    let mut store = |k: usize, (value, derivatives): (E, [E; N])| {
-        output[k] = value;
-        for m in 0..N {
-            if wanted[m] {
-                partials[m][k] = derivatives[m];
-            }
+    let output_columns = if row_sums { 1 } else { columns };
+    // Row sums are added in column order from zero, entry by entry.
+    let mut output = vec![E::zero(); rows * output_columns];
+    let mut partials: [Vec<E>; N] = std::array::from_fn(|m| {
+        if wanted[m] {
+            vec![E::zero(); count]
+        } else {
+            Vec::new()
         }
-    };
+    });
     let full: [bool; N] = std::array::from_fn(|m| slices[m].len() == count);
     crate::backend::simd::wide(|| {
-        if (0..N).all(|m| full[m] || slices[m].len() == 1) {
+        if !row_sums && (0..N).all(|m| full[m] || slices[m].len() == 1) {
             // No broadcasting beyond single numbers: entry k of every full operand is entry k.
             for k in 0..count {
                 let arguments: [E; N] =
                     std::array::from_fn(|m| if full[m] { slices[m][k] } else { slices[m][0] });
-                store(k, kernel(arguments));
+                let (value, derivatives) = kernel(arguments);
+                output[k] = value;
+                for m in 0..N {
+                    if wanted[m] {
+                        partials[m][k] = derivatives[m];
+                    }
+                }
             }
         } else {
             for i in 0..rows {
                 for j in 0..columns {
-                    let arguments: [E; N] = std::array::from_fn(|m| {
-                        slices[m][i * hosts[m].row_stride + j * hosts[m].column_stride]
-                    });
-                    store(i * columns + j, kernel(arguments));
+                    let arguments: [E; N] =
+                        std::array::from_fn(|m| slices[m][i * strides[m].0 + j * strides[m].1]);
+                    let (value, derivatives) = kernel(arguments);
+                    let k = i * columns + j;
+                    if row_sums {
+                        output[i] += value;
+                    } else {
+                        output[k] = value;
+                    }
+                    for m in 0..N {
+                        if wanted[m] {
+                            partials[m][k] = derivatives[m];
+                        }
+                    }
                 }
             }
         }
     });
+    drop(borrowed);
     // The output's host mirror saves the next host read (a validation, another fused kernel)
     // a walk over the device buffer.
-    let output_columns = if row_sums { 1 } else { columns };
-    let output = if row_sums {
-        (0..rows)
-            .map(|i| {
-                output[i * columns..(i + 1) * columns]
-                    .iter()
-                    .fold(E::zero(), |acc, &v| acc + v)
-            })
-            .collect()
-    } else {
-        output
-    };
     let mirror = HostMirror::new(output.clone(), rows, output_columns);
     let value = Var::from_vec(&device, output, rows, output_columns)?;
     // The upstream entry that multiplies output entry k's partials.
     let upstream_index = move |k: usize| if row_sums { k / columns.max(1) } else { k };
     if let Some(shared) = &tape {
         let output_tensor = value.value.clone();
-        let targets: Vec<_> = operands
-            .iter()
-            .zip(partials)
-            .zip(&wanted)
-            .filter_map(|((operand, partial), &w)| match operand {
-                Operand::Value(v) if w => Some((v.value.clone(), v.shape(), partial)),
+        let mut partials = partials.into_iter();
+        let targets: [Option<_>; N] = std::array::from_fn(|m| {
+            let partial = partials.next().unwrap_or_default();
+            match operands[m] {
+                Operand::Value(v) if wanted[m] => Some((v.value.clone(), v.shape(), partial)),
                 _ => None,
-            })
-            .collect();
+            }
+        });
         shared.borrow_mut().add_backward_op(move |grads| {
             let Some(upstream) = read_upstream(grads, &output_tensor)? else {
                 return Ok(());
             };
-            for (tensor, operand_shape, partial) in &targets {
+            for (tensor, operand_shape, partial) in targets.iter().flatten() {
                 let Some(gradient) = D::host_buffer_mut(grads.get_or_alloc_mut(tensor)?) else {
                     continue;
                 };

@@ -5,6 +5,7 @@
 
 use super::{TapedMatrix, Var};
 use crate::backend::device::Backend;
+use crate::backend::ops::fused::{fused_elementwise, use_fused};
 use crate::backend::real::{real, Real};
 use crate::error::{Error, Result};
 use dfdx::prelude::{Axes2, Axis, BroadcastTo, ReshapeTo};
@@ -56,6 +57,30 @@ pub(crate) fn broadcast_taped<E: Real, D: Backend<E>>(
     }
 }
 
+/// The host kernel of an operation that has none (dfdx's composed form is always used).
+type NoKernel<E> = fn(E, E) -> (E, [E; 2]);
+
+/// `a + b`: partials `(1, 1)`.
+fn add_kernel<E: Real>(a: E, b: E) -> (E, [E; 2]) {
+    (a + b, [E::one(), E::one()])
+}
+
+/// `a - b`: partials `(1, -1)`.
+fn sub_kernel<E: Real>(a: E, b: E) -> (E, [E; 2]) {
+    (a - b, [E::one(), -E::one()])
+}
+
+/// `a b`: partials `(b, a)`.
+fn mul_kernel<E: Real>(a: E, b: E) -> (E, [E; 2]) {
+    (a * b, [b, a])
+}
+
+/// `a / b`: partials `(1 / b, -a / b^2)`.
+fn div_kernel<E: Real>(a: E, b: E) -> (E, [E; 2]) {
+    let quotient = a / b;
+    (quotient, [b.recip(), -quotient / b])
+}
+
 impl<E: Real, D: Backend<E>> Var<E, D> {
     /// Broadcasts to `(rows, columns)`.
     ///
@@ -88,14 +113,28 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
         Ok(self.record(|t| broadcast_taped(t, from, to)))
     }
 
+    /// `op(left, right)` with broadcasting. dfdx broadcasts by a recorded operation of its
+    /// own, so a broadcast product costs two operations (and two backward closures); on host
+    /// devices with fused kernels on, an operation that needs a broadcast and has a host
+    /// `kernel` (value and the two partial derivatives) is instead one fused operation, which
+    /// reads the broadcast operand in place and sums its gradient over the broadcast
+    /// dimension.
     fn binary(
         operation: &'static str,
         left: &Self,
         right: &Self,
+        kernel: Option<impl Fn(E, E) -> (E, [E; 2])>,
         op: impl FnOnce(TapedMatrix<E, D>, TapedMatrix<E, D>) -> TapedMatrix<E, D>,
     ) -> Result<Self> {
         let (ls, rs) = (left.shape(), right.shape());
         let target = broadcast_shape(operation, ls, rs)?;
+        if let Some(kernel) = kernel {
+            if (ls != target || rs != target) && use_fused::<E, D>() {
+                return fused_elementwise(operation, [left.into(), right.into()], |[a, b]| {
+                    kernel(a, b)
+                });
+            }
+        }
         let left = if ls == target {
             left.clone()
         } else {
@@ -130,7 +169,7 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
     /// # }
     /// ```
     pub fn add(&self, other: &Self) -> Result<Self> {
-        Self::binary("add", self, other, |l, r| l + r)
+        Self::binary("add", self, other, Some(add_kernel::<E>), |l, r| l + r)
     }
 
     /// `self - other` with broadcasting.
@@ -151,7 +190,7 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
     /// # }
     /// ```
     pub fn sub(&self, other: &Self) -> Result<Self> {
-        Self::binary("sub", self, other, |l, r| l - r)
+        Self::binary("sub", self, other, Some(sub_kernel::<E>), |l, r| l - r)
     }
 
     /// `self * other` elementwise with broadcasting.
@@ -176,7 +215,7 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
     /// # }
     /// ```
     pub fn mul(&self, other: &Self) -> Result<Self> {
-        Self::binary("mul", self, other, |l, r| l * r)
+        Self::binary("mul", self, other, Some(mul_kernel::<E>), |l, r| l * r)
     }
 
     /// `self / other` elementwise with broadcasting.
@@ -197,7 +236,7 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
     /// # }
     /// ```
     pub fn div(&self, other: &Self) -> Result<Self> {
-        Self::binary("div", self, other, |l, r| l / r)
+        Self::binary("div", self, other, Some(div_kernel::<E>), |l, r| l / r)
     }
 
     /// Elementwise maximum with broadcasting (the gradient goes to the larger operand).
@@ -222,7 +261,9 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
     /// # }
     /// ```
     pub fn maximum(&self, other: &Self) -> Result<Self> {
-        Self::binary("maximum", self, other, |l, r| l.maximum(r))
+        Self::binary("maximum", self, other, None::<NoKernel<E>>, |l, r| {
+            l.maximum(r)
+        })
     }
 
     /// Elementwise minimum with broadcasting (the gradient goes to the smaller operand).
@@ -246,7 +287,9 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
     /// # }
     /// ```
     pub fn minimum(&self, other: &Self) -> Result<Self> {
-        Self::binary("minimum", self, other, |l, r| l.minimum(r))
+        Self::binary("minimum", self, other, None::<NoKernel<E>>, |l, r| {
+            l.minimum(r)
+        })
     }
 
     /// `ln(e^self + e^other)` elementwise with broadcasting, computed as
