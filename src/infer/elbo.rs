@@ -114,9 +114,8 @@ pub fn elbo_terms<E: Real, D: Backend<E>>(
             ),
         });
     }
-    let log_weights = model_trace
-        .log_joint_with(ctx.data_cache())?
-        .sub(&draw.log_q)?;
+    // ln p(x, z) - ln q(z): the sites' terms and the subtraction as one operation.
+    let log_weights = model_trace.log_joint_minus(ctx.data_cache(), Some(&draw.log_q))?;
     Ok(ElboTerms {
         log_weights,
         model_trace,
@@ -170,7 +169,12 @@ pub struct TraceElbo;
 
 impl Objective for TraceElbo {
     fn loss<E: Real, D: Backend<E>>(&self, log_weights: &Var<E, D>) -> Result<Var<E, D>> {
-        Ok(-log_weights.mean())
+        // `-mean(w)` as one recorded operation on host devices.
+        let n = (log_weights.rows() * log_weights.columns()) as f64;
+        Ok(crate::backend::ops::scaled_sum::scaled_sum(
+            log_weights,
+            -1.0 / n,
+        ))
     }
 }
 

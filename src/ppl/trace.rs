@@ -309,6 +309,20 @@ impl<E: Real, D: Backend<E>> Trace<E, D> {
     /// # }
     /// ```
     pub fn log_joint_with(&self, cache: Option<&DataCache<E, D>>) -> Result<Var<E, D>> {
+        self.log_joint_minus(cache, None)
+    }
+
+    /// `log_joint_with(cache) - minus` (an ELBO's log weight, with `minus` the guide's
+    /// `ln q`): one recorded operation on host devices, the checked subtraction otherwise.
+    ///
+    /// # Errors
+    /// Those of [`Trace::log_joint_with`]; [`Error::ShapeMismatch`] when `minus` does not
+    /// broadcast against the log joint.
+    pub(crate) fn log_joint_minus(
+        &self,
+        cache: Option<&DataCache<E, D>>,
+        minus: Option<&Var<E, D>>,
+    ) -> Result<Var<E, D>> {
         let (mut names, mut terms) = (Vec::new(), Vec::new());
         for site in &self.sites {
             if let Some(term) = site.log_density_with(cache)? {
@@ -318,7 +332,7 @@ impl<E: Real, D: Backend<E>> Trace<E, D> {
         }
         // One recorded sum on host devices; pairwise otherwise, and whenever the one-op sum
         // declines or fails, so that an error names the site whose term does not fit.
-        if let Ok(Some(sum)) = crate::backend::ops::sum_terms::sum_terms(&terms) {
+        if let Ok(Some(sum)) = crate::backend::ops::sum_terms::sum_terms(&terms, minus) {
             return Ok(sum);
         }
         let mut total: Option<Var<E, D>> = None;
@@ -331,9 +345,10 @@ impl<E: Real, D: Backend<E>> Trace<E, D> {
                 })?,
             });
         }
-        match total {
-            Some(t) => Ok(t),
-            None => Err(Error::Model {
+        match (total, minus) {
+            (Some(t), Some(m)) => t.sub(m),
+            (Some(t), None) => Ok(t),
+            (None, _) => Err(Error::Model {
                 model: "trace".into(),
                 message: "no site contributes to the log joint".into(),
             }),

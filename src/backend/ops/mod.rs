@@ -9,6 +9,7 @@ pub mod fused;
 pub(crate) mod host_linalg;
 pub(crate) mod kernel_graph;
 mod log1p;
+pub(crate) mod scaled_sum;
 mod searchsorted;
 mod softplus;
 pub(crate) mod softplus_slices;

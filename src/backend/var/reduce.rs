@@ -41,7 +41,7 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
     /// ```
     pub fn mean(&self) -> Self {
         let n = (self.rows() * self.columns()) as f64;
-        self.sum().mul_scalar(1.0 / n)
+        crate::backend::ops::scaled_sum::scaled_sum(self, 1.0 / n)
     }
 
     /// Sum across columns: `(rows, columns) -> (rows, 1)`.
