@@ -220,6 +220,60 @@ impl<E: Real, D: Backend<E>> LatentLayout<E, D> {
         Ok((values, log_det))
     }
 
+    /// The sites' values at `theta` and the guide's density of them, `log_q - ln |det J|`,
+    /// where `log_q` is the density of `theta` itself (`(rows, 1)`). On host devices, when
+    /// every site's bijection is elementwise, both come from one recorded operation
+    /// ([`super::constrain_kernel`]); otherwise from [`LatentLayout::constrain`] and a
+    /// subtraction.
+    ///
+    /// # Errors
+    /// Those of [`LatentLayout::constrain`]; [`Error::ShapeMismatch`] when `log_q` does not
+    /// broadcast against the log-determinant.
+    pub(crate) fn constrain_with_log_q(
+        &self,
+        theta: &Var<E, D>,
+        log_q: &Var<E, D>,
+    ) -> Result<(Values<E, D>, Var<E, D>)> {
+        if let Some(maps) = self.elementwise_maps(theta, log_q) {
+            let (blocks, density) =
+                super::constrain_kernel::constrain_columns(theta, log_q, &maps)?;
+            let values = self
+                .slots
+                .iter()
+                .map(|slot| slot.name.clone())
+                .zip(blocks)
+                .collect();
+            return Ok((values, density));
+        }
+        let (values, log_det) = self.constrain(theta)?;
+        Ok((values, log_q.sub(&log_det)?))
+    }
+
+    /// Each slot's elementwise map and width, when the fused map applies: fused kernels on
+    /// `D`, `theta` with the layout's columns and `log_q` one column of its rows, and every
+    /// slot's bijector the elementwise one `biject_to` builds for its support.
+    fn elementwise_maps(
+        &self,
+        theta: &Var<E, D>,
+        log_q: &Var<E, D>,
+    ) -> Option<Vec<(super::constrain_kernel::ElementwiseMap, usize)>> {
+        use super::constrain_kernel::ElementwiseMap;
+        if !crate::backend::ops::fused::use_fused::<E, D>()
+            || theta.columns() != self.dimension
+            || log_q.shape() != (theta.rows(), 1)
+        {
+            return None;
+        }
+        self.slots
+            .iter()
+            .map(|slot| {
+                let (map, bijector) = ElementwiseMap::of(&slot.support)?;
+                (slot.bijector.name() == bijector && slot.columns == slot.unconstrained_columns)
+                    .then_some((map, slot.unconstrained_columns))
+            })
+            .collect()
+    }
+
     /// The unconstrained starting point `(1, dimension)` chosen by `strategy`.
     ///
     /// # Errors

@@ -8,6 +8,7 @@
 pub mod analytic_kl;
 pub mod autoguide;
 mod checkpoint;
+mod constrain_kernel;
 mod diagnostics;
 pub mod elbo;
 mod fit;

@@ -107,11 +107,10 @@ impl<E: Real, D: Backend<E>> AutoBase<E, D> {
         theta: &Var<E, D>,
         log_q_unconstrained: Var<E, D>,
     ) -> Result<GuideDraw<E, D>> {
-        let (values, log_det) = self.layout()?.constrain(theta)?;
-        Ok(GuideDraw {
-            values,
-            log_q: log_q_unconstrained.sub(&log_det)?,
-        })
+        let (values, log_q) = self
+            .layout()?
+            .constrain_with_log_q(theta, &log_q_unconstrained)?;
+        Ok(GuideDraw { values, log_q })
     }
 }
 
