@@ -71,11 +71,16 @@ pub fn trace<E: Real, D: Backend<E>, M: Model<E, D> + ?Sized>(
     model: &M,
     ctx: &mut Ctx<'_, E, D>,
 ) -> Result<Trace<E, D>> {
-    let shared = Rc::new(RefCell::new(Trace::default()));
+    let shared = Rc::new(RefCell::new(Trace::with_capacity(8)));
     let recorder = TraceRecorder {
         trace: shared.clone(),
     };
     ctx.with_handler(Box::new(recorder), |ctx| model.run(ctx))?;
-    let trace = shared.borrow().clone();
+    // The recorder left the stack with the run, so the trace is normally ours alone: take it
+    // rather than copy every site.
+    let trace = match Rc::try_unwrap(shared) {
+        Ok(cell) => cell.into_inner(),
+        Err(shared) => shared.borrow().clone(),
+    };
     Ok(trace)
 }

@@ -190,7 +190,7 @@ impl<E: Real, D: Backend<E>> LatentLayout<E, D> {
     /// # }
     /// ```
     pub fn constrain(&self, theta: &Var<E, D>) -> Result<(Values<E, D>, Var<E, D>)> {
-        let mut values = Values::new();
+        let mut values = Values::with_capacity(self.slots.len());
         let mut log_det: Option<Var<E, D>> = None;
         // One split for all the slots (one recorded operation, not two per slot).
         let blocks = if self.slots.len() == 1 {
@@ -237,12 +237,10 @@ impl<E: Real, D: Backend<E>> LatentLayout<E, D> {
         if let Some(maps) = self.elementwise_maps(theta, log_q) {
             let (blocks, density) =
                 super::constrain_kernel::constrain_columns(theta, log_q, &maps)?;
-            let values = self
-                .slots
-                .iter()
-                .map(|slot| slot.name.clone())
-                .zip(blocks)
-                .collect();
+            let mut values = Values::with_capacity(self.slots.len());
+            for (slot, block) in self.slots.iter().zip(blocks) {
+                values.insert(slot.name.clone(), block);
+            }
             return Ok((values, density));
         }
         let (values, log_det) = self.constrain(theta)?;

@@ -37,6 +37,15 @@ impl<E: Real, D: Backend<E>> Default for Trace<E, D> {
     }
 }
 
+impl<E: Real, D: Backend<E>> Trace<E, D> {
+    /// An empty trace with room for `sites` sites.
+    pub(crate) fn with_capacity(sites: usize) -> Self {
+        Trace {
+            sites: Vec::with_capacity(sites),
+        }
+    }
+}
+
 impl<E: Real, D: Backend<E>> Clone for Trace<E, D> {
     fn clone(&self) -> Self {
         Trace {
@@ -323,7 +332,8 @@ impl<E: Real, D: Backend<E>> Trace<E, D> {
         cache: Option<&DataCache<E, D>>,
         minus: Option<&Var<E, D>>,
     ) -> Result<Var<E, D>> {
-        let (mut names, mut terms) = (Vec::new(), Vec::new());
+        let mut names = Vec::with_capacity(self.sites.len());
+        let mut terms = Vec::with_capacity(self.sites.len());
         for site in &self.sites {
             if let Some(term) = site.log_density_with(cache)? {
                 names.push(site.name.as_str());

@@ -47,7 +47,12 @@ impl<E: Real, D: Backend<E>> AutoBase<E, D> {
     }
 
     pub(crate) fn name(&self, parameter: &str) -> String {
-        format!("{}.{parameter}", self.prefix)
+        // Built by hand: `format!` costs more than the rest of a parameter read.
+        let mut name = String::with_capacity(self.prefix.len() + 1 + parameter.len());
+        name.push_str(&self.prefix);
+        name.push('.');
+        name.push_str(parameter);
+        name
     }
 
     /// Builds the layout and returns the initial location (used only for new parameters).
