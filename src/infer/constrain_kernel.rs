@@ -120,47 +120,35 @@ impl ElementwiseMap {
 /// The sites' blocks and the density of the draw.
 pub(crate) type ConstrainedDraw<E, D> = (Vec<Var<E, D>>, Var<E, D>);
 
-/// The blocks `T_b(theta[:, o_b .. o_b + w_b])` (each `(rows, w_b)`, with a host mirror) and
-/// `ln q(theta) - sum ln |T'|` (`(rows, 1)`), for `maps` of widths summing to `theta`'s columns.
-///
-/// # Errors
-/// [`Error::InvalidShape`] when the widths do not cover `theta` or `log_q` is not one column of
-/// `theta`'s rows; the error of a poisoned input; [`Error::GraphMismatch`] for inputs on
-/// different graphs.
-pub(crate) fn constrain_columns<E: Real, D: Backend<E>>(
-    theta: &Var<E, D>,
-    log_q: &Var<E, D>,
+/// A draw mapped in host memory: the blocks, `ln q` minus the log-Jacobians, and (when asked
+/// for) each entry's `dz/dx` and `d ln |dz/dx| / dx` for the backward step.
+pub(crate) struct MappedColumns<E> {
+    pub(crate) blocks: Vec<Vec<E>>,
+    pub(crate) log_q: Vec<E>,
+    slopes: Vec<E>,
+    log_det_slopes: Vec<E>,
+    widths: Vec<usize>,
+    columns: usize,
+}
+
+/// Maps the `(rows, columns)` host draw `values` block by block and subtracts each row's
+/// log-Jacobian (summed per slot, then slot by slot, as the composed path adds them) from
+/// `log_q`; keeps the slopes when `recorded`.
+pub(crate) fn map_columns<E: Real>(
+    values: &[E],
+    mut log_q: Vec<E>,
     maps: &[(ElementwiseMap, usize)],
-) -> Result<ConstrainedDraw<E, D>> {
-    let (rows, columns) = theta.shape();
-    if maps.iter().map(|(_, w)| w).sum::<usize>() != columns || maps.iter().any(|m| m.1 == 0) {
-        return Err(Error::invalid_shape(
-            "constrain_columns",
-            format!("site widths {maps:?} for a draw with {columns} columns"),
-        ));
-    }
-    if log_q.shape() != (rows, 1) {
-        return Err(Error::invalid_shape(
-            "constrain_columns",
-            format!(
-                "ln q of shape {:?} for a draw of {rows} rows",
-                log_q.shape()
-            ),
-        ));
-    }
-    let tape = shared_tape("constrain_columns", &[theta, log_q])?;
-    let values = host_values(theta);
-    let mut log_q_out = host_values(log_q).into_owned();
+    recorded: bool,
+) -> MappedColumns<E> {
+    let rows = log_q.len();
+    let columns = maps.iter().map(|m| m.1).sum::<usize>();
     let count = rows * columns;
-    let recorded = tape.is_some();
-    let (mut slopes, mut ladj_slopes) = if recorded {
+    let (mut slopes, mut log_det_slopes) = if recorded {
         (vec![E::zero(); count], vec![E::zero(); count])
     } else {
         (Vec::new(), Vec::new())
     };
-    let device = theta.device();
     let mut blocks = Vec::with_capacity(maps.len());
-    // Per row, the slots' log-Jacobians summed slot by slot (as the composed path adds them).
     let mut log_det: Vec<Option<E>> = vec![None; rows];
     let mut offset = 0;
     for &(map, width) in maps {
@@ -174,7 +162,7 @@ pub(crate) fn constrain_columns<E: Real, D: Backend<E>>(
                 row_sum += ladj;
                 if recorded {
                     slopes[k] = slope;
-                    ladj_slopes[k] = ladj_slope;
+                    log_det_slopes[k] = ladj_slope;
                 }
             }
             if map != ElementwiseMap::Identity {
@@ -184,15 +172,131 @@ pub(crate) fn constrain_columns<E: Real, D: Backend<E>>(
                 });
             }
         }
-        blocks.push(Var::constant_with_mirror(&device, block, rows, width)?);
+        blocks.push(block);
         offset += width;
     }
-    for (q, det) in log_q_out.iter_mut().zip(&log_det) {
+    for (q, det) in log_q.iter_mut().zip(&log_det) {
         if let Some(det) = det {
             *q -= *det;
         }
     }
-    let mut density = Var::constant_with_mirror(&device, log_q_out, rows, 1)?;
+    MappedColumns {
+        blocks,
+        log_q,
+        slopes,
+        log_det_slopes,
+        widths: maps.iter().map(|m| m.1).collect(),
+        columns,
+    }
+}
+
+impl<E: Real> MappedColumns<E> {
+    /// `dL/dtheta` from the blocks' upstream gradients and that of the density:
+    /// `g_ij T'(theta_ij) - h_i (ln |T'|)'(theta_ij)`, row-major `(rows, columns)`.
+    pub(crate) fn theta_gradient(&self, block_upstreams: &[Vec<E>], density: &[E]) -> Vec<E> {
+        let rows = density.len();
+        let mut gradient = vec![E::zero(); rows * self.columns];
+        let mut offset = 0;
+        for (upstream, &width) in block_upstreams.iter().zip(&self.widths) {
+            for i in 0..rows {
+                for j in 0..width {
+                    let k = i * self.columns + offset + j;
+                    gradient[k] = upstream[i * width + j] * self.slopes[k]
+                        - density[i] * self.log_det_slopes[k];
+                }
+            }
+            offset += width;
+        }
+        gradient
+    }
+}
+
+/// Checks that `maps` cover `columns` columns with non-empty blocks.
+pub(crate) fn check_widths(
+    operation: &'static str,
+    maps: &[(ElementwiseMap, usize)],
+    columns: usize,
+) -> Result<()> {
+    if maps.iter().map(|(_, w)| w).sum::<usize>() != columns || maps.iter().any(|m| m.1 == 0) {
+        return Err(Error::invalid_shape(
+            operation,
+            format!("site widths {maps:?} for a draw with {columns} columns"),
+        ));
+    }
+    Ok(())
+}
+
+/// The outputs of a mapped draw as values (host mirrors kept), not yet on a graph.
+pub(crate) fn mapped_values<E: Real, D: Backend<E>>(
+    device: &D,
+    blocks: Vec<Vec<E>>,
+    log_q: Vec<E>,
+    widths: &[usize],
+) -> Result<ConstrainedDraw<E, D>> {
+    let rows = log_q.len();
+    let values = blocks
+        .into_iter()
+        .zip(widths)
+        .map(|(block, &width)| Var::constant_with_mirror(device, block, rows, width))
+        .collect::<Result<Vec<_>>>()?;
+    Ok((values, Var::constant_with_mirror(device, log_q, rows, 1)?))
+}
+
+/// Reads the upstream gradients of a mapped draw's outputs: the blocks' and the density's;
+/// `None` when the device has no host buffers.
+#[allow(clippy::type_complexity)]
+pub(crate) fn read_mapped_upstream<E: Real, D: Backend<E>>(
+    grads: &mut dfdx::prelude::Gradients<E, D>,
+    blocks: &[crate::backend::Matrix<E, D>],
+    density: &crate::backend::Matrix<E, D>,
+) -> std::result::Result<Option<(Vec<Vec<E>>, Vec<E>)>, D::Err> {
+    let Some(density_upstream) = read_upstream(grads, density)? else {
+        return Ok(None);
+    };
+    let mut block_upstreams = Vec::with_capacity(blocks.len());
+    for tensor in blocks {
+        match read_upstream(grads, tensor)? {
+            Some(values) => block_upstreams.push(values),
+            None => return Ok(None),
+        }
+    }
+    Ok(Some((block_upstreams, density_upstream)))
+}
+
+/// The blocks `T_b(theta[:, o_b .. o_b + w_b])` (each `(rows, w_b)`, with a host mirror) and
+/// `ln q(theta) - sum ln |T'|` (`(rows, 1)`), for `maps` of widths summing to `theta`'s columns.
+///
+/// # Errors
+/// [`Error::InvalidShape`] when the widths do not cover `theta` or `log_q` is not one column of
+/// `theta`'s rows; the error of a poisoned input; [`Error::GraphMismatch`] for inputs on
+/// different graphs.
+pub(crate) fn constrain_columns<E: Real, D: Backend<E>>(
+    theta: &Var<E, D>,
+    log_q: &Var<E, D>,
+    maps: &[(ElementwiseMap, usize)],
+) -> Result<ConstrainedDraw<E, D>> {
+    let (rows, columns) = theta.shape();
+    check_widths("constrain_columns", maps, columns)?;
+    if log_q.shape() != (rows, 1) {
+        return Err(Error::invalid_shape(
+            "constrain_columns",
+            format!(
+                "ln q of shape {:?} for a draw of {rows} rows",
+                log_q.shape()
+            ),
+        ));
+    }
+    let tape = shared_tape("constrain_columns", &[theta, log_q])?;
+    let mut mapped = map_columns(
+        &host_values(theta),
+        host_values(log_q).into_owned(),
+        maps,
+        tape.is_some(),
+    );
+    let blocks = std::mem::take(&mut mapped.blocks);
+    let log_q_out = std::mem::take(&mut mapped.log_q);
+    let (mut blocks, mut density) =
+        mapped_values(&theta.device(), blocks, log_q_out, &mapped.widths)?;
     let Some(shared) = tape else {
         return Ok((blocks, density));
     };
@@ -200,30 +304,17 @@ pub(crate) fn constrain_columns<E: Real, D: Backend<E>>(
     let density_tensor = density.value.clone();
     let theta_tensor = theta.is_recorded().then(|| theta.value.clone());
     let log_q_tensor = log_q.is_recorded().then(|| log_q.value.clone());
-    let widths: Vec<usize> = maps.iter().map(|m| m.1).collect();
     shared.borrow_mut().add_backward_op(move |grads| {
-        let Some(density_upstream) = read_upstream(grads, &density_tensor)? else {
+        let Some((block_upstreams, density_upstream)) =
+            read_mapped_upstream(grads, &block_tensors, &density_tensor)?
+        else {
             return Ok(());
         };
-        let mut block_upstreams = Vec::with_capacity(block_tensors.len());
-        for tensor in &block_tensors {
-            match read_upstream(grads, tensor)? {
-                Some(values) => block_upstreams.push(values),
-                None => return Ok(()),
-            }
-        }
         if let Some(tensor) = &theta_tensor {
+            let step = mapped.theta_gradient(&block_upstreams, &density_upstream);
             if let Some(gradient) = D::host_buffer_mut(grads.get_or_alloc_mut(tensor)?) {
-                let mut offset = 0;
-                for (upstream, &width) in block_upstreams.iter().zip(&widths) {
-                    for i in 0..rows {
-                        for j in 0..width {
-                            let k = i * columns + offset + j;
-                            gradient[k] += upstream[i * width + j] * slopes[k]
-                                - density_upstream[i] * ladj_slopes[k];
-                        }
-                    }
-                    offset += width;
+                for (g, s) in gradient.iter_mut().zip(step) {
+                    *g += s;
                 }
             }
         }

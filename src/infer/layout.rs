@@ -234,32 +234,24 @@ impl<E: Real, D: Backend<E>> LatentLayout<E, D> {
         theta: &Var<E, D>,
         log_q: &Var<E, D>,
     ) -> Result<(Values<E, D>, Var<E, D>)> {
-        if let Some(maps) = self.elementwise_maps(theta, log_q) {
-            let (blocks, density) =
-                super::constrain_kernel::constrain_columns(theta, log_q, &maps)?;
-            let mut values = Values::with_capacity(self.slots.len());
-            for (slot, block) in self.slots.iter().zip(blocks) {
-                values.insert(slot.name.clone(), block);
+        if theta.columns() == self.dimension && log_q.shape() == (theta.rows(), 1) {
+            if let Some(maps) = self.elementwise_maps() {
+                let (blocks, density) =
+                    super::constrain_kernel::constrain_columns(theta, log_q, &maps)?;
+                return Ok((self.site_values(blocks), density));
             }
-            return Ok((values, density));
         }
         let (values, log_det) = self.constrain(theta)?;
         Ok((values, log_q.sub(&log_det)?))
     }
 
     /// Each slot's elementwise map and width, when the fused map applies: fused kernels on
-    /// `D`, `theta` with the layout's columns and `log_q` one column of its rows, and every
-    /// slot's bijector the elementwise one `biject_to` builds for its support.
-    fn elementwise_maps(
+    /// `D` and every slot's bijector the elementwise one `biject_to` builds for its support.
+    pub(crate) fn elementwise_maps(
         &self,
-        theta: &Var<E, D>,
-        log_q: &Var<E, D>,
     ) -> Option<Vec<(super::constrain_kernel::ElementwiseMap, usize)>> {
         use super::constrain_kernel::ElementwiseMap;
-        if !crate::backend::ops::fused::use_fused::<E, D>()
-            || theta.columns() != self.dimension
-            || log_q.shape() != (theta.rows(), 1)
-        {
+        if !crate::backend::ops::fused::use_fused::<E, D>() {
             return None;
         }
         self.slots
@@ -270,6 +262,15 @@ impl<E: Real, D: Backend<E>> LatentLayout<E, D> {
                     .then_some((map, slot.unconstrained_columns))
             })
             .collect()
+    }
+
+    /// The sites' values from one block per slot, in slot order.
+    pub(crate) fn site_values(&self, blocks: Vec<Var<E, D>>) -> Values<E, D> {
+        let mut values = Values::with_capacity(self.slots.len());
+        for (slot, block) in self.slots.iter().zip(blocks) {
+            values.insert(slot.name.clone(), block);
+        }
+        values
     }
 
     /// The unconstrained starting point `(1, dimension)` chosen by `strategy`.

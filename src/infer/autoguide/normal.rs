@@ -1,6 +1,6 @@
 //! Mean-field normal autoguide.
 
-use super::normal_kernel::normal_draw;
+use super::normal_kernel::{normal_draw, normal_draw_constrained};
 use super::{insert_if_missing, standard_noise, stopped, AutoBase};
 use crate::backend::ops::fused::use_fused;
 use crate::backend::{Backend, Real};
@@ -161,6 +161,15 @@ impl<E: Real, D: Backend<E>> Guide<E, D> for AutoNormal<E, D> {
         let log_scale = self.base.parameter(ctx, "log_scale")?;
         let eps = standard_noise(ctx, d)?;
         if !ctx.stops_guide_parameters() && use_fused::<E, D>() {
+            let layout = self.base.layout()?;
+            if let Some(maps) = layout.elementwise_maps() {
+                // The draw and its map onto the supports as one operation.
+                let (blocks, log_q) = normal_draw_constrained(&loc, &log_scale, &eps, &maps)?;
+                return Ok(GuideDraw {
+                    values: layout.site_values(blocks),
+                    log_q,
+                });
+            }
             let (theta, log_q) = normal_draw(&loc, &log_scale, &eps)?;
             return self.base.finish(&theta, log_q);
         }
