@@ -365,3 +365,28 @@ fn guide_loss_operations_agree_with_the_composed_forms() {
     let block = var(2, 3, &[0.5, 1.0, -2.0, 4.0, 0.0, 0.25]);
     assert_paths_agree("mean of a block", &[block], &|v| v[0].mean().exp());
 }
+
+#[test]
+fn broadcast_values_as_operands_of_fused_kernels() {
+    // `broadcast_to` gives a value of its own (not a view of one buffer), so a fused kernel's
+    // backward step writes its gradient entry by entry and the sum lands on the source row.
+    let operands = [
+        var(3, 2, &[0.3, -1.2, 2.5, 0.0, -0.7, 4.0]),
+        var(1, 2, &[0.5, -0.25]),
+        var(3, 1, &[0.8, 1.5, 3.0]),
+    ];
+    assert_paths_agree("Normal(broadcast loc)", &operands, &|v| {
+        let loc = v[1].broadcast_to(3, 2).unwrap();
+        Normal::new(&loc, &v[2])
+            .unwrap()
+            .log_prob(&loc.add(&v[0]).unwrap())
+            .unwrap()
+    });
+    assert_paths_agree("HalfCauchy(broadcast scale)", &operands[1..], &|v| {
+        let scale = v[0].exp().broadcast_to(3, 2).unwrap();
+        HalfCauchy::new(&scale)
+            .unwrap()
+            .log_prob(&v[1].exp())
+            .unwrap()
+    });
+}

@@ -110,7 +110,9 @@ impl<E: Real, D: Backend<E>> Var<E, D> {
         if from == to {
             return Ok(self.clone());
         }
-        Ok(self.record(|t| broadcast_taped(t, from, to)))
+        // dfdx broadcasts by a view (zero strides over one buffer); host kernels read and
+        // write values and gradients in row-major order, so the result is copied out.
+        Ok(self.record(|t| broadcast_taped(t, from, to).contiguous()))
     }
 
     /// `op(left, right)` with broadcasting. dfdx broadcasts by a recorded operation of its
