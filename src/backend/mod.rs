@@ -29,4 +29,5 @@ pub use threads::{compute_threads, matrix_threads, set_compute_threads, set_matr
 pub use var::arithmetic_shape;
 pub(crate) use var::fresh_uid as var_uid;
 pub(crate) use var::HostMirror;
+pub(crate) use var::SharedTape;
 pub use var::{Gradients, Graph, Matrix, Var};

@@ -1,5 +1,6 @@
 //! The [`Distribution`] trait and the helpers its implementations share.
 
+use super::RowSumsTerm;
 use crate::backend::{Backend, Real, Rng, Var};
 use crate::constraints::Constraint;
 use crate::error::{Error, Result};
@@ -86,6 +87,35 @@ pub trait Distribution<E: Real, D: Backend<E>> {
     /// ```
     fn log_prob_unchecked_row_sums(&self, value: &Var<E, D>) -> Result<Var<E, D>> {
         Ok(row_sums(self.log_prob_unchecked(value)?))
+    }
+
+    /// [`Distribution::log_prob_unchecked_row_sums`] evaluated on the host with its backward
+    /// step left to the caller ([`RowSumsTerm`]), so that a log joint can sum several sites in
+    /// one recorded operation. `None` (the default) where the distribution has no host kernel,
+    /// the device has no host buffers, fused kernels are off, or the value does not cover the
+    /// distribution's shape; callers then use `log_prob_unchecked_row_sums`.
+    ///
+    /// # Errors
+    /// As [`Distribution::log_prob_unchecked_row_sums`].
+    ///
+    /// # Examples
+    /// ```
+    /// use flowppl::prelude::*;
+    /// # fn main() -> flowppl::Result<()> {
+    /// let device = Cpu::default();
+    /// let x = Var::<f64, Cpu>::from_rows(&device, &[[0.5, 2.0]])?;
+    /// let half_cauchy = HalfCauchy::new(1.0)?;
+    /// let term = half_cauchy.row_sums_term(&x)?.unwrap();
+    /// let want = half_cauchy.log_prob_unchecked_row_sums(&x)?.to_vec();
+    /// assert!((term.into_var()?.item()? - want[0]).abs() < 1e-12);
+    /// // Distributions without a host kernel hand over nothing.
+    /// assert!(Gamma::new(2.0, 1.0)?.row_sums_term(&x)?.is_none());
+    /// # Ok(())
+    /// # }
+    /// ```
+    fn row_sums_term(&self, value: &Var<E, D>) -> Result<Option<RowSumsTerm<E, D>>> {
+        let _ = value;
+        Ok(None)
     }
 
     /// The log-density (log-mass for discrete distributions): `-inf` where the value is outside
@@ -307,6 +337,9 @@ impl<E: Real, D: Backend<E>> Distribution<E, D> for Box<dyn Distribution<E, D>> 
     }
     fn log_prob_unchecked_row_sums(&self, value: &Var<E, D>) -> Result<Var<E, D>> {
         (**self).log_prob_unchecked_row_sums(value)
+    }
+    fn row_sums_term(&self, value: &Var<E, D>) -> Result<Option<RowSumsTerm<E, D>>> {
+        (**self).row_sums_term(value)
     }
     fn log_prob(&self, value: &Var<E, D>) -> Result<Var<E, D>> {
         (**self).log_prob(value)

@@ -1,9 +1,10 @@
 //! The half-Cauchy distribution.
 
 use super::cauchy::standard_cauchy;
-use super::distribution::{at_least_shape, impl_expand, noise, Distribution};
+use super::distribution::{at_least_shape, impl_expand, noise, value_covers, Distribution};
 use super::param::{broadcast_params, device_of, Param, ParamArithmetic};
-use crate::backend::ops::fused::{fused_elementwise, use_fused};
+use super::RowSumsTerm;
+use crate::backend::ops::fused::{fused_elementwise, fused_row_sums_term, use_fused};
 use crate::backend::{real, Backend, Cpu, Real, Rng, Var};
 use crate::constraints::Constraint;
 use crate::error::Result;
@@ -66,6 +67,26 @@ impl<E: Real, D: Backend<E>> HalfCauchy<E, D> {
     }
 }
 
+impl<E: Real, D: Backend<E>> HalfCauchy<E, D> {
+    /// The log-density kernel of `(x, scale)`: `d/dx = -2x / (s^2 + x^2)`,
+    /// `d/ds = -1/s + 2x^2 / (s (s^2 + x^2))`.
+    fn kernel() -> impl Fn([E; 2]) -> (E, [E; 2]) {
+        let log_two_over_pi: E = real((2.0 / PI).ln());
+        let two: E = real(2.0);
+        move |[x, scale]: [E; 2]| {
+            let ratio = x / scale;
+            let denominator = scale * scale + x * x;
+            (
+                log_two_over_pi - scale.ln() - (E::one() + ratio * ratio).ln(),
+                [
+                    -(two * x) / denominator,
+                    -scale.recip() + two * x * x / (scale * denominator),
+                ],
+            )
+        }
+    }
+}
+
 impl_expand!(HalfCauchy);
 
 impl<E: Real, D: Backend<E>> Distribution<E, D> for HalfCauchy<E, D> {
@@ -83,23 +104,10 @@ impl<E: Real, D: Backend<E>> Distribution<E, D> for HalfCauchy<E, D> {
     }
     fn log_prob_unchecked(&self, x: &Var<E, D>) -> Result<Var<E, D>> {
         if use_fused::<E, D>() {
-            // One op: d/dx = -2x / (s^2 + x^2), d/ds = -1/s + 2x^2 / (s (s^2 + x^2)).
-            let log_two_over_pi: E = real((2.0 / PI).ln());
-            let two: E = real(2.0);
             let lp = fused_elementwise(
                 "HalfCauchy log_prob",
                 [x.into(), (&self.scale).into()],
-                |[x, scale]: [E; 2]| {
-                    let ratio = x / scale;
-                    let denominator = scale * scale + x * x;
-                    (
-                        log_two_over_pi - scale.ln() - (E::one() + ratio * ratio).ln(),
-                        [
-                            -(two * x) / denominator,
-                            -scale.recip() + two * x * x / (scale * denominator),
-                        ],
-                    )
-                },
+                Self::kernel(),
             )?;
             return at_least_shape(lp, self.shape);
         }
@@ -109,6 +117,13 @@ impl<E: Real, D: Backend<E>> Distribution<E, D> for HalfCauchy<E, D> {
             .add_scalar((2.0 / PI).ln())
             .sub_p(&log_scale)?;
         at_least_shape(lp, self.shape)
+    }
+    fn row_sums_term(&self, x: &Var<E, D>) -> Result<Option<RowSumsTerm<E, D>>> {
+        if !(use_fused::<E, D>() && value_covers(x, self.shape)) {
+            return Ok(None);
+        }
+        let operands = [x.into(), (&self.scale).into()];
+        fused_row_sums_term("HalfCauchy log_prob", operands, Self::kernel()).map(Some)
     }
     fn sample(&self, rng: &mut Rng) -> Result<Var<E, D>> {
         Ok(self.rsample(rng)?.detach())

@@ -56,6 +56,7 @@ mod logistic;
 mod multivariate_normal;
 mod normal;
 mod poisson;
+mod row_sums_term;
 mod student_t;
 mod uniform;
 
@@ -81,5 +82,6 @@ pub use multivariate_normal::MultivariateNormal;
 pub use normal::Normal;
 pub use param::Param;
 pub use poisson::Poisson;
+pub use row_sums_term::RowSumsTerm;
 pub use student_t::StudentT;
 pub use uniform::Uniform;

@@ -4,7 +4,10 @@ use super::distribution::{
     at_least_shape, impl_expand, noise, row_sums, value_covers, Distribution,
 };
 use super::param::{broadcast_params, device_of, Param, ParamArithmetic};
-use crate::backend::ops::fused::{fused_elementwise, fused_row_sums, use_fused};
+use super::RowSumsTerm;
+use crate::backend::ops::fused::{
+    fused_elementwise, fused_row_sums, fused_row_sums_term, use_fused,
+};
 use crate::backend::rng::standard_normals;
 use crate::backend::{real, Backend, Cpu, Real, Rng, Var};
 use crate::constraints::Constraint;
@@ -97,22 +100,26 @@ impl<E: Real, D: Backend<E>> Normal<E, D> {
     /// The log-density as one fused op, entrywise or summed over each row: with
     /// `z = (x - loc) / scale`, `d/dx = -z / scale`, `d/dloc = z / scale` and
     /// `d/dscale = (z^2 - 1) / scale`.
-    fn fused_log_prob(&self, x: &Var<E, D>, summed: bool) -> Result<Var<E, D>> {
+    /// The log-density kernel of `(x, loc, scale)`: the value and its three partials.
+    fn kernel() -> impl Fn([E; 3]) -> (E, [E; 3]) {
         let half_log_tau: E = real(0.5 * std::f64::consts::TAU.ln());
         let half: E = real(0.5);
-        let kernel = move |[x, loc, scale]: [E; 3]| {
+        move |[x, loc, scale]: [E; 3]| {
             let z = (x - loc) / scale;
             let slope = z / scale;
             (
                 -(half * z * z) - scale.ln() - half_log_tau,
                 [-slope, slope, (z * z - E::one()) / scale],
             )
-        };
+        }
+    }
+
+    fn fused_log_prob(&self, x: &Var<E, D>, summed: bool) -> Result<Var<E, D>> {
         let operands = [x.into(), (&self.loc).into(), (&self.scale).into()];
         if summed {
-            fused_row_sums("Normal log_prob", operands, kernel)
+            fused_row_sums("Normal log_prob", operands, Self::kernel())
         } else {
-            fused_elementwise("Normal log_prob", operands, kernel)
+            fused_elementwise("Normal log_prob", operands, Self::kernel())
         }
     }
 }
@@ -148,6 +155,13 @@ impl<E: Real, D: Backend<E>> Distribution<E, D> for Normal<E, D> {
             return self.fused_log_prob(x, true);
         }
         Ok(row_sums(self.log_prob_unchecked(x)?))
+    }
+    fn row_sums_term(&self, x: &Var<E, D>) -> Result<Option<RowSumsTerm<E, D>>> {
+        if !(use_fused::<E, D>() && value_covers(x, self.shape)) {
+            return Ok(None);
+        }
+        let operands = [x.into(), (&self.loc).into(), (&self.scale).into()];
+        fused_row_sums_term("Normal log_prob", operands, Self::kernel()).map(Some)
     }
     fn sample(&self, rng: &mut Rng) -> Result<Var<E, D>> {
         Ok(self.rsample(rng)?.detach())

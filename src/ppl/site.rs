@@ -1,6 +1,7 @@
 //! [`Site`]: the message that every primitive sends through the handler stack.
 
 use super::data_cache::DataCache;
+use crate::backend::ops::sum_terms::Term;
 use crate::backend::{Backend, Real, Var};
 use crate::dist::Distribution;
 use crate::error::Result;
@@ -305,6 +306,22 @@ impl<E: Real, D: Backend<E>> Site<E, D> {
     /// # }
     /// ```
     pub fn log_density_with(&self, cache: Option<&DataCache<E, D>>) -> Result<Option<Var<E, D>>> {
+        self.log_density_term(cache, false)?
+            .map(Term::into_var)
+            .transpose()
+    }
+
+    /// [`Site::log_density_with`] as a term of a sum: with `deferred`, a latent or checked
+    /// site of scale 1 whose distribution has a host kernel hands over its row sums unrecorded
+    /// ([`crate::dist::RowSumsTerm`]), for the log joint to sum in one operation.
+    ///
+    /// # Errors
+    /// As [`Site::log_density_with`].
+    pub(crate) fn log_density_term(
+        &self,
+        cache: Option<&DataCache<E, D>>,
+        deferred: bool,
+    ) -> Result<Option<Term<E, D>>> {
         if self.kind == SiteKind::Factor && self.mask {
             let Some(value) = &self.value else {
                 return Ok(None);
@@ -314,11 +331,11 @@ impl<E: Real, D: Backend<E>> Site<E, D> {
             } else {
                 value.sum_columns()
             };
-            return Ok(Some(if self.scale == 1.0 {
+            return Ok(Some(Term::Value(if self.scale == 1.0 {
                 per_row
             } else {
                 per_row * self.scale
-            }));
+            })));
         }
         if self.kind != SiteKind::Sample || self.intervened || !self.mask {
             return Ok(None);
@@ -326,24 +343,31 @@ impl<E: Real, D: Backend<E>> Site<E, D> {
         let (Some(distribution), Some(value)) = (&self.distribution, &self.value) else {
             return Ok(None);
         };
+        let at_site = |e: crate::error::Error| crate::error::Error::Site {
+            site: self.name.clone(),
+            source: Box::new(e),
+        };
         let checked_before = || {
             let support = distribution.support();
             let by_row = distribution.event_dim() == 1 || support.is_row_constraint();
             cache.and_then(|c| c.in_support(value, support, by_row)) == Some(true)
         };
-        let per_row = if self.observed && !checked_before() {
-            distribution.log_prob(value).map(crate::dist::row_sums)
-        } else {
-            distribution.log_prob_unchecked_row_sums(value)
+        let unchecked = !self.observed || checked_before();
+        if deferred && unchecked && self.scale == 1.0 {
+            if let Some(term) = distribution.row_sums_term(value).map_err(at_site)? {
+                return Ok(Some(Term::RowSums(term)));
+            }
         }
-        .map_err(|e| crate::error::Error::Site {
-            site: self.name.clone(),
-            source: Box::new(e),
-        })?;
-        Ok(Some(if self.scale == 1.0 {
+        let per_row = if unchecked {
+            distribution.log_prob_unchecked_row_sums(value)
+        } else {
+            distribution.log_prob(value).map(crate::dist::row_sums)
+        }
+        .map_err(at_site)?;
+        Ok(Some(Term::Value(if self.scale == 1.0 {
             per_row
         } else {
             per_row * self.scale
-        }))
+        })))
     }
 }

@@ -335,18 +335,21 @@ impl<E: Real, D: Backend<E>> Trace<E, D> {
         let mut names = Vec::with_capacity(self.sites.len());
         let mut terms = Vec::with_capacity(self.sites.len());
         for site in &self.sites {
-            if let Some(term) = site.log_density_with(cache)? {
+            if let Some(term) = site.log_density_term(cache, true)? {
                 names.push(site.name.as_str());
                 terms.push(term);
             }
         }
-        // One recorded sum on host devices; pairwise otherwise, and whenever the one-op sum
-        // declines or fails, so that an error names the site whose term does not fit.
-        if let Ok(Some(sum)) = crate::backend::ops::sum_terms::sum_terms(&terms, minus) {
-            return Ok(sum);
+        // One recorded sum on host devices (row-sum terms' backward steps run inside it);
+        // pairwise otherwise, and whenever the one-operation sum declines, so that an error
+        // names the site whose term does not fit.
+        use crate::backend::ops::sum_terms::{one_operation_tape, sum_terms};
+        if let Some(tape) = one_operation_tape(&terms, minus) {
+            return sum_terms(terms, minus, tape);
         }
         let mut total: Option<Var<E, D>> = None;
         for (name, term) in names.into_iter().zip(terms) {
+            let term = term.into_var()?;
             total = Some(match total {
                 None => term,
                 Some(t) => t.add(&term).map_err(|e| Error::Site {

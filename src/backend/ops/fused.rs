@@ -17,6 +17,7 @@
 use super::kernel_graph::{read_upstream, shared_tape};
 use crate::backend::var::{fresh_uid, HostMirror, SharedTape};
 use crate::backend::{arithmetic_shape, host_values, real, Backend, Real, Var};
+use crate::dist::RowSumsTerm;
 use crate::error::Result;
 use dfdx::prelude::Tape;
 use std::cell::Cell;
@@ -139,12 +140,94 @@ pub(crate) fn fused_row_sums<E: Real, D: Backend<E>, const N: usize>(
     fused(operation, operands, kernel, true)
 }
 
+/// The backward step of a fused kernel, given the upstream gradient of its output.
+pub(crate) type FusedBackward<E, D> = Box<
+    dyn FnOnce(
+        &mut dfdx::prelude::Gradients<E, D>,
+        &[E],
+    ) -> std::result::Result<(), <D as dfdx::tensor::HasErr>::Err>,
+>;
+
+/// A fused kernel evaluated on the host but not yet recorded: its output values, their shape,
+/// the operands' tape and device, and the backward step as a function of the upstream
+/// gradient (which adds into the operands' gradients).
+struct Evaluated<E: Real, D: Backend<E>, B> {
+    tape: Option<SharedTape<E, D>>,
+    device: D,
+    shape: (usize, usize),
+    output: Vec<E>,
+    backward: B,
+}
+
 fn fused<E: Real, D: Backend<E>, const N: usize>(
     operation: &'static str,
     operands: [Operand<'_, E, D>; N],
     kernel: impl Fn([E; N]) -> (E, [E; N]),
     row_sums: bool,
 ) -> Result<Var<E, D>> {
+    let evaluated = evaluate(operation, operands, kernel, row_sums)?;
+    let (rows, columns) = evaluated.shape;
+    // The output's host mirror saves the next host read (a validation, another fused kernel)
+    // a walk over the device buffer.
+    let mirror = HostMirror::new(evaluated.output.clone(), rows, columns);
+    let value = Var::from_vec(&evaluated.device, evaluated.output, rows, columns)?;
+    if let Some(shared) = &evaluated.tape {
+        let output_tensor = value.value.clone();
+        let backward = evaluated.backward;
+        shared.borrow_mut().add_backward_op(move |grads| {
+            let Some(upstream) = read_upstream(grads, &output_tensor)? else {
+                return Ok(());
+            };
+            backward(grads, &upstream)
+        });
+    }
+    Ok(Var {
+        tape: evaluated.tape,
+        uid: fresh_uid(),
+        host: Some(mirror),
+        ..value
+    })
+}
+
+/// A fused row-sum kernel as a [`RowSumsTerm`]: its `(rows, 1)` values and its backward step,
+/// left to the caller to record (a log joint sums several such terms in one operation).
+///
+/// # Errors
+/// As [`fused_row_sums`].
+pub(crate) fn fused_row_sums_term<E: Real, D: Backend<E>, const N: usize>(
+    operation: &'static str,
+    operands: [Operand<'_, E, D>; N],
+    kernel: impl Fn([E; N]) -> (E, [E; N]),
+) -> Result<RowSumsTerm<E, D>> {
+    let evaluated = evaluate(operation, operands, kernel, true)?;
+    let backward = evaluated
+        .tape
+        .is_some()
+        .then(|| Box::new(evaluated.backward) as FusedBackward<E, D>);
+    Ok(RowSumsTerm::new(
+        evaluated.output,
+        evaluated.tape,
+        evaluated.device,
+        backward,
+    ))
+}
+
+// The backward step is returned unboxed (dfdx boxes it once when it is recorded), which
+// spells out its closure type in the signature.
+#[allow(clippy::type_complexity)]
+fn evaluate<E: Real, D: Backend<E>, const N: usize>(
+    operation: &'static str,
+    operands: [Operand<'_, E, D>; N],
+    kernel: impl Fn([E; N]) -> (E, [E; N]),
+    row_sums: bool,
+) -> Result<
+    Evaluated<
+        E,
+        D,
+        impl FnOnce(&mut dfdx::prelude::Gradients<E, D>, &[E]) -> std::result::Result<(), D::Err>
+            + 'static,
+    >,
+> {
     let tape = common_tape(operation, &operands)?;
     let mut shape = (1, 1);
     let mut device = None;
@@ -233,54 +316,45 @@ fn fused<E: Real, D: Backend<E>, const N: usize>(
         }
     });
     drop(borrowed);
-    // The output's host mirror saves the next host read (a validation, another fused kernel)
-    // a walk over the device buffer.
-    let mirror = HostMirror::new(output.clone(), rows, output_columns);
-    let value = Var::from_vec(&device, output, rows, output_columns)?;
     // The upstream entry that multiplies output entry k's partials.
     let upstream_index = move |k: usize| if row_sums { k / columns.max(1) } else { k };
-    if let Some(shared) = &tape {
-        let output_tensor = value.value.clone();
-        let mut partials = partials.into_iter();
-        let targets: [Option<_>; N] = std::array::from_fn(|m| {
-            let partial = partials.next().unwrap_or_default();
-            match operands[m] {
-                Operand::Value(v) if wanted[m] => Some((v.value.clone(), v.shape(), partial)),
-                _ => None,
-            }
-        });
-        shared.borrow_mut().add_backward_op(move |grads| {
-            let Some(upstream) = read_upstream(grads, &output_tensor)? else {
-                return Ok(());
+    let mut partials = partials.into_iter();
+    let targets: [Option<_>; N] = std::array::from_fn(|m| {
+        let partial = partials.next().unwrap_or_default();
+        match operands[m] {
+            Operand::Value(v) if wanted[m] => Some((v.value.clone(), v.shape(), partial)),
+            _ => None,
+        }
+    });
+    let backward = move |grads: &mut dfdx::prelude::Gradients<E, D>, upstream: &[E]| {
+        for (tensor, operand_shape, partial) in targets.iter().flatten() {
+            let Some(gradient) = D::host_buffer_mut(grads.get_or_alloc_mut(tensor)?) else {
+                continue;
             };
-            for (tensor, operand_shape, partial) in targets.iter().flatten() {
-                let Some(gradient) = D::host_buffer_mut(grads.get_or_alloc_mut(tensor)?) else {
-                    continue;
-                };
-                crate::backend::simd::wide(|| {
-                    if *operand_shape == (rows, columns) && !row_sums {
-                        for ((g, p), u) in gradient.iter_mut().zip(partial).zip(&upstream) {
-                            *g += *p * *u;
-                        }
-                        return;
+            crate::backend::simd::wide(|| {
+                if *operand_shape == (rows, columns) && !row_sums {
+                    for ((g, p), u) in gradient.iter_mut().zip(partial).zip(upstream) {
+                        *g += *p * *u;
                     }
-                    for i in 0..rows {
-                        for j in 0..columns {
-                            let k = i * columns + j;
-                            let target = broadcast_index(i, j, *operand_shape);
-                            gradient[target] += partial[k] * upstream[upstream_index(k)];
-                        }
+                    return;
+                }
+                for i in 0..rows {
+                    for j in 0..columns {
+                        let k = i * columns + j;
+                        let target = broadcast_index(i, j, *operand_shape);
+                        gradient[target] += partial[k] * upstream[upstream_index(k)];
                     }
-                });
-            }
-            Ok(())
-        });
-    }
-    Ok(Var {
+                }
+            });
+        }
+        Ok(())
+    };
+    Ok(Evaluated {
         tape,
-        uid: fresh_uid(),
-        host: Some(mirror),
-        ..value
+        device,
+        shape: (rows, output_columns),
+        output,
+        backward,
     })
 }
 

@@ -18,42 +18,116 @@
 //! [`sum_terms`] returns `None` and the caller adds pairwise.
 
 use super::fused::use_fused;
-use super::kernel_graph::{read_upstream, shared_tape};
-use crate::backend::{host_values, Backend, Real, Var};
+use super::kernel_graph::read_upstream;
+use crate::backend::{host_values, Backend, Real, SharedTape, Var};
+use crate::dist::RowSumsTerm;
 use crate::error::Result;
 use dfdx::prelude::Tape;
+use std::rc::Rc;
 
-/// `t_1 + ... + t_k` (`- m` with `minus = Some(m)`, subtracted last) as one operation when
-/// fused kernels run on `D` and the values (at least two, `m` counted) share one shape; `None`
-/// otherwise, for the caller's pairwise sum (which also reports a
-/// shape mismatch with the caller's context).
-///
-/// # Errors
-/// [`crate::Error::GraphMismatch`] when the terms are recorded on different graphs; the error
-/// of a poisoned term.
-pub(crate) fn sum_terms<E: Real, D: Backend<E>>(
-    terms: &[Var<E, D>],
+/// One term of a sum: a value, or a log-density's row sums whose backward step the sum runs.
+pub(crate) enum Term<E: Real, D: Backend<E>> {
+    /// A value, recorded or constant.
+    Value(Var<E, D>),
+    /// Row sums evaluated on the host ([`RowSumsTerm`]), `(rows, 1)`.
+    RowSums(RowSumsTerm<E, D>),
+}
+
+impl<E: Real, D: Backend<E>> Term<E, D> {
+    fn shape(&self) -> (usize, usize) {
+        match self {
+            Term::Value(v) => v.shape(),
+            Term::RowSums(t) => (t.rows(), 1),
+        }
+    }
+
+    /// The term as a value of its own (row sums are recorded as one operation).
+    ///
+    /// # Errors
+    /// Backend errors.
+    pub(crate) fn into_var(self) -> Result<Var<E, D>> {
+        match self {
+            Term::Value(v) => Ok(v),
+            Term::RowSums(t) => t.into_var(),
+        }
+    }
+}
+
+/// The tape a one-operation sum of `terms` (and `minus`) records on (`Some(None)`: none is
+/// recorded), or `None` when the sum must be added pairwise instead: fused kernels off or no
+/// host buffers on `D`, fewer than two values (`minus` counted), shapes that differ, a
+/// poisoned value or values on different graphs (the pairwise sum names the site then).
+pub(crate) fn one_operation_tape<E: Real, D: Backend<E>>(
+    terms: &[Term<E, D>],
     minus: Option<&Var<E, D>>,
-) -> Result<Option<Var<E, D>>> {
-    let Some(first) = terms.first() else {
-        return Ok(None);
-    };
-    let shape = first.shape();
+) -> Option<Option<SharedTape<E, D>>> {
+    let shape = terms.first()?.shape();
     if !use_fused::<E, D>()
         || terms.len() + usize::from(minus.is_some()) < 2
-        || terms.iter().chain(minus).any(|t| t.shape() != shape)
+        || terms.iter().any(|t| t.shape() != shape)
+        || minus.is_some_and(|m| m.shape() != shape)
     {
-        return Ok(None);
+        return None;
     }
-    let tape = shared_tape("sum_terms", &terms.iter().chain(minus).collect::<Vec<_>>())?;
-    let mut total = vec![E::zero(); shape.0 * shape.1];
-    for (k, term) in terms.iter().enumerate() {
-        let values = host_values(term);
-        if k == 0 {
-            total.copy_from_slice(&values);
-        } else {
-            for (s, &v) in total.iter_mut().zip(values.iter()) {
-                *s += v;
+    let mut tape: Option<SharedTape<E, D>> = None;
+    let tapes = terms
+        .iter()
+        .map(|t| match t {
+            Term::Value(v) => v.check().ok().map(|v| v.tape.as_ref()),
+            Term::RowSums(r) => Some(r.tape()),
+        })
+        .chain(minus.map(|m| m.check().ok().map(|m| m.tape.as_ref())));
+    for found in tapes {
+        match (found?, &tape) {
+            (Some(t), Some(existing)) if !Rc::ptr_eq(existing, t) => return None,
+            (Some(t), None) => tape = Some(t.clone()),
+            _ => {}
+        }
+    }
+    Some(tape)
+}
+
+/// `t_1 + ... + t_k - m` (with `minus = Some(m)`, subtracted last) as one operation recorded on
+/// `tape` (from [`one_operation_tape`], which must have accepted these terms). Row-sum terms'
+/// backward steps run inside this operation's, with its upstream gradient.
+///
+/// # Errors
+/// Backend errors.
+pub(crate) fn sum_terms<E: Real, D: Backend<E>>(
+    terms: Vec<Term<E, D>>,
+    minus: Option<&Var<E, D>>,
+    tape: Option<SharedTape<E, D>>,
+) -> Result<Var<E, D>> {
+    let (rows, columns) = match terms.first() {
+        Some(term) => term.shape(),
+        None => minus.map_or((1, 1), Var::shape),
+    };
+    let mut device = None;
+    let mut total = vec![E::zero(); rows * columns];
+    let mut targets = Vec::with_capacity(terms.len());
+    let mut deferred = Vec::new();
+    for (k, term) in terms.into_iter().enumerate() {
+        let add = |total: &mut Vec<E>, values: &[E]| {
+            if k == 0 {
+                total.copy_from_slice(values);
+            } else {
+                for (s, &v) in total.iter_mut().zip(values) {
+                    *s += v;
+                }
+            }
+        };
+        match term {
+            Term::Value(v) => {
+                add(&mut total, &host_values(&v));
+                device.get_or_insert_with(|| v.device());
+                if v.tape.is_some() {
+                    targets.push(v.value.clone());
+                }
+            }
+            Term::RowSums(r) => {
+                add(&mut total, r.values());
+                device.get_or_insert_with(|| r.device().clone());
+                deferred.extend(r.into_backward());
             }
         }
     }
@@ -61,17 +135,17 @@ pub(crate) fn sum_terms<E: Real, D: Backend<E>>(
         for (s, &v) in total.iter_mut().zip(host_values(subtrahend).iter()) {
             *s -= v;
         }
+        device.get_or_insert_with(|| subtrahend.device());
     }
-    let mut output = Var::from_vec(&first.device(), total, shape.0, shape.1)?;
+    let device = match device {
+        Some(d) => d,
+        None => D::open()?,
+    };
+    let mut output = Var::constant_with_mirror(&device, total, rows, columns)?;
     let Some(shared) = tape else {
-        return Ok(Some(output));
+        return Ok(output);
     };
     let output_tensor = output.value.clone();
-    let targets: Vec<_> = terms
-        .iter()
-        .filter(|t| t.tape.is_some())
-        .map(|t| t.value.clone())
-        .collect();
     let subtracted = minus.filter(|t| t.tape.is_some()).map(|t| t.value.clone());
     shared.borrow_mut().add_backward_op(move |grads| {
         let Some(upstream) = read_upstream(grads, &output_tensor)? else {
@@ -91,10 +165,13 @@ pub(crate) fn sum_terms<E: Real, D: Backend<E>>(
                 }
             }
         }
+        for backward in deferred {
+            backward(grads, &upstream)?;
+        }
         Ok(())
     });
     output.tape = Some(shared);
-    Ok(Some(output))
+    Ok(output)
 }
 
 #[cfg(test)]
@@ -102,6 +179,20 @@ mod tests {
     use super::*;
     use crate::backend::ops::fused::set_fused_kernels;
     use crate::backend::{Cpu, Graph};
+    use crate::dist::{Distribution, Normal};
+
+    /// The sum in one operation, when it is accepted.
+    fn one_operation(
+        terms: Vec<Term<f64, Cpu>>,
+        minus: Option<&Var<f64, Cpu>>,
+    ) -> Option<Var<f64, Cpu>> {
+        let tape = one_operation_tape(&terms, minus)?;
+        Some(sum_terms(terms, minus, tape).unwrap())
+    }
+
+    fn values(vars: &[&Var<f64, Cpu>]) -> Vec<Term<f64, Cpu>> {
+        vars.iter().map(|v| Term::Value((*v).clone())).collect()
+    }
 
     #[test]
     fn a_subtracted_term_gets_the_negated_gradient() {
@@ -110,9 +201,7 @@ mod tests {
         let a = graph.watch(&Var::from_vec(&device, vec![1.0, 2.0], 2, 1).unwrap());
         let b = graph.watch(&Var::from_vec(&device, vec![0.25, -4.0], 2, 1).unwrap());
         let q = graph.watch(&Var::from_vec(&device, vec![0.5, 3.0], 2, 1).unwrap());
-        let total = sum_terms(&[a.clone(), b.clone()], Some(&q))
-            .unwrap()
-            .unwrap();
+        let total = one_operation(values(&[&a, &b]), Some(&q)).unwrap();
         // The same bits as the pairwise form: (a + b) - q.
         let pairwise = a.add(&b).unwrap().sub(&q).unwrap();
         assert_eq!(total.to_vec(), pairwise.to_vec());
@@ -122,13 +211,11 @@ mod tests {
         assert_eq!(grads.of(&a).unwrap(), vec![3.0, 5.0]);
         assert_eq!(grads.of(&q).unwrap(), vec![-3.0, -5.0]);
         // One term and a subtrahend are two values: still one operation.
-        let difference = sum_terms(std::slice::from_ref(&a), Some(&q))
-            .unwrap()
-            .unwrap();
+        let difference = one_operation(values(&[&a]), Some(&q)).unwrap();
         assert_eq!(difference.to_vec(), vec![0.5, -1.0]);
         // A subtrahend of another shape declines, for the caller's checked subtraction.
         let wide = Var::from_vec(&device, vec![0.0; 4], 2, 2).unwrap();
-        assert!(sum_terms(&[a.clone(), b], Some(&wide)).unwrap().is_none());
+        assert!(one_operation(values(&[&a, &b]), Some(&wide)).is_none());
     }
 
     #[test]
@@ -139,8 +226,7 @@ mod tests {
         let b = graph.watch(&Var::from_vec(&device, vec![0.25, -4.0], 2, 1).unwrap());
         let constant = Var::from_vec(&device, vec![10.0, 20.0], 2, 1).unwrap();
         // `a` twice: its gradient collects both uses.
-        let terms = [a.clone(), b.clone(), constant, a.clone()];
-        let total = sum_terms(&terms, None).unwrap().unwrap();
+        let total = one_operation(values(&[&a, &b, &constant, &a]), None).unwrap();
         assert_eq!(total.to_vec(), vec![12.25, 20.0]);
         let weights = Var::from_vec(&device, vec![3.0, 5.0], 2, 1).unwrap();
         let mut grads = total.mul(&weights).unwrap().sum().backward().unwrap();
@@ -149,15 +235,65 @@ mod tests {
     }
 
     #[test]
+    fn row_sum_terms_get_the_sums_gradient_as_their_own_operations_would() {
+        // ln N(x; mu, 1) row sums as deferred terms, and as recorded values, in one sum with
+        // a plain value and a subtrahend: the same values and gradients.
+        let evaluate = |deferred: bool| {
+            let device = Cpu::default();
+            let graph = Graph::<f64, Cpu>::new(&device);
+            let x = graph.watch(&Var::from_rows(&device, &[[0.5, -1.0], [2.0, 0.25]]).unwrap());
+            let mu = graph.watch(&Var::from_rows(&device, &[[0.3, -0.7]]).unwrap());
+            let other = graph.watch(&Var::from_vec(&device, vec![1.5, -2.0], 2, 1).unwrap());
+            let q = graph.watch(&Var::from_vec(&device, vec![0.5, 3.0], 2, 1).unwrap());
+            let normal = Normal::new(&mu, 1.0).unwrap();
+            let first = normal.row_sums_term(&x).unwrap().unwrap();
+            let second = Normal::new(0.0, 2.0)
+                .unwrap()
+                .row_sums_term(&mu.broadcast_to(2, 2).unwrap())
+                .unwrap()
+                .unwrap();
+            let terms = if deferred {
+                vec![
+                    Term::RowSums(first),
+                    Term::Value(other.clone()),
+                    Term::RowSums(second),
+                ]
+            } else {
+                vec![
+                    Term::Value(first.into_var().unwrap()),
+                    Term::Value(other.clone()),
+                    Term::Value(second.into_var().unwrap()),
+                ]
+            };
+            let total = one_operation(terms, Some(&q)).unwrap();
+            let weights = Var::from_vec(&device, vec![3.0, 5.0], 2, 1).unwrap();
+            let mut grads = total.mul(&weights).unwrap().sum().backward().unwrap();
+            (
+                total.to_vec(),
+                grads.of(&x).unwrap(),
+                grads.of(&mu).unwrap(),
+                grads.of(&other).unwrap(),
+                grads.of(&q).unwrap(),
+            )
+        };
+        assert_eq!(evaluate(true), evaluate(false));
+    }
+
+    #[test]
     fn mixed_shapes_single_terms_and_the_composed_path_are_left_to_the_caller() {
         let device = Cpu::default();
         let a = Var::<f64, Cpu>::zeros(&device, 2, 1);
         let b = Var::<f64, Cpu>::zeros(&device, 1, 1);
-        assert!(sum_terms(&[a.clone(), b], None).unwrap().is_none());
-        assert!(sum_terms(std::slice::from_ref(&a), None).unwrap().is_none());
-        assert!(sum_terms::<f64, Cpu>(&[], None).unwrap().is_none());
+        assert!(one_operation(values(&[&a, &b]), None).is_none());
+        assert!(one_operation(values(&[&a]), None).is_none());
+        assert!(one_operation(Vec::new(), None).is_none());
+        // Values on two graphs are left to the pairwise sum, which reports the mismatch.
+        let (first, second) = (Graph::new(&device), Graph::new(&device));
+        let on_first = first.watch(&a);
+        let on_second = second.watch(&a);
+        assert!(one_operation(values(&[&on_first, &on_second]), None).is_none());
         set_fused_kernels(false);
-        assert!(sum_terms(&[a.clone(), a], None).unwrap().is_none());
+        assert!(one_operation(values(&[&a, &a]), None).is_none());
         set_fused_kernels(true);
     }
 }
