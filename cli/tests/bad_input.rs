@@ -6,8 +6,10 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-fn scratch() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("flowppl-bad-input-{}", std::process::id()));
+/// A scratch folder of this test's own: the tests run in parallel threads of one process and
+/// write files of the same names (`extra.json`), so a folder per process is not enough.
+fn scratch(test: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("flowppl-bad-input-{}-{test}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
@@ -39,7 +41,7 @@ fn eight_schools(edit: impl Fn(&mut serde_json::Value)) -> String {
 
 #[test]
 fn stan_data_errors_name_the_file_and_the_field() {
-    let dir = scratch();
+    let dir = scratch("stan_data");
     let cases: Vec<(&str, String, &str)> = vec![
         (
             "broken.json",
@@ -117,7 +119,7 @@ fn stan_data_errors_name_the_file_and_the_field() {
 
 #[test]
 fn csv_errors_name_the_file_the_line_and_the_column() {
-    let dir = scratch();
+    let dir = scratch("csv");
     let cases = [
         ("ragged.csv", "x,y\n1,2\n3\n", "line 3"),
         ("nan.csv", "x,y\n1,2\nnan,3\n4,5\n", "column `x`"),
@@ -154,7 +156,7 @@ fn csv_errors_name_the_file_the_line_and_the_column() {
 
 #[test]
 fn corrupted_truncated_and_foreign_model_files_are_refused() {
-    let dir = scratch();
+    let dir = scratch("model_files");
     let model = dir.join("model.json");
     let _ = std::fs::remove_file(&model);
     let rows: String = (0..60)
