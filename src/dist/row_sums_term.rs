@@ -12,9 +12,9 @@
 //! ```
 
 use crate::backend::ops::fused::FusedBackward;
+use crate::backend::ops::kernel_graph::record_with_backward;
 use crate::backend::{Backend, Real, SharedTape, Var};
 use crate::error::Result;
-use dfdx::prelude::Tape;
 
 /// The `(rows, 1)` row sums of a log-density, evaluated but not yet recorded on the graph
 /// (from [`crate::dist::Distribution::row_sums_term`]).
@@ -98,20 +98,11 @@ impl<E: Real, D: Backend<E>> RowSumsTerm<E, D> {
     /// ```
     pub fn into_var(self) -> Result<Var<E, D>> {
         let rows = self.rows();
-        let mut value = Var::constant_with_mirror(&self.device, self.values, rows, 1)?;
-        if let (Some(shared), Some(backward)) = (self.tape, self.backward) {
-            let output_tensor = value.value.clone();
-            shared.borrow_mut().add_backward_op(move |grads| {
-                let Some(upstream) =
-                    crate::backend::ops::kernel_graph::read_upstream(grads, &output_tensor)?
-                else {
-                    return Ok(());
-                };
-                backward(grads, &upstream)
-            });
-            value.tape = Some(shared);
-        }
-        Ok(value)
+        let value = Var::constant_with_mirror(&self.device, self.values, rows, 1)?;
+        Ok(match self.backward {
+            Some(backward) => record_with_backward(value, self.tape, backward),
+            None => value,
+        })
     }
 
     /// The backward step, for a caller that records the values itself (`None` for

@@ -24,98 +24,11 @@
 //! compare the two (values, densities and gradients). Reference for the change of variables:
 //! Kucukelbir et al. 2017, "Automatic differentiation variational inference", JMLR 18(14).
 
+pub(crate) use super::elementwise_map::ElementwiseMap;
 use crate::backend::ops::kernel_graph::{read_upstream, shared_tape};
-use crate::backend::{host_values, real, Backend, Real, Var};
-use crate::constraints::Constraint;
+use crate::backend::{host_values, Backend, Real, SharedTape, Var};
 use crate::error::{Error, Result};
 use dfdx::prelude::Tape;
-
-/// An elementwise bijection from the reals onto a support, as `biject_to` builds it.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) enum ElementwiseMap {
-    /// `z = x` (real supports).
-    Identity,
-    /// `z = shift + sign * exp(x)`: `positive` (0, +1), `greater_than(a)` (a, +1),
-    /// `less_than(b)` (b, -1). `ln |dz/dx| = x`.
-    Exp { shift: f64, sign: f64 },
-    /// `z = lower + width * sigmoid(x)`: `unit_interval` (0, 1), `interval(a, b)` (a, b - a).
-    /// `ln |dz/dx| = ln width + ln sigmoid(x) + ln sigmoid(-x)`.
-    Sigmoid { lower: f64, width: f64 },
-}
-
-impl ElementwiseMap {
-    /// The map `biject_to(support)` applies entry by entry, with the name of the bijector it
-    /// builds; `None` for supports whose bijection mixes entries.
-    pub(crate) fn of(support: &Constraint) -> Option<(Self, &'static str)> {
-        Some(match *support {
-            Constraint::Real | Constraint::RealVector => (ElementwiseMap::Identity, "Identity"),
-            Constraint::Positive => (
-                ElementwiseMap::Exp {
-                    shift: 0.0,
-                    sign: 1.0,
-                },
-                "Exp",
-            ),
-            Constraint::GreaterThan(lower) => (
-                ElementwiseMap::Exp {
-                    shift: lower,
-                    sign: 1.0,
-                },
-                "Chain",
-            ),
-            Constraint::LessThan(upper) => (
-                ElementwiseMap::Exp {
-                    shift: upper,
-                    sign: -1.0,
-                },
-                "Chain",
-            ),
-            Constraint::UnitInterval => (
-                ElementwiseMap::Sigmoid {
-                    lower: 0.0,
-                    width: 1.0,
-                },
-                "Sigmoid",
-            ),
-            Constraint::Interval(lower, upper) if lower < upper => (
-                ElementwiseMap::Sigmoid {
-                    lower,
-                    width: upper - lower,
-                },
-                "Chain",
-            ),
-            _ => return None,
-        })
-    }
-
-    /// `(z, dz/dx, ln |dz/dx|, d ln |dz/dx| / dx)` at `x`.
-    #[inline]
-    fn apply<E: Real>(&self, x: E) -> (E, E, E, E) {
-        match *self {
-            ElementwiseMap::Identity => (x, E::one(), E::zero(), E::zero()),
-            ElementwiseMap::Exp { shift, sign } => {
-                let grown = x.exp();
-                let (shift, sign): (E, E) = (real(shift), real(sign));
-                (grown * sign + shift, grown * sign, x, E::one())
-            }
-            ElementwiseMap::Sigmoid { lower, width } => {
-                let (lower, width): (E, E) = (real(lower), real(width));
-                // Stable: ln sigmoid(x) = min(x, 0) - ln(1 + exp(-|x|)).
-                let tail = (-x.abs()).exp().ln_1p();
-                let log_sigmoid = x.min(E::zero()) - tail;
-                let log_sigmoid_negated = (-x).min(E::zero()) - tail;
-                let sigmoid = log_sigmoid.exp();
-                let complement = log_sigmoid_negated.exp();
-                (
-                    sigmoid * width + lower,
-                    width * sigmoid * complement,
-                    log_sigmoid + log_sigmoid_negated + width.ln(),
-                    complement - sigmoid,
-                )
-            }
-        }
-    }
-}
 
 /// The sites' blocks and the density of the draw.
 pub(crate) type ConstrainedDraw<E, D> = (Vec<Var<E, D>>, Var<E, D>);
@@ -242,25 +155,38 @@ pub(crate) fn mapped_values<E: Real, D: Backend<E>>(
     Ok((values, Var::constant_with_mirror(device, log_q, rows, 1)?))
 }
 
-/// Reads the upstream gradients of a mapped draw's outputs: the blocks' and the density's;
-/// `None` when the device has no host buffers.
-#[allow(clippy::type_complexity)]
-pub(crate) fn read_mapped_upstream<E: Real, D: Backend<E>>(
-    grads: &mut dfdx::prelude::Gradients<E, D>,
-    blocks: &[crate::backend::Matrix<E, D>],
-    density: &crate::backend::Matrix<E, D>,
-) -> std::result::Result<Option<(Vec<Vec<E>>, Vec<E>)>, D::Err> {
-    let Some(density_upstream) = read_upstream(grads, density)? else {
-        return Ok(None);
-    };
-    let mut block_upstreams = Vec::with_capacity(blocks.len());
-    for tensor in blocks {
-        match read_upstream(grads, tensor)? {
-            Some(values) => block_upstreams.push(values),
-            None => return Ok(None),
+/// Puts a mapped draw's outputs on `shared` with one backward step: it reads the blocks' and
+/// the density's upstream gradients and hands them to `backward`, which adds into the inputs'
+/// gradients.
+pub(crate) fn record_mapped<E: Real, D: Backend<E>>(
+    shared: SharedTape<E, D>,
+    (blocks, density): &mut ConstrainedDraw<E, D>,
+    backward: impl FnOnce(
+            &mut dfdx::prelude::Gradients<E, D>,
+            &[Vec<E>],
+            &[E],
+        ) -> std::result::Result<(), D::Err>
+        + 'static,
+) {
+    let block_tensors: Vec<_> = blocks.iter().map(|b| b.value.clone()).collect();
+    let density_tensor = density.value.clone();
+    shared.borrow_mut().add_backward_op(move |grads| {
+        let Some(density_upstream) = read_upstream(grads, &density_tensor)? else {
+            return Ok(());
+        };
+        let mut block_upstreams = Vec::with_capacity(block_tensors.len());
+        for tensor in &block_tensors {
+            match read_upstream(grads, tensor)? {
+                Some(values) => block_upstreams.push(values),
+                None => return Ok(()),
+            }
         }
+        backward(grads, &block_upstreams, &density_upstream)
+    });
+    for block in blocks.iter_mut() {
+        block.tape = Some(shared.clone());
     }
-    Ok(Some((block_upstreams, density_upstream)))
+    density.tape = Some(shared);
 }
 
 /// The blocks `T_b(theta[:, o_b .. o_b + w_b])` (each `(rows, w_b)`, with a host mirror) and
@@ -295,43 +221,35 @@ pub(crate) fn constrain_columns<E: Real, D: Backend<E>>(
     );
     let blocks = std::mem::take(&mut mapped.blocks);
     let log_q_out = std::mem::take(&mut mapped.log_q);
-    let (mut blocks, mut density) =
-        mapped_values(&theta.device(), blocks, log_q_out, &mapped.widths)?;
+    let mut draw = mapped_values(&theta.device(), blocks, log_q_out, &mapped.widths)?;
     let Some(shared) = tape else {
-        return Ok((blocks, density));
+        return Ok(draw);
     };
-    let block_tensors: Vec<_> = blocks.iter().map(|b| b.value.clone()).collect();
-    let density_tensor = density.value.clone();
     let theta_tensor = theta.is_recorded().then(|| theta.value.clone());
     let log_q_tensor = log_q.is_recorded().then(|| log_q.value.clone());
-    shared.borrow_mut().add_backward_op(move |grads| {
-        let Some((block_upstreams, density_upstream)) =
-            read_mapped_upstream(grads, &block_tensors, &density_tensor)?
-        else {
-            return Ok(());
-        };
-        if let Some(tensor) = &theta_tensor {
-            let step = mapped.theta_gradient(&block_upstreams, &density_upstream);
-            if let Some(gradient) = D::host_buffer_mut(grads.get_or_alloc_mut(tensor)?) {
-                for (g, s) in gradient.iter_mut().zip(step) {
-                    *g += s;
+    record_mapped(
+        shared,
+        &mut draw,
+        move |grads, block_upstreams, density_upstream| {
+            if let Some(tensor) = &theta_tensor {
+                let step = mapped.theta_gradient(block_upstreams, density_upstream);
+                if let Some(gradient) = D::host_buffer_mut(grads.get_or_alloc_mut(tensor)?) {
+                    for (g, s) in gradient.iter_mut().zip(step) {
+                        *g += s;
+                    }
                 }
             }
-        }
-        if let Some(tensor) = &log_q_tensor {
-            if let Some(gradient) = D::host_buffer_mut(grads.get_or_alloc_mut(tensor)?) {
-                for (g, &u) in gradient.iter_mut().zip(&density_upstream) {
-                    *g += u;
+            if let Some(tensor) = &log_q_tensor {
+                if let Some(gradient) = D::host_buffer_mut(grads.get_or_alloc_mut(tensor)?) {
+                    for (g, &u) in gradient.iter_mut().zip(density_upstream) {
+                        *g += u;
+                    }
                 }
             }
-        }
-        Ok(())
-    });
-    for block in &mut blocks {
-        block.tape = Some(shared.clone());
-    }
-    density.tape = Some(shared);
-    Ok((blocks, density))
+            Ok(())
+        },
+    );
+    Ok(draw)
 }
 
 #[cfg(test)]
@@ -339,7 +257,7 @@ mod tests {
     use super::*;
     use crate::backend::ops::fused::set_fused_kernels;
     use crate::backend::{Cpu, Graph};
-    use crate::constraints::biject_to;
+    use crate::constraints::{biject_to, Constraint};
     use crate::transforms::Bijector;
 
     /// Supports with elementwise bijections, one per slot, with their widths.
@@ -428,22 +346,6 @@ mod tests {
         // The maps land in their supports.
         for ((support, _), block) in supports().iter().zip(&fused.0) {
             assert!(block.iter().all(|&z| support.check_value(z)), "{support:?}");
-        }
-    }
-
-    #[test]
-    fn every_elementwise_support_names_the_bijector_biject_to_builds() {
-        for (support, _) in supports() {
-            let (_, name) = ElementwiseMap::of(&support).unwrap();
-            let bijector: Box<dyn Bijector<f32, Cpu>> = biject_to(&support).unwrap();
-            assert_eq!(bijector.name(), name, "{support:?}");
-        }
-        for support in [
-            Constraint::Simplex,
-            Constraint::Ordered,
-            Constraint::PositiveOrdered,
-        ] {
-            assert!(ElementwiseMap::of(&support).is_none(), "{support:?}");
         }
     }
 

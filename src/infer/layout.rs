@@ -249,8 +249,8 @@ impl<E: Real, D: Backend<E>> LatentLayout<E, D> {
     /// `D` and every slot's bijector the elementwise one `biject_to` builds for its support.
     pub(crate) fn elementwise_maps(
         &self,
-    ) -> Option<Vec<(super::constrain_kernel::ElementwiseMap, usize)>> {
-        use super::constrain_kernel::ElementwiseMap;
+    ) -> Option<Vec<(super::elementwise_map::ElementwiseMap, usize)>> {
+        use super::elementwise_map::ElementwiseMap;
         if !crate::backend::ops::fused::use_fused::<E, D>() {
             return None;
         }

@@ -11,6 +11,7 @@ mod checkpoint;
 mod constrain_kernel;
 mod diagnostics;
 pub mod elbo;
+mod elementwise_map;
 mod fit;
 mod guide;
 mod init;

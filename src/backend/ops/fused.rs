@@ -14,12 +14,11 @@
 //! devices (CUDA) and when fused kernels are switched off; the tests compare the two paths'
 //! values and gradients.
 
-use super::kernel_graph::{read_upstream, shared_tape};
-use crate::backend::var::{fresh_uid, HostMirror, SharedTape};
+use super::kernel_graph::{record_with_backward, shared_tape};
+use crate::backend::var::SharedTape;
 use crate::backend::{arithmetic_shape, host_values, real, Backend, Real, Var};
 use crate::dist::RowSumsTerm;
 use crate::error::Result;
-use dfdx::prelude::Tape;
 use std::cell::Cell;
 
 thread_local! {
@@ -169,24 +168,12 @@ fn fused<E: Real, D: Backend<E>, const N: usize>(
     let (rows, columns) = evaluated.shape;
     // The output's host mirror saves the next host read (a validation, another fused kernel)
     // a walk over the device buffer.
-    let mirror = HostMirror::new(evaluated.output.clone(), rows, columns);
-    let value = Var::from_vec(&evaluated.device, evaluated.output, rows, columns)?;
-    if let Some(shared) = &evaluated.tape {
-        let output_tensor = value.value.clone();
-        let backward = evaluated.backward;
-        shared.borrow_mut().add_backward_op(move |grads| {
-            let Some(upstream) = read_upstream(grads, &output_tensor)? else {
-                return Ok(());
-            };
-            backward(grads, &upstream)
-        });
-    }
-    Ok(Var {
-        tape: evaluated.tape,
-        uid: fresh_uid(),
-        host: Some(mirror),
-        ..value
-    })
+    let value = Var::constant_with_mirror(&evaluated.device, evaluated.output, rows, columns)?;
+    Ok(record_with_backward(
+        value,
+        evaluated.tape,
+        evaluated.backward,
+    ))
 }
 
 /// A fused row-sum kernel as a [`RowSumsTerm`]: its `(rows, 1)` values and its backward step,

@@ -64,3 +64,27 @@ pub(crate) fn read_upstream<E: Real, D: Backend<E>>(
 ) -> std::result::Result<Option<Vec<E>>, D::Err> {
     Ok(D::host_buffer_mut(grads.get_or_alloc_mut(output)?).map(|values| values.to_vec()))
 }
+
+/// Puts `value` on `tape` (when there is one) with a backward step that reads `value`'s
+/// upstream gradient and hands it to `backward`, which adds into the inputs' gradients: the
+/// recording every single-output host kernel shares.
+pub(crate) fn record_with_backward<E: Real, D: Backend<E>>(
+    mut value: Var<E, D>,
+    tape: Option<SharedTape<E, D>>,
+    backward: impl FnOnce(&mut dfdx::prelude::Gradients<E, D>, &[E]) -> std::result::Result<(), D::Err>
+        + 'static,
+) -> Var<E, D> {
+    use dfdx::prelude::Tape;
+    let Some(shared) = tape else {
+        return value;
+    };
+    let output_tensor = value.value.clone();
+    shared.borrow_mut().add_backward_op(move |grads| {
+        let Some(upstream) = read_upstream(grads, &output_tensor)? else {
+            return Ok(());
+        };
+        backward(grads, &upstream)
+    });
+    value.tape = Some(shared);
+    value
+}

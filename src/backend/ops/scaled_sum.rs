@@ -13,10 +13,9 @@
 //! compare the two.
 
 use super::fused::use_fused;
-use super::kernel_graph::{read_upstream, shared_tape};
+use super::kernel_graph::{record_with_backward, shared_tape};
 use crate::backend::{host_values, real, Backend, Real, Var};
 use crate::error::Result;
-use dfdx::prelude::Tape;
 
 /// `c * sum(x)`, `(1, 1)`; a poisoned `x` gives a poisoned result.
 pub(crate) fn scaled_sum<E: Real, D: Backend<E>>(x: &Var<E, D>, c: f64) -> Var<E, D> {
@@ -45,26 +44,21 @@ fn fused<E: Real, D: Backend<E>>(x: &Var<E, D>, c: f64) -> Result<Var<E, D>> {
         .iter()
         .fold(E::zero(), |acc, &value| acc + value)
         * scale;
-    let mut output = Var::from_vec(&x.device(), vec![total], 1, 1)?;
-    let Some(shared) = tape else {
-        return Ok(output);
-    };
-    let output_tensor = output.value.clone();
+    let output = Var::from_vec(&x.device(), vec![total], 1, 1)?;
     let input_tensor = x.value.clone();
-    shared.borrow_mut().add_backward_op(move |grads| {
-        let Some(upstream) = read_upstream(grads, &output_tensor)? else {
-            return Ok(());
-        };
-        let step = scale * upstream[0];
-        if let Some(gradient) = D::host_buffer_mut(grads.get_or_alloc_mut(&input_tensor)?) {
-            for g in gradient.iter_mut() {
-                *g += step;
+    Ok(record_with_backward(
+        output,
+        tape,
+        move |grads, upstream| {
+            let step = scale * upstream[0];
+            if let Some(gradient) = D::host_buffer_mut(grads.get_or_alloc_mut(&input_tensor)?) {
+                for g in gradient.iter_mut() {
+                    *g += step;
+                }
             }
-        }
-        Ok(())
-    });
-    output.tape = Some(shared);
-    Ok(output)
+            Ok(())
+        },
+    ))
 }
 
 #[cfg(test)]

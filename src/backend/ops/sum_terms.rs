@@ -18,11 +18,10 @@
 //! [`sum_terms`] returns `None` and the caller adds pairwise.
 
 use super::fused::use_fused;
-use super::kernel_graph::read_upstream;
+use super::kernel_graph::record_with_backward;
 use crate::backend::{host_values, Backend, Real, SharedTape, Var};
 use crate::dist::RowSumsTerm;
 use crate::error::Result;
-use dfdx::prelude::Tape;
 use std::rc::Rc;
 
 /// One term of a sum: a value, or a log-density's row sums whose backward step the sum runs.
@@ -141,37 +140,32 @@ pub(crate) fn sum_terms<E: Real, D: Backend<E>>(
         Some(d) => d,
         None => D::open()?,
     };
-    let mut output = Var::constant_with_mirror(&device, total, rows, columns)?;
-    let Some(shared) = tape else {
-        return Ok(output);
-    };
-    let output_tensor = output.value.clone();
+    let output = Var::constant_with_mirror(&device, total, rows, columns)?;
     let subtracted = minus.filter(|t| t.tape.is_some()).map(|t| t.value.clone());
-    shared.borrow_mut().add_backward_op(move |grads| {
-        let Some(upstream) = read_upstream(grads, &output_tensor)? else {
-            return Ok(());
-        };
-        for target in &targets {
-            if let Some(gradient) = D::host_buffer_mut(grads.get_or_alloc_mut(target)?) {
-                for (g, &u) in gradient.iter_mut().zip(&upstream) {
-                    *g += u;
+    Ok(record_with_backward(
+        output,
+        tape,
+        move |grads, upstream| {
+            for target in &targets {
+                if let Some(gradient) = D::host_buffer_mut(grads.get_or_alloc_mut(target)?) {
+                    for (g, &u) in gradient.iter_mut().zip(upstream) {
+                        *g += u;
+                    }
                 }
             }
-        }
-        if let Some(target) = &subtracted {
-            if let Some(gradient) = D::host_buffer_mut(grads.get_or_alloc_mut(target)?) {
-                for (g, &u) in gradient.iter_mut().zip(&upstream) {
-                    *g -= u;
+            if let Some(target) = &subtracted {
+                if let Some(gradient) = D::host_buffer_mut(grads.get_or_alloc_mut(target)?) {
+                    for (g, &u) in gradient.iter_mut().zip(upstream) {
+                        *g -= u;
+                    }
                 }
             }
-        }
-        for backward in deferred {
-            backward(grads, &upstream)?;
-        }
-        Ok(())
-    });
-    output.tape = Some(shared);
-    Ok(output)
+            for backward in deferred {
+                backward(grads, upstream)?;
+            }
+            Ok(())
+        },
+    ))
 }
 
 #[cfg(test)]

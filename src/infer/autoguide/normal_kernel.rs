@@ -30,7 +30,7 @@ use crate::backend::ops::kernel_graph::{accumulate_gradients, read_upstream, sha
 use crate::backend::{Backend, Real, Var};
 use crate::error::{Error, Result};
 use crate::infer::constrain_kernel::{
-    check_widths, map_columns, mapped_values, read_mapped_upstream, ConstrainedDraw, ElementwiseMap,
+    check_widths, map_columns, mapped_values, record_mapped, ConstrainedDraw, ElementwiseMap,
 };
 use dfdx::prelude::Tape;
 use std::f64::consts::TAU;
@@ -167,31 +167,16 @@ pub(crate) fn normal_draw_constrained<E: Real, D: Backend<E>>(
     let blocks = std::mem::take(&mut mapped.blocks);
     let log_q = std::mem::take(&mut mapped.log_q);
     let widths: Vec<usize> = maps.iter().map(|m| m.1).collect();
-    let (mut blocks, mut density) = mapped_values(&eps.device(), blocks, log_q, &widths)?;
+    let mut draw = mapped_values(&eps.device(), blocks, log_q, &widths)?;
     let Some(shared) = tape else {
-        return Ok((blocks, density));
+        return Ok(draw);
     };
-    let block_tensors: Vec<_> = blocks.iter().map(|b| b.value.clone()).collect();
-    let density_tensor = density.value.clone();
     let targets = [loc, log_scale].map(|v| v.tape.as_ref().map(|_| v.value.clone()));
-    shared.borrow_mut().add_backward_op(move |grads| {
-        let Some((block_upstreams, h)) =
-            read_mapped_upstream(grads, &block_tensors, &density_tensor)?
-        else {
-            return Ok(());
-        };
-        let g = mapped.theta_gradient(&block_upstreams, &h);
-        accumulate_gradients(
-            grads,
-            &targets,
-            &parameter_gradients(&g, &h, &noise, &scale),
-        )
+    record_mapped(shared, &mut draw, move |grads, block_upstreams, h| {
+        let g = mapped.theta_gradient(block_upstreams, h);
+        accumulate_gradients(grads, &targets, &parameter_gradients(&g, h, &noise, &scale))
     });
-    for block in &mut blocks {
-        block.tape = Some(shared.clone());
-    }
-    density.tape = Some(shared);
-    Ok((blocks, density))
+    Ok(draw)
 }
 
 #[cfg(test)]
